@@ -1,0 +1,16 @@
+import { ExitCode } from "../common/exit-codes";
+import { loadLabSpec } from "../lab/lab-spec";
+import { readinessFacts } from "../engine/readiness";
+
+/** `lab-grader doctor`: one line per readiness fact; exit 0 when ready, 3 when not. */
+export async function doctorCommand(options: { lab: string }): Promise<number> {
+  const spec = loadLabSpec(options.lab);
+  const facts = await readinessFacts(spec.baseImages);
+  for (const fact of facts) {
+    const line = `${fact.ok ? "ok     " : "PROBLEM"} ${fact.name}: ${fact.value}`;
+    console.log(fact.fix ? `${line}\n        fix: ${fact.fix}` : line);
+  }
+  const problems = facts.filter((f) => !f.ok).length;
+  console.log(problems ? `not ready: ${problems} problem(s)` : "ready");
+  return problems ? ExitCode.notReady : ExitCode.ok;
+}

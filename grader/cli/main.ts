@@ -1,0 +1,54 @@
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { packageVersion } from "../common/package-path";
+import { DEFAULT_LAB_SPEC } from "../lab/lab-spec";
+import { doctorCommand } from "./doctor-command";
+import { setupCommand } from "./setup-command";
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number greater than 0");
+  return n;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command("lab-grader")
+    .description("Grades Dockerfile lab submissions with real Docker builds.")
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command("doctor")
+    .description("report whether the engine and the lab's base images are ready (exit 0 ready, 3 not)")
+    .option("--lab <file>", "lab spec", DEFAULT_LAB_SPEC)
+    .action(async (options) => {
+      exitCode = await doctorCommand(options);
+    });
+
+  program
+    .command("setup")
+    .description("make the engine and the lab's base images ready (installs/starts dockerd as root on Debian; builds offline stand-ins)")
+    .option("--lab <file>", "lab spec", DEFAULT_LAB_SPEC)
+    .option("--no-pull", "do not try to pull missing base images; build stand-ins straight away")
+    .option("--pull-timeout <seconds>", "give up a pull after this long", positiveNumber, 30)
+    .action(async (options) => {
+      exitCode = await setupCommand(options);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof UserFacingError) {
+      console.error(`lab-grader: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+  return exitCode;
+}

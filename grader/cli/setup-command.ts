@@ -1,0 +1,16 @@
+import { ExitCode } from "../common/exit-codes";
+import { formatSeconds } from "../common/duration";
+import { loadLabSpec } from "../lab/lab-spec";
+import { ensureEngine } from "../engine/provision-engine";
+import { ensureBaseImages } from "../engine/base-images";
+
+/** `lab-grader setup`: makes the engine and every base image of the lab ready; safe to run again. */
+export async function setupCommand(options: { lab: string; pull: boolean; pullTimeout: number }): Promise<number> {
+  const started = Date.now();
+  const spec = loadLabSpec(options.lab);
+  const report = (line: string): void => console.log(line);
+  const engine = await ensureEngine(report);
+  await ensureBaseImages(engine, spec.baseImages, { pull: options.pull, pullTimeoutMs: options.pullTimeout * 1000 }, report);
+  report(`ready in ${formatSeconds(Date.now() - started)}`);
+  return ExitCode.ok;
+}

@@ -1,0 +1,108 @@
+import type { Readable } from "node:stream";
+import type { Engine } from "./client";
+import { withTimeout } from "../common/duration";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { inspectImage } from "./images";
+import { readJsonLines } from "./json-lines";
+import { buildStandIn } from "./stand-in/build-stand-in";
+import { LABEL, standInPlanFor, standInRecipeHash, type StandInPlan } from "./stand-in/stand-in-recipe";
+
+export type BaseImageStatus = "present" | "stand-in" | "outdated-stand-in" | "missing";
+
+export interface BaseImageState {
+  name: string;
+  status: BaseImageStatus;
+  /** One line for doctor/setup output. */
+  detail: string;
+  plan?: StandInPlan;
+}
+
+/** What the engine has for `name`, and whether a stand-in was built by the current recipe. */
+export async function baseImageState(engine: Engine, name: string): Promise<BaseImageState> {
+  const plan = standInPlanFor(name);
+  const image = await inspectImage(engine.docker, name);
+  if (!image) {
+    const how = plan ? "lab-grader setup pulls it or builds an offline stand-in" : "pull it (docker pull) — lab-grader has no stand-in recipe for it";
+    return { name, status: "missing", detail: `missing: ${how}`, plan };
+  }
+  const labels = image.Config?.Labels ?? {};
+  if (labels[LABEL.standIn] !== "true") return { name, status: "present", detail: `present (${shortId(image.Id)})`, plan };
+  if (plan && labels[LABEL.recipe] !== standInRecipeHash(plan)) {
+    return { name, status: "outdated-stand-in", detail: "stand-in from an older recipe: lab-grader setup rebuilds it", plan };
+  }
+  return { name, status: "stand-in", detail: `stand-in (${shortId(image.Id)}): ${labels[LABEL.builtFrom] ?? ""}`, plan };
+}
+
+export interface EnsureBaseImagesOptions {
+  /** Try `docker pull` before building a stand-in. */
+  pull: boolean;
+  pullTimeoutMs: number;
+}
+
+/** Makes every image present: keeps what is there, pulls, else builds a stand-in. Returns the final states. */
+export async function ensureBaseImages(
+  engine: Engine,
+  names: string[],
+  options: EnsureBaseImagesOptions,
+  report: (line: string) => void,
+): Promise<BaseImageState[]> {
+  const states = await Promise.all(names.map((name) => baseImageState(engine, name)));
+  const toBuild = new Map<string, { plan: StandInPlan; names: string[] }>();
+  for (const state of states) {
+    if (state.status === "present" || state.status === "stand-in") {
+      report(`image ${state.name}: ${state.detail}`);
+      continue;
+    }
+    if (state.status === "missing" && options.pull) {
+      const pulled = await tryPull(engine, state.name, options.pullTimeoutMs);
+      if (pulled === true) {
+        report(`image ${state.name}: pulled`);
+        continue;
+      }
+      report(`image ${state.name}: cannot pull (${pulled})`);
+    }
+    if (!state.plan) {
+      throw new UserFacingError(
+        `image ${state.name}: missing, cannot be pulled here, and lab-grader has no offline stand-in recipe for it. ` +
+          `Load it into the engine (docker load / docker pull on a connected machine) or remove it from the lab spec's baseImages.`,
+        ExitCode.notReady,
+      );
+    }
+    const key = `${state.plan.suite}/${state.plan.python}`;
+    const entry = toBuild.get(key) ?? { plan: state.plan, names: [] };
+    entry.names.push(state.name);
+    toBuild.set(key, entry);
+  }
+  for (const { plan, names: group } of toBuild.values()) {
+    await buildStandIn(engine, plan, group, report);
+    for (const name of group) report(`image ${name}: stand-in built`);
+  }
+  return Promise.all(names.map((name) => baseImageState(engine, name)));
+}
+
+/** true, or the reason the pull failed. */
+async function tryPull(engine: Engine, name: string, timeoutMs: number): Promise<true | string> {
+  const controller = new AbortController();
+  try {
+    await withTimeout(
+      (async () => {
+        const stream = (await engine.docker.pull(name, { abortSignal: controller.signal })) as unknown as Readable;
+        for await (const message of readJsonLines(stream)) {
+          const m = message as { error?: string; errorDetail?: { message?: string } };
+          if (m.error || m.errorDetail) throw new Error(m.errorDetail?.message ?? m.error);
+        }
+      })(),
+      timeoutMs,
+      `no answer within ${timeoutMs / 1000} s`,
+    );
+    return true;
+  } catch (error) {
+    controller.abort();
+    const e = error as { json?: { message?: string }; message?: string };
+    return (e.json?.message ?? e.message ?? String(error)).split("\n")[0];
+  }
+}
+
+function shortId(id: string): string {
+  return id.replace(/^sha256:/, "").slice(0, 12);
+}

@@ -1,0 +1,115 @@
+import type { Readable } from "node:stream";
+import type Dockerode from "dockerode";
+import { TailBuffer } from "../common/tail-buffer";
+import { readJsonLines } from "./json-lines";
+
+export interface BuildRequest {
+  /** A tar stream of the build context. */
+  context: Readable;
+  /** Path of the Dockerfile inside the context. */
+  dockerfile?: string;
+  /** The first is the build's tag; the rest are added after a successful build. */
+  tags: string[];
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Engine network mode for RUN steps, e.g. "none". */
+  networkMode?: string;
+  timeoutMs: number;
+  /** Build log kept in memory (head and tail). */
+  logCapBytes?: number;
+  /** Re-use the engine's layer cache (default true). */
+  useCache?: boolean;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  imageId?: string;
+  /** The build output as the student would see it, capped. */
+  log: string;
+  /** The engine's error text when the build failed. */
+  error?: string;
+  /** The last `Step N/M : …` line before the end: the instruction that failed when !ok. */
+  lastStep?: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/**
+ * Builds an image through the engine API with the classic builder, streaming and capping the log.
+ * On timeout the request is aborted, which makes the engine stop the build and remove its containers.
+ */
+export async function buildImage(docker: Dockerode, request: BuildRequest): Promise<BuildResult> {
+  const started = Date.now();
+  const log = new TailBuffer(request.logCapBytes ?? 256 * 1024);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+  let imageId: string | undefined;
+  let error: string | undefined;
+  let lastStep: string | undefined;
+  const finish = (extra: Partial<BuildResult>): BuildResult => ({
+    ok: false,
+    log: log.text(),
+    lastStep,
+    timedOut: controller.signal.aborted,
+    durationMs: Date.now() - started,
+    ...extra,
+  });
+  try {
+    const stream = (await docker.buildImage(request.context as unknown as NodeJS.ReadableStream, {
+      t: request.tags[0],
+      dockerfile: request.dockerfile ?? "Dockerfile",
+      buildargs: request.buildArgs,
+      labels: request.labels,
+      networkmode: request.networkMode,
+      nocache: request.useCache === false,
+      rm: true,
+      forcerm: true,
+      version: "1",
+      abortSignal: controller.signal,
+    })) as unknown as Readable;
+    for await (const message of readJsonLines(stream)) {
+      const m = message as { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
+      if (typeof m.stream === "string") {
+        log.append(m.stream);
+        const step = /^Step \d+\/\d+ : .*/m.exec(m.stream);
+        if (step) lastStep = step[0].trim();
+      } else if (typeof m.status === "string") {
+        log.append(`${m.status}\n`);
+      }
+      if (m.aux?.ID) imageId = m.aux.ID;
+      if (m.error || m.errorDetail) {
+        error = m.errorDetail?.message ?? m.error ?? "the build failed";
+        log.append(`${error}\n`);
+      }
+    }
+  } catch (thrown) {
+    if (controller.signal.aborted) {
+      return finish({ error: `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped` });
+    }
+    return finish({ error: engineErrorText(thrown) });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (controller.signal.aborted) {
+    return finish({ error: `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped` });
+  }
+  if (error || !imageId) return finish({ error: error ?? "the engine reported no image id" });
+  for (const tag of request.tags.slice(1)) {
+    const [repo, version] = splitTag(tag);
+    await docker.getImage(imageId).tag({ repo, tag: version });
+  }
+  return finish({ ok: true, imageId, timedOut: false });
+}
+
+/** The engine's own message from a dockerode error (HTTP 400 parse errors and the like). */
+export function engineErrorText(thrown: unknown): string {
+  const e = thrown as { json?: { message?: string }; reason?: string; message?: string };
+  return e?.json?.message ?? e?.message ?? String(thrown);
+}
+
+/** "repo/name:tag" → ["repo/name", "tag"]; a registry port is not mistaken for a tag. */
+export function splitTag(reference: string): [string, string] {
+  const colon = reference.lastIndexOf(":");
+  if (colon > reference.lastIndexOf("/")) return [reference.slice(0, colon), reference.slice(colon + 1)];
+  return [reference, "latest"];
+}
