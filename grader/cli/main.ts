@@ -3,11 +3,18 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packageVersion } from "../common/package-path";
 import { DEFAULT_LAB_SPEC } from "../lab/lab-spec";
 import { doctorCommand } from "./doctor-command";
+import { gradeCommand } from "./grade-command";
 import { setupCommand } from "./setup-command";
 
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number greater than 0");
+  return n;
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number greater than 0");
   return n;
 }
 
@@ -36,6 +43,20 @@ export async function main(argv: string[]): Promise<number> {
     .option("--pull-timeout <seconds>", "give up a pull after this long", positiveNumber, 30)
     .action(async (options) => {
       exitCode = await setupCommand(options);
+    });
+
+  program
+    .command("grade")
+    .description("grade every submission directory under <submissions-dir>; write results.json and junit.xml")
+    .argument("<submissions-dir>", "a directory with one sub-directory per submission (its name is the id)")
+    .option("--lab <file>", "lab spec", DEFAULT_LAB_SPEC)
+    .option("--out <dir>", "where the reports go", "reports")
+    .option("--concurrency <n>", "submissions graded at once (default: number of CPUs)", positiveInteger)
+    .option("--build-timeout <seconds>", "stop a build after this long (default: the lab spec's)", positiveNumber)
+    .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
+    .option("--keep-images", "keep the submissions' images after grading", false)
+    .action(async (dir, options) => {
+      exitCode = await gradeCommand(dir, options);
     });
 
   try {

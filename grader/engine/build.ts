@@ -21,6 +21,15 @@ export interface BuildRequest {
   useCache?: boolean;
 }
 
+export interface BuildStep {
+  /** The instruction as the engine echoed it, e.g. "COPY --from=builder /app/venv /app/venv". */
+  instruction: string;
+  /** The whole line, e.g. "Step 9/13 : COPY --from=builder /app/venv /app/venv". */
+  line: string;
+  /** Short id of the image committed by this step (the FROM step: the base image). */
+  imageId?: string;
+}
+
 export interface BuildResult {
   ok: boolean;
   imageId?: string;
@@ -30,6 +39,11 @@ export interface BuildResult {
   error?: string;
   /** The last `Step N/M : …` line before the end: the instruction that failed when !ok. */
   lastStep?: string;
+  /**
+   * Every step the classic builder ran, in order, with the image it committed. Tracked while streaming, so a
+   * flooded (capped) log never loses them. The later steps after the last FROM are the final stage.
+   */
+  steps: BuildStep[];
   timedOut: boolean;
   durationMs: number;
 }
@@ -46,10 +60,12 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let imageId: string | undefined;
   let error: string | undefined;
   let lastStep: string | undefined;
+  const steps: BuildStep[] = [];
   const finish = (extra: Partial<BuildResult>): BuildResult => ({
     ok: false,
     log: log.text(),
     lastStep,
+    steps,
     timedOut: controller.signal.aborted,
     durationMs: Date.now() - started,
     ...extra,
@@ -71,8 +87,8 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       const m = message as { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
       if (typeof m.stream === "string") {
         log.append(m.stream);
-        const step = /^Step \d+\/\d+ : .*/m.exec(m.stream);
-        if (step) lastStep = step[0].trim();
+        trackSteps(m.stream, steps);
+        if (steps.length) lastStep = steps[steps.length - 1].line;
       } else if (typeof m.status === "string") {
         log.append(`${m.status}\n`);
       }
@@ -99,6 +115,15 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     await docker.getImage(imageId).tag({ repo, tag: version });
   }
   return finish({ ok: true, imageId, timedOut: false });
+}
+
+function trackSteps(text: string, steps: BuildStep[]): void {
+  for (const line of text.split("\n")) {
+    const step = /^Step \d+\/\d+ : (.*)$/.exec(line);
+    if (step) steps.push({ instruction: step[1].trim().slice(0, 1000), line: line.trim().slice(0, 1000) });
+    const committed = /^ ---> ([0-9a-f]{12})\s*$/.exec(line);
+    if (committed && steps.length) steps[steps.length - 1].imageId = committed[1];
+  }
 }
 
 /** The engine's own message from a dockerode error (HTTP 400 parse errors and the like). */

@@ -1,0 +1,54 @@
+import type { LabSpec } from "../lab/lab-spec";
+import type { ReferenceFacts, SubmissionFacts } from "../grading/submission-facts";
+
+export interface CheckContext {
+  spec: LabSpec;
+  reference: ReferenceFacts;
+}
+
+export interface CheckOutcome {
+  passed: boolean;
+  /** Feedback for the student: what was expected, what was found, what to try. */
+  message: string;
+}
+
+/** One graded check: an id, default points, and a pure verdict over a submission's facts. */
+export interface Check {
+  id: string;
+  title: string;
+  defaultPoints: number;
+  evaluate(facts: SubmissionFacts, context: CheckContext): CheckOutcome;
+}
+
+/** The result shape every check reports, built-in or written by an instructor. */
+export interface CheckResult {
+  id: string;
+  passed: boolean;
+  points: number;
+  maxPoints: number;
+  message: string;
+  hint?: string;
+}
+
+export const pass = (message: string): CheckOutcome => ({ passed: true, message });
+export const fail = (message: string): CheckOutcome => ({ passed: false, message });
+
+/** The standard failure for checks that need an image; image-builds says why there is none. */
+export const NOT_BUILT: CheckOutcome = { passed: false, message: "not run: the image did not build (see image-builds)" };
+
+/** Quotes untrusted text for a message: one line, control characters shown, truncated. */
+export function quote(text: string, max = 200): string {
+  const visible = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  const cut = visible.length > max ? `${visible.slice(0, max)}…` : visible;
+  return JSON.stringify(cut);
+}
+
+/** The last `n` lines of a log, trimmed, at most `maxChars`. */
+export function lastLines(log: string, n = 15, maxChars = 2000): string {
+  const lines = log.replace(/\s+$/, "").split("\n").slice(-n).join("\n");
+  return lines.length > maxChars ? `…${lines.slice(-maxChars)}` : lines;
+}
+
+export function formatBytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}

@@ -1,0 +1,34 @@
+import { fail, pass, type Check } from "./check";
+
+export const dockerfileMultistage: Check = {
+  id: "dockerfile-multistage",
+  title: "The Dockerfile is a multi-stage build",
+  defaultPoints: 2,
+  evaluate(facts) {
+    const { read, analysis } = facts.dockerfile;
+    if (!read.ok || !analysis) return fail(`not run: ${read.ok ? "the Dockerfile could not be analysed" : read.message}`);
+    if (analysis.problems.length) {
+      return fail(`the Dockerfile does not parse: ${analysis.problems.slice(0, 3).join("; ")}. Fix these lines and build it again locally`);
+    }
+    const stages = analysis.stages;
+    if (stages.length < 2) {
+      return fail(
+        `expected at least 2 stages, found ${stages.length} (one FROM). Build in a first stage (FROM … AS builder), ` +
+          `then start the runtime stage with a second FROM and bring over what it needs with COPY --from=builder`,
+      );
+    }
+    const final = stages[stages.length - 1];
+    const fromStage = final.copiesFrom.find((c) => c.stageIndex !== undefined);
+    if (!fromStage) {
+      const other = final.copiesFrom[0];
+      const found = other ? `its only COPY --from (line ${other.line}) names ${JSON.stringify(other.from)}, which is not an earlier stage` : "it has no COPY --from";
+      return fail(
+        `the final stage (line ${final.line}) copies nothing from an earlier stage: ${found}. ` +
+          `Add COPY --from=<stage name or index> for what the app needs`,
+      );
+    }
+    const source = stages[fromStage.stageIndex!];
+    const named = source.name ? `"${source.name}"` : `#${source.index}`;
+    return pass(`${stages.length} stages; the final stage copies from stage ${named} (line ${fromStage.line})`);
+  },
+};

@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import path from "node:path";
+import { runCLI } from "jest";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { packagePath } from "../common/package-path";
+import { stateDir } from "../common/state-dir";
+import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
+import { baseImageState } from "../engine/base-images";
+import { buildReference } from "../grading/reference";
+import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
+import { RUN_CONFIG_ENV, writeRunConfig, type EngineSummary, type GradingRunConfig } from "../jest/run-config";
+import type { GradesDocument } from "../report/grades";
+import { sanitizeForTerminal } from "../report/sanitize";
+import { discoverSubmissions } from "../submission/discover";
+
+export interface GradeOptions {
+  lab: string;
+  out: string;
+  concurrency?: number;
+  buildTimeout?: number;
+  runTimeout?: number;
+  keepImages: boolean;
+}
+
+/** Exit code when every submission got a grade but the grader itself failed on some (their checks say so). */
+export const EXIT_GRADER_ERRORS = 4;
+
+/** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
+export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
+  const spec = loadLabSpec(options.lab);
+  const specFile = jestSpecFile(spec);
+  const engine = await requireReadyEngine(spec);
+  const { submissions, skipped } = discoverSubmissions(path.resolve(submissionsDir));
+  for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
+  if (!submissions.length) console.error(`no submission directories under ${submissionsDir}; writing empty reports`);
+
+  const buildTimeoutSeconds = options.buildTimeout ?? spec.timeouts.buildSeconds;
+  console.error("building the reference solution and the single-stage baseline…");
+  const reference = await buildReference(engine, spec, buildTimeoutSeconds);
+
+  const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
+  const runDir = stateDir("runs", runId);
+  const config: GradingRunConfig = {
+    runId,
+    labFile: spec.file,
+    outDir: path.resolve(options.out),
+    recordsDir: path.join(runDir, "records"),
+    submissionsDir: path.resolve(submissionsDir),
+    submissions,
+    skipped,
+    concurrency: options.concurrency ?? Math.max(1, cpus().length),
+    buildTimeoutSeconds,
+    runTimeoutSeconds: options.runTimeout ?? spec.timeouts.probeSeconds,
+    keepImages: options.keepImages,
+    reference,
+    engine: await engineSummary(engine),
+    startedAt: new Date().toISOString(),
+  };
+  const configFile = path.join(runDir, "run.json");
+  writeRunConfig(configFile, config);
+  mkdirSync(config.outDir, { recursive: true });
+  console.error(`grading ${submissions.length} submission(s), ${config.concurrency} at a time (run ${runId})…`);
+  await runJest(specFile, configFile);
+
+  const resultsFile = path.join(config.outDir, "results.json");
+  const grades = JSON.parse(readFileSync(resultsFile, "utf8")) as GradesDocument;
+  if (grades.runId !== runId) throw new Error(`${resultsFile} was not written by this run; see the output above`);
+  console.error(`wrote ${resultsFile} and ${path.join(config.outDir, "junit.xml")}`);
+  const faulty = grades.submissions.filter((s) => s.graderError);
+  if (faulty.length) {
+    console.error(`the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`);
+    return EXIT_GRADER_ERRORS;
+  }
+  return ExitCode.ok;
+}
+
+/** The lab's Jest spec: `<lab>.spec.ts` beside the lab's YAML. */
+export function jestSpecFile(spec: LabSpec): string {
+  const file = spec.file.replace(/\.ya?ml$/, ".spec.ts");
+  if (!existsSync(file)) throw new UserFacingError(`lab spec ${spec.file}: its checks file ${file} does not exist`, ExitCode.usage);
+  return file;
+}
+
+async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
+  const engine = await tryConnectEngine();
+  if (!engine) throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: run \`lab-grader setup\` (or start Docker) first`, ExitCode.notReady);
+  const states = await Promise.all(spec.baseImages.map((name) => baseImageState(engine, name)));
+  const missing = states.filter((s) => s.status !== "present" && s.status !== "stand-in");
+  if (missing.length) {
+    throw new UserFacingError(`base images not ready: ${missing.map((s) => `${s.name} (${s.detail})`).join("; ")}. Run \`lab-grader setup\``, ExitCode.notReady);
+  }
+  return engine;
+}
+
+async function engineSummary(engine: Engine): Promise<EngineSummary> {
+  const version = await engine.docker.version();
+  return { location: engineLocation(), version: version.Version, apiVersion: version.ApiVersion, os: version.Os, architecture: version.Arch };
+}
+
+async function runJest(specFile: string, configFile: string): Promise<void> {
+  process.env[RUN_CONFIG_ENV] = configFile;
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+  const root = packagePath();
+  await runCLI(
+    {
+      _: [specFile],
+      $0: "lab-grader",
+      runTestsByPath: true,
+      runInBand: true,
+      watchman: false,
+      config: JSON.stringify({
+        rootDir: root,
+        roots: [path.dirname(specFile)],
+        testEnvironment: "node",
+        transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: path.join(root, "tsconfig.json") }] },
+        // Every check starts at once and waits for its submission's facts; the grader's own semaphore and
+        // timeouts bound the work, so Jest's per-test timeout must not cut a test that is only queued.
+        maxConcurrency: 100_000,
+        testTimeout: 2_147_483_647,
+        reporters: [packagePath("dist", "grader", "report", "grades-reporter.js")],
+      }),
+    } as Parameters<typeof runCLI>[0],
+    [root],
+  );
+}

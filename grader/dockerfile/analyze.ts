@@ -1,0 +1,176 @@
+import path from "node:path/posix";
+import { DockerfileParser, type Copy, type From, type Instruction } from "dockerfile-ast";
+import { detectBuildkitFeatures, type BuildkitFeature } from "./buildkit-features";
+
+export interface CopyFromFacts {
+  line: number;
+  /** The --from value as written. */
+  from: string;
+  /** The earlier stage it names (by name, any case, or by index), if any. */
+  stageIndex?: number;
+  sources: string[];
+  /** Destination made absolute against the stage's WORKDIR. */
+  destination: string;
+}
+
+export interface StageFacts {
+  index: number;
+  /** Lower-cased, as Docker treats stage names. */
+  name?: string;
+  /** The FROM image with build args expanded. */
+  baseImage: string;
+  /** Set when FROM names an earlier stage instead of an image. */
+  baseStageIndex?: number;
+  line: number;
+  copiesFrom: CopyFromFacts[];
+  workdir: string;
+  /** PATH as set by ENV in this stage (unexpanded $PATH references kept). */
+  envPath?: string;
+  /** Exec-form or shell-form words of the last CMD / ENTRYPOINT. */
+  cmd?: string[];
+  entrypoint?: string[];
+}
+
+export interface DockerfileFacts {
+  stages: StageFacts[];
+  /** Problems the classic builder rejects before building (unknown instruction, no FROM, …). */
+  problems: string[];
+  buildkitFeatures: BuildkitFeature[];
+  /** Value of a `# syntax=` parser directive. */
+  syntaxDirective?: string;
+}
+
+const KNOWN_KEYWORDS = new Set([
+  "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+  "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+]);
+
+/** Facts about a Dockerfile's text, gathered with dockerfile-ast (lines are 1-based). */
+export function analyzeDockerfile(text: string): DockerfileFacts {
+  const dockerfile = DockerfileParser.parse(text);
+  const problems: string[] = [];
+  const stages: StageFacts[] = [];
+  let current: StageFacts | undefined;
+
+  for (const instruction of dockerfile.getInstructions()) {
+    const keyword = instruction.getKeyword();
+    const line = instruction.getRange().start.line + 1;
+    if (!KNOWN_KEYWORDS.has(keyword)) {
+      problems.push(`line ${line}: unknown instruction "${instruction.getInstruction()}"`);
+      continue;
+    }
+    if (keyword === "FROM") {
+      current = stageFromInstruction(instruction as From, stages, line, problems);
+      stages.push(current);
+      continue;
+    }
+    if (!current) {
+      if (keyword !== "ARG") problems.push(`line ${line}: ${keyword} comes before the first FROM`);
+      continue;
+    }
+    addToStage(current, instruction, keyword, line, stages, problems);
+  }
+  if (!stages.length) problems.push("no FROM instruction: a Dockerfile must start a stage with FROM");
+  const directive = dockerfile.getDirectives().find((d) => d.getName().toLowerCase() === "syntax");
+  return {
+    stages,
+    problems,
+    buildkitFeatures: detectBuildkitFeatures(dockerfile),
+    syntaxDirective: directive?.getValue() ?? undefined,
+  };
+}
+
+function stageFromInstruction(from: From, stages: StageFacts[], line: number, problems: string[]): StageFacts {
+  const args = from.getExpandedArguments().map((a) => a.getValue());
+  const baseImage = args[0] ?? "";
+  if (!baseImage) problems.push(`line ${line}: FROM needs an image`);
+  if (args.length !== 1 && !(args.length === 3 && args[1].toLowerCase() === "as")) {
+    problems.push(`line ${line}: FROM takes an image and optionally "AS name"`);
+  }
+  const name = args.length === 3 ? args[2].toLowerCase() : undefined;
+  if (name && stages.some((s) => s.name === name)) problems.push(`line ${line}: the stage name "${name}" is used twice`);
+  const baseStageIndex = stages.find((s) => s.name === baseImage.toLowerCase())?.index;
+  const parent = baseStageIndex === undefined ? undefined : stages[baseStageIndex];
+  return {
+    index: stages.length,
+    name,
+    baseImage,
+    baseStageIndex,
+    line,
+    copiesFrom: [],
+    // A stage built FROM an earlier stage inherits its WORKDIR.
+    workdir: parent?.workdir ?? "/",
+  };
+}
+
+function addToStage(
+  stage: StageFacts,
+  instruction: Instruction,
+  keyword: string,
+  line: number,
+  stages: StageFacts[],
+  problems: string[],
+): void {
+  const args = instruction.getExpandedArguments().map((a) => a.getValue());
+  switch (keyword) {
+    case "WORKDIR":
+      if (args[0]) stage.workdir = path.resolve(stage.workdir, unquote(args[0]));
+      break;
+    case "ENV": {
+      const env = instruction as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] };
+      const pathProperty = env.getProperties().find((p) => p.getName() === "PATH");
+      if (pathProperty) stage.envPath = pathProperty.getValue() ?? "";
+      break;
+    }
+    case "CMD":
+    case "ENTRYPOINT": {
+      const words = execFormWords(instruction) ?? args;
+      if (keyword === "CMD") stage.cmd = words;
+      else stage.entrypoint = words;
+      break;
+    }
+    case "COPY": {
+      const copy = instruction as Copy;
+      const fromFlag = copy.getFlags().find((f) => f.getName().toLowerCase() === "from");
+      if (!fromFlag) break;
+      const from = fromFlag.getValue();
+      if (from === null || from === "") {
+        problems.push(`line ${line}: --from needs a value (write --from=<stage>)`);
+        break;
+      }
+      const words = execFormWords(instruction) ?? args;
+      if (words.length < 2) {
+        problems.push(`line ${line}: COPY needs a source and a destination`);
+        break;
+      }
+      const destination = unquote(words[words.length - 1]);
+      stage.copiesFrom.push({
+        line,
+        from,
+        stageIndex: resolveStageReference(from, stages, stage.index),
+        sources: words.slice(0, -1),
+        destination: path.resolve(stage.workdir, destination) + (destination.endsWith("/") ? "/" : ""),
+      });
+      break;
+    }
+  }
+}
+
+/** The earlier stage `--from` names: a stage name (any case) or the index of an earlier stage. */
+export function resolveStageReference(from: string, stages: StageFacts[], currentIndex: number): number | undefined {
+  if (/^\d+$/.test(from)) {
+    const index = Number(from);
+    return index < currentIndex ? index : undefined;
+  }
+  return stages.find((s) => s.name === from.toLowerCase() && s.index < currentIndex)?.index;
+}
+
+function execFormWords(instruction: Instruction): string[] | undefined {
+  const json = instruction as unknown as { getJSONStrings?: () => { getJSONValue(): string }[] };
+  const strings = json.getJSONStrings?.() ?? [];
+  return strings.length ? strings.map((s) => s.getJSONValue()) : undefined;
+}
+
+function unquote(value: string): string {
+  return value.replace(/^(["'])(.*)\1$/, "$2");
+}

@@ -1,0 +1,58 @@
+import type { BuildStep } from "../engine/build";
+import type { RunFacts } from "../engine/run-container";
+import type { DockerfileFacts } from "../dockerfile/analyze";
+import type { BuildkitFeature } from "../dockerfile/buildkit-features";
+import type { VenvFacts } from "../inspect/venv";
+import type { DockerfileRead } from "../submission/read-dockerfile";
+
+export type Builder = "classic";
+
+export interface BuildFacts {
+  attempted: boolean;
+  /** Why no build was attempted (no Dockerfile, BuildKit-only syntax, oversized context, …). */
+  notAttemptedReason?: string;
+  builder: Builder;
+  ok: boolean;
+  error?: string;
+  /** The step the build stopped at, as the engine echoed it. */
+  lastStep?: string;
+  log: string;
+  timedOut: boolean;
+  durationMs: number;
+  steps: BuildStep[];
+  blockingFeatures: BuildkitFeature[];
+  /** Notes about what the classic builder did differently from BuildKit (e.g. an ignored # syntax line). */
+  notes: string[];
+}
+
+export interface ImageFacts {
+  id: string;
+  tag: string;
+  bytes: number;
+  os: string;
+  architecture: string;
+  env: string[];
+  exposedPorts: string[];
+}
+
+/** Everything the checks need to know about one submission, gathered once. */
+export interface SubmissionFacts {
+  id: string;
+  dockerfile: { read: DockerfileRead; analysis?: DockerfileFacts };
+  build: BuildFacts;
+  image?: ImageFacts;
+  run?: RunFacts;
+  venv?: VenvFacts;
+  /** A fault of the grader (not of the submission); every check then says so instead of judging. */
+  graderError?: string;
+  timingsMs: Record<string, number>;
+}
+
+/** Sizes the size check compares with, built on the same engine in the same run. */
+export interface ReferenceFacts {
+  referenceBytes: number;
+  baselineBytes: number;
+  thresholdBytes: number;
+  /** How the threshold was derived, for messages. */
+  thresholdRule: string;
+}

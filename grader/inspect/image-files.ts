@@ -1,0 +1,106 @@
+import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+import type Dockerode from "dockerode";
+import tarStream from "tar-stream";
+
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  linkTarget: string;
+}
+
+/**
+ * Reads an image's files without running anything in it: a created (never started) container and the engine's
+ * archive API. Works on images with no shell. Call close() to remove the container.
+ */
+export class ImageFiles {
+  private constructor(private readonly container: Dockerode.Container) {}
+
+  static async open(docker: Dockerode, image: string, labels: Record<string, string>): Promise<ImageFiles> {
+    const container = await docker.createContainer({
+      Image: image,
+      // Never started; an entrypoint is set only because the engine refuses to create a container without a command.
+      Entrypoint: ["/lab-grader-never-started"],
+      Labels: labels,
+      NetworkDisabled: true,
+    });
+    return new ImageFiles(container);
+  }
+
+  /** The engine's stat of `path` (links not followed for the last component), or undefined when it does not exist. */
+  async stat(path: string): Promise<PathStat | undefined> {
+    try {
+      const response = (await this.container.infoArchive({ path })) as unknown as IncomingMessage;
+      response.resume();
+      const header = response.headers["x-docker-container-path-stat"];
+      if (typeof header !== "string") return undefined;
+      return JSON.parse(Buffer.from(header, "base64").toString("utf8")) as PathStat;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.stat(path)) !== undefined;
+  }
+
+  /** The first `maxBytes` of a regular file, or undefined when it does not exist or is not a regular file. */
+  async readFile(path: string, maxBytes = 64 * 1024): Promise<Buffer | undefined> {
+    let stream: Readable;
+    try {
+      stream = (await this.container.getArchive({ path })) as unknown as Readable;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+    const extract = tarStream.extract();
+    let content: Buffer | undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      extract.on("entry", (header, entry, next) => {
+        if (content === undefined && header.type === "file") {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          entry.on("data", (data: unknown) => {
+            const chunk = data as Buffer;
+            if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+            size += chunk.length;
+          });
+          entry.on("end", () => {
+            content = Buffer.concat(chunks);
+            next();
+          });
+        } else {
+          entry.on("end", next);
+          entry.resume();
+        }
+      });
+      extract.on("finish", resolve);
+      extract.on("error", reject);
+      stream.on("error", reject);
+    });
+    stream.pipe(extract);
+    await done;
+    return content;
+  }
+
+  async close(): Promise<void> {
+    await this.container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+/** Opens the image's files, runs `use`, and always removes the helper container. */
+export async function withImageFiles<T>(
+  docker: Dockerode,
+  image: string,
+  labels: Record<string, string>,
+  use: (files: ImageFiles) => Promise<T>,
+): Promise<T> {
+  const files = await ImageFiles.open(docker, image, labels);
+  try {
+    return await use(files);
+  } finally {
+    await files.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { CheckResult } from "../checks/check";
+
+/** Per-submission facts worth keeping in results.json besides the checks. */
+export interface SubmissionSummary {
+  imageBytes?: number;
+  architecture?: string;
+  os?: string;
+  builder: string;
+  graderError?: string;
+  timingsMs: Record<string, number>;
+}
+
+/**
+ * Each check's result is written to its own file the moment it is decided (write, then rename), so a crash
+ * loses nothing already graded and the reporter reads structured results instead of parsing test output.
+ */
+export class CheckRecords {
+  constructor(private readonly dir: string) {}
+
+  private submissionDir(index: number): string {
+    const dir = path.join(this.dir, String(index));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  writeCheck(index: number, result: CheckResult): void {
+    atomicWrite(path.join(this.submissionDir(index), `check-${encodeURIComponent(result.id)}.json`), result);
+  }
+
+  writeSummary(index: number, summary: SubmissionSummary): void {
+    atomicWrite(path.join(this.submissionDir(index), "summary.json"), summary);
+  }
+
+  readChecks(index: number): Map<string, CheckResult> {
+    const results = new Map<string, CheckResult>();
+    for (const name of safeReaddir(path.join(this.dir, String(index)))) {
+      if (!name.startsWith("check-") || !name.endsWith(".json")) continue;
+      const result = JSON.parse(readFileSync(path.join(this.dir, String(index), name), "utf8")) as CheckResult;
+      results.set(result.id, result);
+    }
+    return results;
+  }
+
+  readSummary(index: number): SubmissionSummary | undefined {
+    try {
+      return JSON.parse(readFileSync(path.join(this.dir, String(index), "summary.json"), "utf8")) as SubmissionSummary;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function atomicWrite(file: string, data: unknown): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(data));
+  renameSync(temporary, file);
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

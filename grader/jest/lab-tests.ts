@@ -1,0 +1,144 @@
+import { describe, test } from "@jest/globals";
+import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
+import { Semaphore } from "../common/semaphore";
+import { connectEngine, type Engine } from "../engine/client";
+import { gatherSubmissionFacts } from "../grading/gather-facts";
+import type { SubmissionFacts } from "../grading/submission-facts";
+import { loadLabSpec } from "../lab/lab-spec";
+import type { Submission } from "../submission/discover";
+import { sanitizeForTerminal, stripAnsi } from "../report/sanitize";
+import { CheckRecords } from "./check-records";
+import { readRunConfig, type GradingRunConfig } from "./run-config";
+
+/** A check written as a Jest test: throw (for example a failing expect) to fail it; the message is the feedback. */
+export type CheckBody = (facts: SubmissionFacts, context: CheckContext) => void | Promise<void>;
+
+interface CurrentSubmission {
+  index: number;
+  submission: Submission;
+  facts: () => Promise<SubmissionFacts>;
+  progress: SubmissionProgress;
+}
+
+/** Counts a submission's decided checks so one line can be printed when the last one is. */
+interface SubmissionProgress {
+  declared: number;
+  decided: CheckResult[];
+}
+
+let run:
+  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; semaphore: Semaphore; finished: number }
+  | undefined;
+let current: CurrentSubmission | undefined;
+let engine: Promise<Engine> | undefined;
+
+/** The title Jest shows and the reporter reads back: `<check id> [<max> pts]`. */
+export function checkTitle(id: string, maxPoints: number): string {
+  return `${id} [${maxPoints} ${maxPoints === 1 ? "pt" : "pts"}]`;
+}
+
+/**
+ * Declares the grading tests: one `describe` per submission (named by its id), inside which `body` declares
+ * checks with `check(...)`. Facts are gathered once per submission, at most `--concurrency` at a time.
+ */
+export function gradeSubmissions(body: (submission: Submission) => void): void {
+  const config = readRunConfig();
+  const spec = loadLabSpec(config.labFile);
+  run = {
+    config,
+    context: { spec, reference: config.reference },
+    records: new CheckRecords(config.recordsDir),
+    semaphore: new Semaphore(config.concurrency),
+    finished: 0,
+  };
+  config.submissions.forEach((submission, index) => {
+    let memo: Promise<SubmissionFacts> | undefined;
+    const facts = (): Promise<SubmissionFacts> => (memo ??= gradeFacts(index, submission));
+    describe(submission.id, () => {
+      current = { index, submission, facts, progress: { declared: 0, decided: [] } };
+      try {
+        body(submission);
+      } finally {
+        current = undefined;
+      }
+    });
+  });
+}
+
+/**
+ * Adds one graded check for the submission being declared: a built-in `Check`, or an instructor's own
+ * `{ id, points }` with a Jest test body.
+ */
+export function check(definition: Check | { id: string; points: number; title?: string }, body?: CheckBody): void {
+  if (!run || !current) throw new Error("check() must be called inside gradeSubmissions(…)");
+  const { context, records } = run;
+  const { index, facts, submission, progress } = current;
+  progress.declared++;
+  const builtIn = "evaluate" in definition ? definition : undefined;
+  const maxPoints = builtIn ? (context.spec.points[builtIn.id] ?? builtIn.defaultPoints) : (definition as { points: number }).points;
+  const id = definition.id;
+  const hint = context.spec.hints[id];
+  test.concurrent(checkTitle(id, maxPoints), async () => {
+    let outcome: CheckOutcome;
+    try {
+      const gathered = await facts();
+      if (gathered.graderError) outcome = { passed: false, message: `grader error: ${gathered.graderError}` };
+      else if (builtIn) outcome = builtIn.evaluate(gathered, context);
+      else {
+        await body!(gathered, context);
+        outcome = { passed: true, message: "" };
+      }
+    } catch (error) {
+      outcome = { passed: false, message: stripAnsi((error as Error).message ?? String(error)) };
+    }
+    const result: CheckResult = { id, passed: outcome.passed, points: outcome.passed ? maxPoints : 0, maxPoints, message: outcome.message };
+    if (!outcome.passed && hint) result.hint = hint;
+    records.writeCheck(index, result);
+    progress.decided.push(result);
+    if (progress.decided.length === progress.declared) reportFinished(submission, progress.decided);
+    if (!outcome.passed) throw new Error(outcome.message);
+  });
+}
+
+function reportFinished(submission: Submission, results: CheckResult[]): void {
+  const total = run!.config.submissions.length;
+  const score = results.reduce((sum, r) => sum + r.points, 0);
+  const max = results.reduce((sum, r) => sum + r.maxPoints, 0);
+  const width = String(total).length;
+  // Straight to stderr: Jest buffers console output of tests until the file ends.
+  process.stderr.write(`[${String(++run!.finished).padStart(width)}/${total}] ${sanitizeForTerminal(submission.id)}: ${score}/${max}\n`);
+}
+
+async function gradeFacts(index: number, submission: Submission): Promise<SubmissionFacts> {
+  const { config, context, records, semaphore } = run!;
+  return semaphore.run(async () => {
+    const started = Date.now();
+    let facts: SubmissionFacts;
+    try {
+      facts = await gatherSubmissionFacts(await (engine ??= connectEngine()), context.spec, submission, {
+        runId: config.runId,
+        buildTimeoutSeconds: config.buildTimeoutSeconds,
+        runTimeoutSeconds: config.runTimeoutSeconds,
+        keepImages: config.keepImages,
+      });
+    } catch (error) {
+      facts = {
+        id: submission.id,
+        dockerfile: { read: { ok: false, problem: "unreadable", message: "not read" } },
+        build: { attempted: false, builder: "classic", ok: false, log: "", timedOut: false, durationMs: 0, steps: [], blockingFeatures: [], notes: [] },
+        graderError: (error as Error).message ?? String(error),
+        timingsMs: {},
+      };
+    }
+    facts.timingsMs.total = Date.now() - started;
+    records.writeSummary(index, {
+      imageBytes: facts.image?.bytes,
+      architecture: facts.image?.architecture,
+      os: facts.image?.os,
+      builder: facts.build.builder,
+      graderError: facts.graderError,
+      timingsMs: facts.timingsMs,
+    });
+    return facts;
+  });
+}

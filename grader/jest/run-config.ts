@@ -1,0 +1,43 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { ReferenceFacts } from "../grading/submission-facts";
+import type { SkippedEntry, Submission } from "../submission/discover";
+
+export const RUN_CONFIG_ENV = "LAB_GRADER_RUN";
+
+export interface EngineSummary {
+  location: string;
+  version: string;
+  apiVersion: string;
+  os: string;
+  architecture: string;
+}
+
+/** What `lab-grader grade` hands the Jest run: everything a spec file needs, nothing it must compute twice. */
+export interface GradingRunConfig {
+  runId: string;
+  labFile: string;
+  outDir: string;
+  /** Where each check's record is written as it finishes. */
+  recordsDir: string;
+  submissionsDir: string;
+  submissions: Submission[];
+  skipped: SkippedEntry[];
+  concurrency: number;
+  buildTimeoutSeconds: number;
+  runTimeoutSeconds: number;
+  keepImages: boolean;
+  reference: ReferenceFacts;
+  engine: EngineSummary;
+  startedAt: string;
+}
+
+export function writeRunConfig(file: string, config: GradingRunConfig): void {
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+export function readRunConfig(file = process.env[RUN_CONFIG_ENV]): GradingRunConfig {
+  if (!file) {
+    throw new Error(`${RUN_CONFIG_ENV} is not set: lab spec files are run by \`lab-grader grade\` or \`lab-grader check\`, not by Jest directly`);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as GradingRunConfig;
+}

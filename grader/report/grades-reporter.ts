@@ -1,0 +1,93 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { AggregatedResult, AssertionResult } from "@jest/test-result";
+import type { CheckResult } from "../checks/check";
+import { lab42Checks } from "../checks";
+import { CheckRecords } from "../jest/check-records";
+import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
+import { loadLabSpec } from "../lab/lab-spec";
+import type { GradesDocument, SubmissionGrade } from "./grades";
+import { renderJunit } from "./junit";
+import { stripAnsi } from "./sanitize";
+import { renderSummaryTable } from "./summary-table";
+
+const TITLE = /^(.+) \[(\d+) pts?\]$/;
+
+/**
+ * The Jest reporter that turns a grading run into grades: results.json, junit.xml and a table on stdout.
+ * Jest's pass/fail is authoritative; the check records add the structured message and points.
+ */
+export default class GradesReporter {
+  onRunComplete(_contexts: unknown, results: AggregatedResult): void {
+    const config = readRunConfig();
+    const grades = buildGrades(config, results);
+    writeOutputs(config.outDir, grades);
+    process.stdout.write(`${renderSummaryTable(grades)}\n`);
+  }
+}
+
+export function buildGrades(config: GradingRunConfig, results: AggregatedResult): GradesDocument {
+  const spec = loadLabSpec(config.labFile);
+  const records = new CheckRecords(config.recordsDir);
+  const assertions = results.testResults.flatMap((file) => file.testResults);
+  const loadError = results.testResults.map((file) => file.testExecError?.message).find(Boolean);
+  const submissions = config.submissions.map((submission, index): SubmissionGrade => {
+    const own = assertions.filter((a) => a.ancestorTitles[0] === submission.id);
+    const recorded = records.readChecks(index);
+    const summary = records.readSummary(index);
+    const checks = own.length
+      ? own.map((assertion) => checkFromAssertion(assertion, recorded))
+      : lab42Checks.map((c) => ({
+          id: c.id,
+          passed: false,
+          points: 0,
+          maxPoints: spec.points[c.id] ?? c.defaultPoints,
+          message: `grader error: the check did not run (${stripAnsi(loadError ?? "the spec file declared no test for this submission")})`,
+        }));
+    const graderError = summary?.graderError ?? (own.length ? undefined : "the checks did not run");
+    return {
+      id: submission.id,
+      score: checks.reduce((sum, c) => sum + c.points, 0),
+      maxScore: checks.reduce((sum, c) => sum + c.maxPoints, 0),
+      imageBytes: summary?.imageBytes,
+      architecture: summary?.architecture,
+      os: summary?.os,
+      builder: summary?.imageBytes !== undefined ? summary.builder : undefined,
+      ...(graderError ? { graderError } : {}),
+      checks,
+    };
+  });
+  return {
+    lab: { id: spec.id, title: spec.title, file: config.labFile },
+    runId: config.runId,
+    gradedAt: new Date().toISOString(),
+    engine: config.engine,
+    reference: config.reference,
+    submissions,
+    skipped: config.skipped,
+  };
+}
+
+function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>): CheckResult {
+  const match = TITLE.exec(assertion.title);
+  const id = match?.[1] ?? assertion.title;
+  const maxPoints = Number(match?.[2] ?? 0);
+  const passed = assertion.status === "passed";
+  const record = recorded.get(id);
+  if (record && record.passed === passed) return record;
+  // No record (the test timed out, or crashed before recording): Jest's own failure is the message.
+  const message = passed ? "" : stripAnsi(assertion.failureMessages.join("\n")).split("\n").slice(0, 5).join("\n") || `the check ${assertion.status}`;
+  return { id, passed, points: passed ? maxPoints : 0, maxPoints, message: passed ? message : `grader error: ${message}` };
+}
+
+function writeOutputs(outDir: string, grades: GradesDocument): void {
+  mkdirSync(outDir, { recursive: true });
+  atomicWrite(path.join(outDir, "results.json"), `${JSON.stringify(grades, null, 2)}\n`);
+  atomicWrite(path.join(outDir, "junit.xml"), renderJunit(grades));
+}
+
+function atomicWrite(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}

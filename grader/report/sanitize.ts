@@ -1,0 +1,28 @@
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
+// Characters XML 1.0 forbids: C0 controls but tab/newline/return, U+FFFE/U+FFFF, unpaired surrogates.
+const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
+
+/** Keeps the head and the tail of long text, saying how much was cut. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const half = Math.floor((max - 40) / 2);
+  return `${text.slice(0, half)}\n[… ${text.length - 2 * half} characters cut …]\n${text.slice(-half)}`;
+}
+
+/**
+ * Makes untrusted text safe inside an XML document, CDATA included: no ANSI escapes, no characters XML
+ * forbids, no `]]>` (which would end a CDATA section early), and no more than `max` characters.
+ */
+export function sanitizeForXml(text: string, max = 8000): string {
+  return capText(text.replace(ANSI, "").replace(XML_INVALID, "\ufffd").replace(/]]>/g, "]]\u200b>"), max);
+}
+
+/** Makes untrusted text safe for a terminal line: no escape sequences or control characters, one line. */
+export function sanitizeForTerminal(text: string, max = 60): string {
+  const clean = text.replace(ANSI, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}

@@ -1,0 +1,40 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+
+export interface Submission {
+  /** The directory's name, verbatim (any Unicode, quotes, spaces). */
+  id: string;
+  dir: string;
+}
+
+export interface SkippedEntry {
+  name: string;
+  reason: string;
+}
+
+/** Each directory directly under `root` is one submission; anything else is listed as skipped, with why. */
+export function discoverSubmissions(root: string): { submissions: Submission[]; skipped: SkippedEntry[] } {
+  let entries;
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    throw new UserFacingError(`submissions directory ${root}: cannot read it (${(error as Error).message})`, ExitCode.usage);
+  }
+  const submissions: Submission[] = [];
+  const skipped: SkippedEntry[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith(".")) skipped.push({ name: entry.name, reason: "hidden entry" });
+    else if (entry.isSymbolicLink()) skipped.push({ name: entry.name, reason: "a symbolic link, not followed" });
+    else if (entry.isDirectory()) submissions.push({ id: entry.name, dir: path.join(root, entry.name) });
+    else skipped.push({ name: entry.name, reason: "not a directory" });
+  }
+  submissions.sort((a, b) => compareIds(a.id, b.id));
+  skipped.sort((a, b) => compareIds(a.name, b.name));
+  return { submissions, skipped };
+}
+
+/** Stable order independent of locale: by code point. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

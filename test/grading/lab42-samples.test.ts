@@ -1,0 +1,121 @@
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import { connectEngine } from "../../grader/engine/client";
+import type { GradesDocument } from "../../grader/report/grades";
+import { runCli } from "../helpers/cli";
+import { ensureXmllint, xmllintErrors } from "../helpers/xmllint";
+
+const CHECK_IDS = ["dockerfile-multistage", "image-builds", "container-runs", "greeting-served", "venv-copied", "size-under-threshold"];
+const expected = JSON.parse(readFileSync(path.resolve("test/expected/lab42-verdicts.json"), "utf8")) as Record<string, Record<string, boolean>>;
+delete expected._comment;
+
+/**
+ * One real grading run over every sample submission plus the reference solution graded as a student:
+ * real builds, real containers, real probes.
+ */
+describe("lab-grader grade on the sample submissions", () => {
+  const work = mkdtempSync(path.join(tmpdir(), "lab-grader-samples-"));
+  const submissionsDir = path.join(work, "submissions");
+  const outDir = path.join(work, "reports");
+  let grades: GradesDocument;
+  let stdout = "";
+  let stderr = "";
+
+  beforeAll(async () => {
+    cpSync(path.resolve("submissions"), submissionsDir, { recursive: true, verbatimSymlinks: true });
+    cpSync(path.resolve("reference/solution"), path.join(submissionsDir, "reference-solution"), { recursive: true });
+    const result = await runCli(["grade", submissionsDir, "--out", outDir]);
+    stdout = result.stdout;
+    stderr = result.stderr;
+    if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+    grades = JSON.parse(readFileSync(path.join(outDir, "results.json"), "utf8")) as GradesDocument;
+  }, 900_000);
+
+  it("grades every sample, sorted by id, with every check", () => {
+    const ids = [...Object.keys(expected), "reference-solution"].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(grades.submissions.map((s) => s.id)).toEqual(ids);
+    for (const submission of grades.submissions) {
+      expect(submission.checks.map((c) => c.id)).toEqual(CHECK_IDS);
+      for (const check of submission.checks) {
+        expect(check.points).toBe(check.passed ? check.maxPoints : 0);
+        expect(check.message.length).toBeGreaterThan(0);
+      }
+      expect(submission.score).toBe(submission.checks.reduce((sum, c) => sum + c.points, 0));
+      expect(submission.maxScore).toBe(10);
+      expect(submission.graderError).toBeUndefined();
+    }
+  });
+
+  it.each(Object.keys(expected))("gives %s the expected verdicts", (id) => {
+    const submission = grades.submissions.find((s) => s.id === id)!;
+    const verdicts = Object.fromEntries(submission.checks.map((c) => [c.id, c.passed]));
+    expect({ id, verdicts }).toEqual({ id, verdicts: expected[id] });
+  });
+
+  it("gives the reference solution full marks", () => {
+    const reference = grades.submissions.find((s) => s.id === "reference-solution")!;
+    expect(reference.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(reference.score).toBe(10);
+    expect(grades.reference.referenceBytes).toBe(reference.imageBytes);
+  });
+
+  it("records the engine, the reference sizes and the builder", () => {
+    expect(grades.engine.apiVersion).toMatch(/^\d+\.\d+$/);
+    expect(grades.reference.thresholdBytes).toBe(Math.floor(grades.reference.referenceBytes * 1.1));
+    expect(grades.reference.baselineBytes).toBeGreaterThan(0);
+    expect(grades.submissions.find((s) => s.id === "alice-venv-app")!.builder).toBe("classic");
+  });
+
+  it("explains failures the way the lab's students need", () => {
+    const message = (id: string, check: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === check)!;
+    expect(message("dave-handout-step3", "image-builds").message).toMatch(/^the build failed at Step \d+\/\d+ : COPY --from=builder \/app\/venv \/app\/venv: .*app\/venv/);
+    expect(message("dave-handout-step3", "container-runs").message).toBe("not run: the image did not build (see image-builds)");
+    expect(message("dave-handout-step3", "image-builds").hint).toMatch(/COPY --from/);
+    expect(message("heidi-localhost", "greeting-served").message).toMatch(/Is the app listening on 0\.0\.0\.0:5000\?/);
+    expect(message("grace-wrong-greeting", "greeting-served").message).toContain('with "Hello, World!"; expected exactly "Hello, Docker Multi-Stage Build!"');
+    expect(message("ivan-crash-on-start", "container-runs").message).toMatch(/exited with code 1[\s\S]*ImportError: cannot import name 'render_templates'/);
+    expect(message("laura-venv-in-final-stage", "venv-copied").message).toMatch(/created in the final stage/);
+    expect(message("mallory-buildkit-heredoc", "image-builds").message).toMatch(/BuildKit-only syntax: RUN with a heredoc \(<<\) \(line 5\)/);
+    expect(message("ken-no-dockerfile", "image-builds").message).toMatch(/no file named Dockerfile/);
+    expect(message("judy-bloated", "size-under-threshold").message).toMatch(/threshold is .* single-stage baseline is .*% larger/);
+  });
+
+  it("writes JUnit XML that xmllint accepts, one suite per submission with points", () => {
+    ensureXmllint();
+    const file = path.join(outDir, "junit.xml");
+    expect(xmllintErrors(file)).toBe("");
+    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(readFileSync(file, "utf8"));
+    const suites = [xml.testsuites.testsuite].flat();
+    expect(suites.map((s: { name: string }) => s.name)).toEqual(grades.submissions.map((s) => s.id));
+    const alice = suites.find((s: { name: string }) => s.name === "alice-venv-app");
+    const cases = [alice.testcase].flat();
+    expect(cases.map((c: { name: string }) => c.name)).toEqual([
+      "dockerfile-multistage [2/2 pts]",
+      "image-builds [2/2 pts]",
+      "container-runs [1/1 pts]",
+      "greeting-served [2/2 pts]",
+      "venv-copied [2/2 pts]",
+      "size-under-threshold [1/1 pts]",
+    ]);
+    const props = [cases[0].properties.property].flat().map((p: { name: string; value: string }) => [p.name, p.value]);
+    expect(props).toEqual([["points", "2"], ["max_points", "2"]]);
+    const dave = [suites.find((s: { name: string }) => s.name === "dave-handout-step3").testcase].flat();
+    expect(dave[1].failure.message).toMatch(/^the build failed/);
+  });
+
+  it("prints a summary table and one progress line per submission", () => {
+    expect(stdout).toMatch(/^submission +score +c1 +c2/m);
+    expect(stdout).toMatch(/^reference-solution +10\/10( +ok){6}/m);
+    expect(stderr.match(/^\[ ?\d+\/15\] /gm)).toHaveLength(15);
+  });
+
+  it("leaves no containers and no submission images behind", async () => {
+    const engine = await connectEngine();
+    const containers = await engine.docker.listContainers({ all: true, filters: { label: [`org.lab-grader.run=${grades.runId}`] } });
+    expect(containers).toEqual([]);
+    const images = await engine.docker.listImages({ filters: { reference: [`lab-grader/lab42-*:${grades.runId}`] } });
+    expect(images).toEqual([]);
+  });
+});
