@@ -1,0 +1,99 @@
+import type { SubmissionFacts } from "../grading/submission-facts";
+import { loadLabSpec } from "../lab/lab-spec";
+import { analyzeDockerfile } from "../dockerfile/analyze";
+import type { CheckContext } from "./check";
+import { containerRuns } from "./container-runs";
+import { dockerfileMultistage } from "./dockerfile-multistage";
+import { greetingServed } from "./greeting-served";
+import { imageBuilds } from "./image-builds";
+import { sizeUnderThreshold } from "./size-under-threshold";
+import { venvCopied } from "./venv-copied";
+
+const context: CheckContext = {
+  spec: loadLabSpec("specs/lab42.yaml"),
+  reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
+};
+
+const MULTI = "FROM python:3.9-slim AS builder\nRUN python -m venv /app/venv\nFROM python:3.9-slim\nCOPY --from=builder /app/venv /app/venv\n";
+
+/** Facts of a submission that built and ran correctly; tests override what they need. */
+function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
+  return {
+    id: "s",
+    dockerfile: { read: { ok: true, text: MULTI }, analysis: analyzeDockerfile(MULTI) },
+    build: { attempted: true, builder: "classic", ok: true, log: "", timedOut: false, durationMs: 1000, steps: [], blockingFeatures: [], notes: [] },
+    image: { id: "sha256:x", tag: "t", bytes: 100e6, os: "linux", architecture: "amd64", env: [], exposedPorts: [] },
+    run: { started: true, running: true, logs: "", probe: { kind: "response", status: 200, body: "Hello, Docker Multi-Stage Build!\n", bodyTruncated: false, elapsedMs: 5 } },
+    venv: { candidates: ["/app/venv"], path: "/app/venv", flaskPath: "/app/venv/lib/python3.9/site-packages/flask/__init__.py", origin: "copied-from-stage", introducedBy: "COPY --from=builder /app/venv /app/venv" },
+    timingsMs: {},
+    ...overrides,
+  };
+}
+
+describe("the Lab 42 checks on facts", () => {
+  it("all pass on a correct submission", () => {
+    for (const check of [dockerfileMultistage, imageBuilds, containerRuns, greetingServed, venvCopied, sizeUnderThreshold]) {
+      expect({ id: check.id, ...check.evaluate(facts(), context) }).toMatchObject({ id: check.id, passed: true });
+    }
+  });
+
+  it("dockerfile-multistage: a COPY --from of an image does not count as a stage", () => {
+    const text = "FROM a AS b\nFROM c\nCOPY --from=python:3.9 /x /y\n";
+    const outcome = dockerfileMultistage.evaluate(facts({ dockerfile: { read: { ok: true, text }, analysis: analyzeDockerfile(text) } }), context);
+    expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/) });
+  });
+
+  it("image-builds: a timeout says where the build was stopped", () => {
+    const outcome = imageBuilds.evaluate(facts({ build: { ...facts().build, ok: false, timedOut: true, lastStep: "Step 3/5 : RUN sleep infinity" } }), context);
+    expect(outcome.message).toMatch(/did not finish within 300 s and was stopped at Step 3\/5 : RUN sleep infinity/);
+  });
+
+  it("container-runs: says OOM-killed when it was", () => {
+    const outcome = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, oomKilled: true, logs: "" } }), context);
+    expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/killed for using too much memory \(OOM\)/) });
+  });
+
+  it("greeting-served: ignores surrounding whitespace but not other text; quotes bodies safely", () => {
+    const probe = (body: string) => ({ ...facts().run!, probe: { kind: "response" as const, status: 200, body, bodyTruncated: false, elapsedMs: 1 } });
+    expect(greetingServed.evaluate(facts({ run: probe("  Hello, Docker Multi-Stage Build!\n\n") }), context).passed).toBe(true);
+    const wrong = greetingServed.evaluate(facts({ run: probe("Hello\u001b[2J, Docker") }), context);
+    expect(wrong.passed).toBe(false);
+    expect(wrong.message).toContain('"Hello\\\\x1b[2J, Docker"');
+  });
+
+  it("greeting-served: a wrong status is reported with the expected greeting", () => {
+    const run = { ...facts().run!, probe: { kind: "response" as const, status: 404, body: "nope", bodyTruncated: false, elapsedMs: 1 } };
+    expect(greetingServed.evaluate(facts({ run }), context).message).toMatch(/answered HTTP 404; expected 200 with "Hello, Docker Multi-Stage Build!"/);
+  });
+
+  it("greeting-served: an app that accepts and never answers is a timeout, not a listening problem", () => {
+    const run = { ...facts().run!, probe: { kind: "timeout" as const, detail: "", elapsedMs: 20_000 } };
+    const outcome = greetingServed.evaluate(facts({ run }), context);
+    expect(outcome.message).toMatch(/no answer within 20 s/);
+    expect(outcome.message).not.toMatch(/0\.0\.0\.0/);
+  });
+
+  it("venv-copied: a venv without Flask fails, naming the venv", () => {
+    const outcome = venvCopied.evaluate(facts({ venv: { ...facts().venv!, flaskPath: undefined } }), context);
+    expect(outcome.message).toMatch(/the virtualenv \/app\/venv has no Flask/);
+  });
+
+  it("venv-copied: a venv inherited through FROM builder fails", () => {
+    const outcome = venvCopied.evaluate(facts({ venv: { ...facts().venv!, origin: "inherited-from-base" } }), context);
+    expect(outcome.message).toMatch(/already in the image the final stage starts FROM/);
+  });
+
+  it("size-under-threshold: just over the threshold fails, at it passes", () => {
+    const at = (bytes: number) => sizeUnderThreshold.evaluate(facts({ image: { ...facts().image!, bytes } }), context);
+    expect(at(110e6).passed).toBe(true);
+    expect(at(110e6 + 1).passed).toBe(false);
+    expect(at(90e6).message).toMatch(/25\.0% smaller/);
+  });
+
+  it("every check that needs an image says it did not build", () => {
+    const unbuilt = facts({ image: undefined, run: undefined, venv: undefined, build: { ...facts().build, ok: false } });
+    for (const check of [containerRuns, greetingServed, venvCopied, sizeUnderThreshold]) {
+      expect(check.evaluate(unbuilt, context)).toEqual({ passed: false, message: "not run: the image did not build (see image-builds)" });
+    }
+  });
+});
