@@ -3,8 +3,7 @@
  * per check, each worth points. Add your own check with `check({ id, points }, async (facts) => { … })`;
  * README ("Adding a check") shows how.
  */
-import { lab42Checks } from "../grader/checks";
-import { check, gradeSubmissions } from "../grader/jest/lab-tests";
+import { check, gradeSubmissions, lab42Checks } from "lab-grader/jest";
 
 gradeSubmissions(() => {
   for (const builtIn of lab42Checks) check(builtIn);

@@ -115,6 +115,8 @@ async function runJest(specFile: string, configFile: string): Promise<void> {
         roots: [path.dirname(specFile)],
         testEnvironment: "node",
         transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: path.join(root, "tsconfig.json") }] },
+        // Spec files anywhere import the grading API as "lab-grader/jest".
+        moduleNameMapper: { "^lab-grader/(.*)$": path.join(root, "grader", "$1") },
         // Every check starts at once and waits for its submission's facts; the grader's own semaphore and
         // timeouts bound the work, so Jest's per-test timeout must not cut a test that is only queued.
         maxConcurrency: 100_000,

@@ -22,6 +22,7 @@ export default class GradesReporter {
     const config = readRunConfig();
     const grades = buildGrades(config, results);
     writeOutputs(config.outDir, grades);
+    for (const warning of unusedSpecKeys(config, grades)) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`${renderSummaryTable(grades)}\n`);
   }
 }
@@ -66,6 +67,18 @@ export function buildGrades(config: GradingRunConfig, results: AggregatedResult)
     submissions,
     skipped: config.skipped,
   };
+}
+
+/** points/hints entries in the lab spec that name no check of the run: almost always a typo. */
+function unusedSpecKeys(config: GradingRunConfig, grades: GradesDocument): string[] {
+  const spec = loadLabSpec(config.labFile);
+  const used = new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)));
+  if (!used.size) return [];
+  return (["points", "hints"] as const).flatMap((field) =>
+    Object.keys(spec[field])
+      .filter((id) => !used.has(id))
+      .map((id) => `${spec.file}: ${field}.${id} names no check of this lab (checks: ${[...used].join(", ")})`),
+  );
 }
 
 function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>): CheckResult {

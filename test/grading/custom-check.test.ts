@@ -1,0 +1,55 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { GradesDocument } from "../../grader/report/grades";
+import { runCli } from "../helpers/cli";
+
+/**
+ * README's "Adding a check", for real: a lab folder outside this repository with its own spec file that adds
+ * an instructor-written Jest check, graded on two real submissions.
+ */
+describe("a lab spec with an instructor's own check", () => {
+  it("grades the extra check with its points, and its expect() message as feedback", async () => {
+    const work = mkdtempSync(path.join(tmpdir(), "lab-grader-custom-"));
+    const lab = path.join(work, "lab");
+    mkdirSync(lab);
+    const yaml = readFileSync(path.resolve("specs/lab42.yaml"), "utf8")
+      .replace("../reference/solution", path.resolve("reference/solution"))
+      .replace("../reference/single-stage", path.resolve("reference/single-stage"))
+      .replace("  size-under-threshold: 1\n", "  size-under-threshold: 1\n  exposes-port: 1\n")
+      .replace("\nhints:\n", "\nhints:\n  exposes-port: Add EXPOSE 5000 to the final stage.\n");
+    writeFileSync(path.join(lab, "lab42x.yaml"), yaml);
+    writeFileSync(
+      path.join(lab, "lab42x.spec.ts"),
+      `import { check, gradeSubmissions, lab42Checks } from "lab-grader/jest";
+
+gradeSubmissions(() => {
+  for (const builtIn of lab42Checks) check(builtIn);
+  check({ id: "exposes-port", points: 1 }, (facts) => {
+    expect(facts.image?.exposedPorts ?? []).toContain("5000/tcp");
+  });
+});
+`,
+    );
+    const submissions = path.join(work, "submissions");
+    cpSync(path.resolve("reference/solution"), path.join(submissions, "exposes"), { recursive: true });
+    cpSync(path.resolve("submissions/alice-venv-app"), path.join(submissions, "silent"), { recursive: true });
+    const dockerfile = path.join(submissions, "silent", "Dockerfile");
+    writeFileSync(dockerfile, readFileSync(dockerfile, "utf8").replace("EXPOSE 5000\n", ""));
+
+    const out = path.join(work, "reports");
+    const result = await runCli(["grade", submissions, "--lab", path.join(lab, "lab42x.yaml"), "--out", out]);
+    expect(result.stderr).not.toMatch(/warning:/);
+    expect(result.code).toBe(0);
+    const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
+    const extra = (id: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === "exposes-port")!;
+    expect(extra("exposes")).toEqual({ id: "exposes-port", passed: true, points: 1, maxPoints: 1, message: "" });
+    expect(extra("silent")).toMatchObject({ passed: false, points: 0, maxPoints: 1, hint: "Add EXPOSE 5000 to the final stage." });
+    expect(extra("silent").message).toMatch(/expect\(received\)\.toContain\(expected\)[\s\S]*"5000\/tcp"/);
+    expect(grades.submissions.map((s) => [s.id, s.score, s.maxScore])).toEqual([
+      ["exposes", 11, 11],
+      ["silent", 10, 11],
+    ]);
+    expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('name="exposes-port [0/1 pts]"');
+  }, 600_000);
+});
