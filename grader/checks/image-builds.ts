@@ -4,14 +4,14 @@ export const imageBuilds: Check = {
   id: "image-builds",
   title: "The image builds",
   defaultPoints: 2,
-  evaluate(facts, { spec }) {
+  evaluate(facts) {
     const build = facts.build;
     if (!build.attempted) return fail(`not built: ${build.notAttemptedReason}`);
     const notes = build.notes.length ? ` (note: ${build.notes.join("; ")})` : "";
     if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${notes}`);
     const at = build.lastStep ? ` at ${build.lastStep}` : "";
     if (build.timedOut) {
-      return fail(`the build did not finish within ${spec.timeouts.buildSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
+      return fail(`the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
     }
     return fail(`the build failed${at}: ${build.error ?? "unknown error"}${notes}\nLast lines of the build output:\n${lastLines(build.log)}`);
   },

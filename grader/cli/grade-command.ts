@@ -9,6 +9,9 @@ import { stateDir } from "../common/state-dir";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
 import { baseImageState } from "../engine/base-images";
 import { buildReference } from "../grading/reference";
+import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
+import { runLabels } from "../engine/labels";
+import type { RunNetwork } from "../engine/run-container";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
 import { RUN_CONFIG_ENV, writeRunConfig, type EngineSummary, type GradingRunConfig } from "../jest/run-config";
 import type { GradesDocument } from "../report/grades";
@@ -36,12 +39,17 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
   for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
   if (!submissions.length) console.error(`no submission directories under ${submissionsDir}; writing empty reports`);
 
+  const swept = await sweepDeadRuns(engine);
+  if (swept.containers + swept.networks + swept.images) {
+    console.error(`removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s)`);
+  }
   const buildTimeoutSeconds = options.buildTimeout ?? spec.timeouts.buildSeconds;
   console.error("building the reference solution and the single-stage baseline…");
   const reference = await buildReference(engine, spec, buildTimeoutSeconds);
 
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);
+  const network = await createRunNetwork(engine, spec, runId);
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
@@ -54,6 +62,7 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
     buildTimeoutSeconds,
     runTimeoutSeconds: options.runTimeout ?? spec.timeouts.probeSeconds,
     keepImages: options.keepImages,
+    network,
     reference,
     engine: await engineSummary(engine),
     startedAt: new Date().toISOString(),
@@ -61,8 +70,18 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
   const configFile = path.join(runDir, "run.json");
   writeRunConfig(configFile, config);
   mkdirSync(config.outDir, { recursive: true });
-  console.error(`grading ${submissions.length} submission(s), ${config.concurrency} at a time (run ${runId})…`);
-  await runJest(specFile, configFile);
+  console.error(`grading ${submissions.length} submission(s), ${config.concurrency} at a time, network ${network.mode} (run ${runId})…`);
+  try {
+    await runJest(specFile, configFile);
+  } finally {
+    if (network.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
+    const left = await leftoversOfRun(engine, runId);
+    if (left.containers.length + left.networks.length) {
+      console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
+      for (const id of left.containers) await engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+      for (const name of left.networks) await engine.docker.getNetwork(name).remove().catch(() => undefined);
+    }
+  }
 
   const resultsFile = path.join(config.outDir, "results.json");
   const grades = JSON.parse(readFileSync(resultsFile, "utf8")) as GradesDocument;
@@ -92,6 +111,24 @@ async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
     throw new UserFacingError(`base images not ready: ${missing.map((s) => `${s.name} (${s.detail})`).join("; ")}. Run \`lab-grader setup\``, ExitCode.notReady);
   }
   return engine;
+}
+
+/**
+ * The network submissions run on. internal: created for this run with no way out; the host probes each
+ * container at its address, which works on a local Linux engine. Elsewhere (Docker Desktop, remote engines)
+ * the app is probed through a published port, and can reach outside.
+ */
+async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): Promise<RunNetwork> {
+  const info = await engine.docker.info();
+  const localLinux =
+    process.platform === "linux" &&
+    (!process.env.DOCKER_HOST || process.env.DOCKER_HOST.startsWith("unix://")) &&
+    !/docker desktop/i.test(String(info.OperatingSystem));
+  const mode = spec.sandbox.network === "auto" ? (localLinux ? "internal" : "published") : spec.sandbox.network;
+  if (mode === "published") return { mode };
+  const name = `lab-grader-${runId}`;
+  await engine.docker.createNetwork({ Name: name, Internal: true, Labels: runLabels(runId), CheckDuplicate: true });
+  return { mode, name };
 }
 
 async function engineSummary(engine: Engine): Promise<EngineSummary> {

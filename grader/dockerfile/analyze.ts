@@ -26,6 +26,8 @@ export interface StageFacts {
   workdir: string;
   /** PATH as set by ENV in this stage (unexpanded $PATH references kept). */
   envPath?: string;
+  /** ADD sources that are URLs or git repositories (the engine fetches them itself). */
+  addUrls: { line: number; url: string }[];
   /** Exec-form or shell-form words of the last CMD / ENTRYPOINT. */
   cmd?: string[];
   entrypoint?: string[];
@@ -98,6 +100,7 @@ function stageFromInstruction(from: From, stages: StageFacts[], line: number, pr
     baseStageIndex,
     line,
     copiesFrom: [],
+    addUrls: [],
     // A stage built FROM an earlier stage inherits its WORKDIR.
     workdir: parent?.workdir ?? "/",
   };
@@ -127,6 +130,13 @@ function addToStage(
       const words = execFormWords(instruction) ?? args;
       if (keyword === "CMD") stage.cmd = words;
       else stage.entrypoint = words;
+      break;
+    }
+    case "ADD": {
+      const words = execFormWords(instruction) ?? args;
+      for (const source of words.slice(0, -1)) {
+        if (/^([a-z][a-z0-9+.-]*:\/\/|git@)/i.test(source)) stage.addUrls.push({ line, url: source });
+      }
       break;
     }
     case "COPY": {

@@ -19,6 +19,8 @@ export interface BuildRequest {
   logCapBytes?: number;
   /** Re-use the engine's layer cache (default true). */
   useCache?: boolean;
+  /** Memory (no extra swap) and CPU of each RUN step; the classic builder enforces them. */
+  limits?: { memoryBytes: number; cpus: number };
 }
 
 export interface BuildStep {
@@ -78,6 +80,14 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       labels: request.labels,
       networkmode: request.networkMode,
       nocache: request.useCache === false,
+      ...(request.limits
+        ? {
+            memory: request.limits.memoryBytes,
+            memswap: request.limits.memoryBytes,
+            cpuperiod: 100_000,
+            cpuquota: Math.ceil(request.limits.cpus * 100_000),
+          }
+        : {}),
       rm: true,
       forcerm: true,
       version: "1",

@@ -1,10 +1,18 @@
 import type { Readable } from "node:stream";
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import { sleep } from "../common/duration";
 import { probeUntil, type ProbeResult } from "../probe/http";
 import type { Engine } from "./client";
 import { NoWaitStrategy } from "./no-wait-strategy";
+import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
+
+/**
+ * How the app is reached. internal: on a network with no way out, probed at the container's own address
+ * (the host can route to it on a local Linux engine). published: a port published on the host, for engines in
+ * a VM (Docker Desktop) whose container addresses the host cannot reach; the app can then reach outside.
+ */
+export type RunNetwork = { mode: "internal"; name: string } | { mode: "published" };
 
 export const CONTAINER_LOG_CAP_BYTES = 32 * 1024;
 
@@ -17,6 +25,8 @@ export interface RunRequest {
   startSeconds: number;
   /** How long the probe may keep trying. */
   probeSeconds: number;
+  limits: RunLimits;
+  network: RunNetwork;
 }
 
 export interface RunFacts {
@@ -39,11 +49,13 @@ export interface RunFacts {
 export async function runAndProbe(engine: Engine, request: RunRequest): Promise<RunFacts> {
   let container: StartedTestContainer;
   try {
-    container = await new GenericContainer(request.image)
-      .withExposedPorts(request.port)
+    const definition = new SandboxedContainer(request.image)
+      .withSandbox(request.limits)
       .withLabels(request.labels)
-      .withWaitStrategy(new NoWaitStrategy())
-      .start();
+      .withWaitStrategy(new NoWaitStrategy());
+    if (request.network.mode === "internal") definition.withNetworkMode(request.network.name);
+    else definition.withExposedPorts(request.port);
+    container = await definition.start();
   } catch (error) {
     return { started: false, startError: (error as Error).message, running: false, logs: "" };
   }
@@ -51,19 +63,10 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   const handle = engine.docker.getContainer(container.getId());
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;
-    let probe: ProbeResult;
-    let port: number | undefined;
-    try {
-      port = container.getMappedPort(request.port);
-    } catch {
-      port = undefined;
-    }
-    if (port === undefined) {
-      probe = { kind: "exited", detail: "the container stopped before its port could be published", elapsedMs: 0 };
-    } else {
-      const url = `http://${formatHost(container.getHost())}:${port}${request.path}`;
-      probe = await probeUntil(url, startedAt + request.probeSeconds * 1000, isAlive);
-    }
+    const address = await appAddress(container, handle, request);
+    const probe: ProbeResult = address
+      ? await probeUntil(`http://${address}${request.path}`, startedAt + request.probeSeconds * 1000, isAlive)
+      : { kind: "exited", detail: "the container stopped before it could be reached", elapsedMs: 0 };
     const waitMore = startedAt + request.startSeconds * 1000 - Date.now();
     if (waitMore > 0) await sleep(waitMore);
     const state = (await handle.inspect()).State;
@@ -105,6 +108,20 @@ async function readLogs(handle: ReturnType<Engine["docker"]["getContainer"]>): P
     // Logs are feedback only; their absence must not fail grading.
   }
   return buffer.text();
+}
+
+/** host:port the probe uses, or undefined when the container is already gone. */
+async function appAddress(container: StartedTestContainer, handle: ReturnType<Engine["docker"]["getContainer"]>, request: RunRequest): Promise<string | undefined> {
+  if (request.network.mode === "internal") {
+    const networks = (await handle.inspect()).NetworkSettings.Networks;
+    const ip = networks[request.network.name]?.IPAddress;
+    return ip ? `${formatHost(ip)}:${request.port}` : undefined;
+  }
+  try {
+    return `${formatHost(container.getHost())}:${container.getMappedPort(request.port)}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function formatHost(host: string): string {

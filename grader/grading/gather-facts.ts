@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Engine } from "../engine/client";
 import { buildImage } from "../engine/build";
-import { runAndProbe } from "../engine/run-container";
+import { runAndProbe, type RunNetwork } from "../engine/run-container";
+import { policyViolations } from "../dockerfile/policy";
 import { analyzeDockerfile } from "../dockerfile/analyze";
 import { inspectVenv } from "../inspect/venv";
 import type { LabSpec } from "../lab/lab-spec";
@@ -10,13 +11,14 @@ import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile } from "../submission/read-dockerfile";
 import type { BuildFacts, ImageFacts, SubmissionFacts } from "./submission-facts";
 
-export const RUN_LABEL = "org.lab-grader.run";
-
 export interface GatherOptions {
   runId: string;
   buildTimeoutSeconds: number;
   runTimeoutSeconds: number;
   keepImages: boolean;
+  network: RunNetwork;
+  /** Labels on everything the grading of this submission creates (see engine/labels.ts). */
+  labels: Record<string, string>;
 }
 
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
@@ -26,8 +28,21 @@ export function submissionImageTag(spec: LabSpec, submissionId: string, runId: s
   return `lab-grader/${spec.id}-${readable}-${hash}:${runId}`;
 }
 
-function notBuilt(reason: string, extra: Partial<BuildFacts> = {}): BuildFacts {
-  return { attempted: false, notAttemptedReason: reason, builder: "classic", ok: false, log: "", timedOut: false, durationMs: 0, steps: [], blockingFeatures: [], notes: [], ...extra };
+export function notBuilt(reason: string, extra: Partial<BuildFacts> = {}): BuildFacts {
+  return {
+    attempted: false,
+    notAttemptedReason: reason,
+    builder: "classic",
+    ok: false,
+    log: "",
+    timedOut: false,
+    timeoutSeconds: 0,
+    durationMs: 0,
+    steps: [],
+    blockingFeatures: [],
+    notes: [],
+    ...extra,
+  };
 }
 
 /**
@@ -41,6 +56,11 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const analysis = analyzeDockerfile(read.text);
   const facts: SubmissionFacts = { id: submission.id, dockerfile: { read, analysis }, build: notBuilt(""), timingsMs };
 
+  const violations = policyViolations(analysis, spec.baseImages, spec.sandbox);
+  if (violations.length) {
+    facts.build = notBuilt(`the Dockerfile does what this lab does not allow: ${violations.join("; ")}`);
+    return facts;
+  }
   const blocking = analysis.buildkitFeatures.filter((f) => f.blocking);
   if (blocking.length) {
     facts.build = notBuilt(buildkitMessage(blocking), { blockingFeatures: blocking });
@@ -51,19 +71,20 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     facts.build = notBuilt(context.message);
     return facts;
   }
-  const labels = { [RUN_LABEL]: options.runId };
+  const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
   const build = await buildImage(engine.docker, {
     context: context.tar(),
     tags: [tag],
     labels,
     timeoutMs: options.buildTimeoutSeconds * 1000,
+    limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
   });
   timingsMs.build = build.durationMs;
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
     : [];
-  facts.build = { ...build, attempted: true, builder: "classic", blockingFeatures: [], notes };
+  facts.build = { ...build, attempted: true, builder: "classic", timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes };
   if (!build.ok || !build.imageId) return facts;
 
   try {
@@ -87,6 +108,8 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
         labels,
         startSeconds: spec.timeouts.startSeconds,
         probeSeconds: options.runTimeoutSeconds,
+        limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
+        network: options.network,
       }).finally(() => (timingsMs.run = Date.now() - started)),
       inspectVenv(engine.docker, image.id, analysis, build.steps, image.env, labels).finally(() => (timingsMs.inspect = Date.now() - started)),
     ]);

@@ -18,6 +18,8 @@ export interface BuildFacts {
   lastStep?: string;
   log: string;
   timedOut: boolean;
+  /** The build timeout in force for this run. */
+  timeoutSeconds: number;
   durationMs: number;
   steps: BuildStep[];
   blockingFeatures: BuildkitFeature[];

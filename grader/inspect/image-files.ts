@@ -37,7 +37,7 @@ export class ImageFiles {
       if (typeof header !== "string") return undefined;
       return JSON.parse(Buffer.from(header, "base64").toString("utf8")) as PathStat;
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      if (isAbsent(error)) return undefined;
       throw error;
     }
   }
@@ -52,7 +52,7 @@ export class ImageFiles {
     try {
       stream = (await this.container.getArchive({ path })) as unknown as Readable;
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      if (isAbsent(error)) return undefined;
       throw error;
     }
     const extract = tarStream.extract();
@@ -88,6 +88,15 @@ export class ImageFiles {
   async close(): Promise<void> {
     await this.container.remove({ force: true, v: true }).catch(() => undefined);
   }
+}
+
+/**
+ * 404, or the engine's 500 for a path that runs through a regular file ("/x/pyvenv.cfg" where /x is a file):
+ * either way there is nothing at that path.
+ */
+function isAbsent(error: unknown): boolean {
+  const e = error as { statusCode?: number; message?: string; json?: { message?: string } };
+  return e.statusCode === 404 || /not a directory/i.test(`${e.json?.message ?? ""} ${e.message ?? ""}`);
 }
 
 /** Opens the image's files, runs `use`, and always removes the helper container. */

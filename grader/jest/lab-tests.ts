@@ -2,7 +2,8 @@ import { describe, test } from "@jest/globals";
 import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
 import { Semaphore } from "../common/semaphore";
 import { connectEngine, type Engine } from "../engine/client";
-import { gatherSubmissionFacts } from "../grading/gather-facts";
+import { gatherSubmissionFacts, notBuilt, submissionImageTag } from "../grading/gather-facts";
+import { LABELS, submissionLabels } from "../engine/labels";
 import type { SubmissionFacts } from "../grading/submission-facts";
 import { loadLabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
@@ -100,6 +101,36 @@ export function check(definition: Check | { id: string; points: number; title?: 
   });
 }
 
+/** Above every timeout a submission has; past it, its grading is abandoned. */
+function watchdogMs(config: GradingRunConfig, context: CheckContext): number {
+  const { spec } = context;
+  return (config.buildTimeoutSeconds + spec.timeouts.startSeconds + config.runTimeoutSeconds + spec.sandbox.watchdogSeconds) * 1000;
+}
+
+async function withWatchdog<T>(work: Promise<T>, ms: number, onExpiry: () => Promise<void>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void onExpiry().finally(() =>
+        reject(new Error(`watchdog: grading this submission took more than ${Math.round(ms / 1000)} s; its containers were killed`)),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function killSubmission(engine: Engine, labels: Record<string, string>, tag: string): Promise<void> {
+  const filters = { label: [`${LABELS.submission}=${labels[LABELS.submission]}`, `${LABELS.run}=${labels[LABELS.run]}`] };
+  for (const c of await engine.docker.listContainers({ all: true, filters }).catch(() => [])) {
+    await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+}
+
 function reportFinished(submission: Submission, results: CheckResult[]): void {
   const total = run!.config.submissions.length;
   const score = results.reduce((sum, r) => sum + r.points, 0);
@@ -114,18 +145,26 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
   return semaphore.run(async () => {
     const started = Date.now();
     let facts: SubmissionFacts;
+    const labels = submissionLabels(config.runId, submission.id);
+    const connected = await (engine ??= connectEngine());
     try {
-      facts = await gatherSubmissionFacts(await (engine ??= connectEngine()), context.spec, submission, {
-        runId: config.runId,
-        buildTimeoutSeconds: config.buildTimeoutSeconds,
-        runTimeoutSeconds: config.runTimeoutSeconds,
-        keepImages: config.keepImages,
-      });
+      facts = await withWatchdog(
+        gatherSubmissionFacts(connected, context.spec, submission, {
+          runId: config.runId,
+          buildTimeoutSeconds: config.buildTimeoutSeconds,
+          runTimeoutSeconds: config.runTimeoutSeconds,
+          keepImages: config.keepImages,
+          network: config.network,
+          labels,
+        }),
+        watchdogMs(config, context),
+        () => killSubmission(connected, labels, submissionImageTag(context.spec, submission.id, config.runId)),
+      );
     } catch (error) {
       facts = {
         id: submission.id,
         dockerfile: { read: { ok: false, problem: "unreadable", message: "not read" } },
-        build: { attempted: false, builder: "classic", ok: false, log: "", timedOut: false, durationMs: 0, steps: [], blockingFeatures: [], notes: [] },
+        build: notBuilt("the grader failed before building"),
         graderError: (error as Error).message ?? String(error),
         timingsMs: {},
       };

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import type { RunNetwork } from "../engine/run-container";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { SkippedEntry, Submission } from "../submission/discover";
 
@@ -26,6 +27,8 @@ export interface GradingRunConfig {
   buildTimeoutSeconds: number;
   runTimeoutSeconds: number;
   keepImages: boolean;
+  /** Where submissions' containers run and how they are probed. */
+  network: RunNetwork;
   reference: ReferenceFacts;
   engine: EngineSummary;
   startedAt: string;

@@ -15,8 +15,21 @@ export interface LabSpec {
   size: { maxRatioToReference: number; maxBytes?: number };
   timeouts: { buildSeconds: number; startSeconds: number; probeSeconds: number };
   hints: Record<string, string>;
+  sandbox: SandboxSpec;
   /** Absolute path of the file the spec was read from; relative paths in it resolve against its folder. */
   file: string;
+}
+
+export interface SandboxSpec {
+  memoryMb: number;
+  cpus: number;
+  pids: number;
+  network: "auto" | "internal" | "published";
+  buildMemoryMb: number;
+  buildCpus: number;
+  allowAddUrl: boolean;
+  allowAnyImage: boolean;
+  watchdogSeconds: number;
 }
 
 export const DEFAULT_LAB_SPEC = "specs/lab42.yaml";

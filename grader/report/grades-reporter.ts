@@ -6,6 +6,7 @@ import { lab42Checks } from "../checks";
 import { CheckRecords } from "../jest/check-records";
 import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
 import { loadLabSpec } from "../lab/lab-spec";
+import { packageVersion } from "../common/package-path";
 import type { GradesDocument, SubmissionGrade } from "./grades";
 import { renderJunit } from "./junit";
 import { stripAnsi } from "./sanitize";
@@ -66,6 +67,8 @@ export function buildGrades(config: GradingRunConfig, results: AggregatedResult)
     reference: config.reference,
     submissions,
     skipped: config.skipped,
+    // maxRSS is in kilobytes; the grading runs in this process (Jest in band), so this is the grader's peak.
+    grader: { version: packageVersion(), peakRssBytes: process.resourceUsage().maxRSS * 1024 },
   };
 }
 

@@ -27,4 +27,6 @@ export interface GradesDocument {
   submissions: SubmissionGrade[];
   /** Entries of the submissions directory that were not graded, with why. */
   skipped: SkippedEntry[];
+  /** The grader's own figures for the run. */
+  grader: { version: string; peakRssBytes: number };
 }

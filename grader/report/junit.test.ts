@@ -11,6 +11,7 @@ function grades(id: string, message: string): GradesDocument {
     engine: { location: "x", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
     reference: { referenceBytes: 1, baselineBytes: 1, thresholdBytes: 1, thresholdRule: "r" },
     skipped: [],
+    grader: { version: "0", peakRssBytes: 1 },
     submissions: [
       {
         id,

@@ -1,0 +1,25 @@
+import { GenericContainer } from "testcontainers";
+
+export interface RunLimits {
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+}
+
+/**
+ * A GenericContainer with the sandbox a submission runs in: memory with no extra swap, a CPU quota, a pids
+ * limit, every capability dropped and no privilege escalation. testcontainers has no builder methods for
+ * the last three, so this sets them on its host config.
+ */
+export class SandboxedContainer extends GenericContainer {
+  withSandbox(limits: RunLimits): this {
+    this.hostConfig.Memory = limits.memoryBytes;
+    // Equal to Memory: the container gets no swap on top of its memory.
+    this.hostConfig.MemorySwap = limits.memoryBytes;
+    this.hostConfig.NanoCpus = Math.ceil(limits.cpus * 1e9);
+    this.hostConfig.PidsLimit = limits.pids;
+    this.hostConfig.CapDrop = ["ALL"];
+    this.hostConfig.SecurityOpt = ["no-new-privileges"];
+    return this;
+  }
+}
