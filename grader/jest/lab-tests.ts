@@ -1,6 +1,7 @@
 import { describe, test } from "@jest/globals";
 import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
 import { Semaphore } from "../common/semaphore";
+import { withWatchdog } from "../common/watchdog";
 import { connectEngine, type Engine } from "../engine/client";
 import { gatherSubmissionFacts, notBuilt, submissionImageTag } from "../grading/gather-facts";
 import { LABELS, submissionLabels } from "../engine/labels";
@@ -107,22 +108,6 @@ function watchdogMs(config: GradingRunConfig, context: CheckContext): number {
   return (config.buildTimeoutSeconds + spec.timeouts.startSeconds + config.runTimeoutSeconds + spec.sandbox.watchdogSeconds) * 1000;
 }
 
-async function withWatchdog<T>(work: Promise<T>, ms: number, onExpiry: () => Promise<void>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      void onExpiry().finally(() =>
-        reject(new Error(`watchdog: grading this submission took more than ${Math.round(ms / 1000)} s; its containers were killed`)),
-      );
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function killSubmission(engine: Engine, labels: Record<string, string>, tag: string): Promise<void> {
   const filters = { label: [`${LABELS.submission}=${labels[LABELS.submission]}`, `${LABELS.run}=${labels[LABELS.run]}`] };
   for (const c of await engine.docker.listContainers({ all: true, filters }).catch(() => [])) {
@@ -159,6 +144,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
         }),
         watchdogMs(config, context),
         () => killSubmission(connected, labels, submissionImageTag(context.spec, submission.id, config.runId)),
+        `watchdog: grading this submission took more than ${Math.round(watchdogMs(config, context) / 1000)} s; its containers were killed`,
       );
     } catch (error) {
       facts = {

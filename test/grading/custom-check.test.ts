@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { connectEngine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
 
@@ -38,7 +39,7 @@ gradeSubmissions(() => {
     writeFileSync(dockerfile, readFileSync(dockerfile, "utf8").replace("EXPOSE 5000\n", ""));
 
     const out = path.join(work, "reports");
-    const result = await runCli(["grade", submissions, "--lab", path.join(lab, "lab42x.yaml"), "--out", out]);
+    const result = await runCli(["grade", submissions, "--lab", path.join(lab, "lab42x.yaml"), "--out", out, "--keep-images"]);
     expect(result.stderr).not.toMatch(/warning:/);
     expect(result.code).toBe(0);
     const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
@@ -51,5 +52,11 @@ gradeSubmissions(() => {
       ["silent", 10, 11],
     ]);
     expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('name="exposes-port [0/1 pts]"');
+
+    // --keep-images: both images are still there, tagged with the run.
+    const engine = await connectEngine();
+    const kept = await engine.docker.listImages({ filters: { reference: [`lab-grader/lab42-*:${grades.runId}`] } });
+    expect(kept).toHaveLength(2);
+    for (const image of kept) await engine.docker.getImage(image.Id).remove({ force: true });
   }, 600_000);
 });
