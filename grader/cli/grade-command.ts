@@ -1,20 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { cpus } from "node:os";
 import path from "node:path";
-import { runCLI } from "jest";
-import { ExitCode, UserFacingError } from "../common/exit-codes";
-import { packagePath } from "../common/package-path";
-import { stateDir } from "../common/state-dir";
-import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
-import { baseImageState } from "../engine/base-images";
-import { buildReference } from "../grading/reference";
-import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
-import { runLabels } from "../engine/labels";
-import type { RunNetwork } from "../engine/run-container";
-import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
-import { RUN_CONFIG_ENV, writeRunConfig, type EngineSummary, type GradingRunConfig } from "../jest/run-config";
-import type { GradesDocument } from "../report/grades";
+import { ExitCode } from "../common/exit-codes";
+import { runGrading } from "../grading/run-grading";
+import { loadLabSpec } from "../lab/lab-spec";
 import { sanitizeForTerminal } from "../report/sanitize";
 import { discoverSubmissions } from "../submission/discover";
 
@@ -33,134 +20,25 @@ export const EXIT_GRADER_ERRORS = 4;
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
 export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
   const spec = loadLabSpec(options.lab);
-  const specFile = jestSpecFile(spec);
-  const engine = await requireReadyEngine(spec);
   const { submissions, skipped } = discoverSubmissions(path.resolve(submissionsDir));
   for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
   if (!submissions.length) console.error(`no submission directories under ${submissionsDir}; writing empty reports`);
-
-  const swept = await sweepDeadRuns(engine);
-  if (swept.containers + swept.networks + swept.images) {
-    console.error(`removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s)`);
-  }
-  const buildTimeoutSeconds = options.buildTimeout ?? spec.timeouts.buildSeconds;
-  console.error("building the reference solution and the single-stage baseline…");
-  const reference = await buildReference(engine, spec, buildTimeoutSeconds);
-
-  const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
-  const runDir = stateDir("runs", runId);
-  const network = await createRunNetwork(engine, spec, runId);
-  const config: GradingRunConfig = {
-    runId,
-    labFile: spec.file,
-    outDir: path.resolve(options.out),
-    recordsDir: path.join(runDir, "records"),
-    submissionsDir: path.resolve(submissionsDir),
+  const grades = await runGrading({
+    spec,
     submissions,
     skipped,
-    concurrency: options.concurrency ?? Math.max(1, cpus().length),
-    buildTimeoutSeconds,
-    runTimeoutSeconds: options.runTimeout ?? spec.timeouts.probeSeconds,
+    outDir: options.out,
+    concurrency: options.concurrency,
+    buildTimeoutSeconds: options.buildTimeout,
+    runTimeoutSeconds: options.runTimeout,
     keepImages: options.keepImages,
-    network,
-    reference,
-    engine: await engineSummary(engine),
-    startedAt: new Date().toISOString(),
-  };
-  const configFile = path.join(runDir, "run.json");
-  writeRunConfig(configFile, config);
-  mkdirSync(config.outDir, { recursive: true });
-  console.error(`grading ${submissions.length} submission(s), ${config.concurrency} at a time, network ${network.mode} (run ${runId})…`);
-  try {
-    await runJest(specFile, configFile);
-  } finally {
-    if (network.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
-    const left = await leftoversOfRun(engine, runId);
-    if (left.containers.length + left.networks.length) {
-      console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
-      for (const id of left.containers) await engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-      for (const name of left.networks) await engine.docker.getNetwork(name).remove().catch(() => undefined);
-    }
-  }
-
-  const resultsFile = path.join(config.outDir, "results.json");
-  const grades = JSON.parse(readFileSync(resultsFile, "utf8")) as GradesDocument;
-  if (grades.runId !== runId) throw new Error(`${resultsFile} was not written by this run; see the output above`);
-  console.error(`wrote ${resultsFile} and ${path.join(config.outDir, "junit.xml")}`);
+    printTable: true,
+  });
+  console.error(`wrote ${path.join(options.out, "results.json")} and ${path.join(options.out, "junit.xml")}`);
   const faulty = grades.submissions.filter((s) => s.graderError);
   if (faulty.length) {
     console.error(`the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`);
     return EXIT_GRADER_ERRORS;
   }
   return ExitCode.ok;
-}
-
-/** The lab's Jest spec: `<lab>.spec.ts` beside the lab's YAML. */
-export function jestSpecFile(spec: LabSpec): string {
-  const file = spec.file.replace(/\.ya?ml$/, ".spec.ts");
-  if (!existsSync(file)) throw new UserFacingError(`lab spec ${spec.file}: its checks file ${file} does not exist`, ExitCode.usage);
-  return file;
-}
-
-async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
-  const engine = await tryConnectEngine();
-  if (!engine) throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: run \`lab-grader setup\` (or start Docker) first`, ExitCode.notReady);
-  const states = await Promise.all(spec.baseImages.map((name) => baseImageState(engine, name)));
-  const missing = states.filter((s) => s.status !== "present" && s.status !== "stand-in");
-  if (missing.length) {
-    throw new UserFacingError(`base images not ready: ${missing.map((s) => `${s.name} (${s.detail})`).join("; ")}. Run \`lab-grader setup\``, ExitCode.notReady);
-  }
-  return engine;
-}
-
-/**
- * The network submissions run on. internal: created for this run with no way out; the host probes each
- * container at its address, which works on a local Linux engine. Elsewhere (Docker Desktop, remote engines)
- * the app is probed through a published port, and can reach outside.
- */
-async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): Promise<RunNetwork> {
-  const info = await engine.docker.info();
-  const localLinux =
-    process.platform === "linux" &&
-    (!process.env.DOCKER_HOST || process.env.DOCKER_HOST.startsWith("unix://")) &&
-    !/docker desktop/i.test(String(info.OperatingSystem));
-  const mode = spec.sandbox.network === "auto" ? (localLinux ? "internal" : "published") : spec.sandbox.network;
-  if (mode === "published") return { mode };
-  const name = `lab-grader-${runId}`;
-  await engine.docker.createNetwork({ Name: name, Internal: true, Labels: runLabels(runId), CheckDuplicate: true });
-  return { mode, name };
-}
-
-async function engineSummary(engine: Engine): Promise<EngineSummary> {
-  const version = await engine.docker.version();
-  return { location: engineLocation(), version: version.Version, apiVersion: version.ApiVersion, os: version.Os, architecture: version.Arch };
-}
-
-async function runJest(specFile: string, configFile: string): Promise<void> {
-  process.env[RUN_CONFIG_ENV] = configFile;
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
-  const root = packagePath();
-  await runCLI(
-    {
-      _: [specFile],
-      $0: "lab-grader",
-      runTestsByPath: true,
-      runInBand: true,
-      watchman: false,
-      config: JSON.stringify({
-        rootDir: root,
-        roots: [path.dirname(specFile)],
-        testEnvironment: "node",
-        transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: path.join(root, "tsconfig.json") }] },
-        // Spec files anywhere import the grading API as "lab-grader/jest".
-        moduleNameMapper: { "^lab-grader/(.*)$": path.join(root, "grader", "$1") },
-        // Every check starts at once and waits for its submission's facts; the grader's own semaphore and
-        // timeouts bound the work, so Jest's per-test timeout must not cut a test that is only queued.
-        maxConcurrency: 100_000,
-        testTimeout: 2_147_483_647,
-        reporters: [packagePath("dist", "grader", "report", "grades-reporter.js")],
-      }),
-    } as Parameters<typeof runCLI>[0],
-    [root],
-  );
 }

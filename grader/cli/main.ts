@@ -1,8 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packageVersion } from "../common/package-path";
-import { DEFAULT_LAB_SPEC } from "../lab/lab-spec";
+import { defaultLabSpecFile } from "../lab/lab-spec";
 import { doctorCommand } from "./doctor-command";
+import { checkCommand } from "./check-command";
 import { gradeCommand } from "./grade-command";
 import { setupCommand } from "./setup-command";
 
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("doctor")
     .description("report whether the engine and the lab's base images are ready (exit 0 ready, 3 not)")
-    .option("--lab <file>", "lab spec", DEFAULT_LAB_SPEC)
+    .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .action(async (options) => {
       exitCode = await doctorCommand(options);
     });
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command("setup")
     .description("make the engine and the lab's base images ready (installs/starts dockerd as root on Debian; builds offline stand-ins)")
-    .option("--lab <file>", "lab spec", DEFAULT_LAB_SPEC)
+    .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .option("--no-pull", "do not try to pull missing base images; build stand-ins straight away")
     .option("--pull-timeout <seconds>", "give up a pull after this long", positiveNumber, 30)
     .action(async (options) => {
@@ -49,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     .command("grade")
     .description("grade every submission directory under <submissions-dir>; write results.json and junit.xml")
     .argument("<submissions-dir>", "a directory with one sub-directory per submission (its name is the id)")
-    .option("--lab <file>", "lab spec", DEFAULT_LAB_SPEC)
+    .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .option("--out <dir>", "where the reports go", "reports")
     .option("--concurrency <n>", "submissions graded at once (default: number of CPUs)", positiveInteger)
     .option("--build-timeout <seconds>", "stop a build after this long (default: the lab spec's)", positiveNumber)
@@ -57,6 +58,19 @@ export async function main(argv: string[]): Promise<number> {
     .option("--keep-images", "keep the submissions' images after grading", false)
     .action(async (dir, options) => {
       exitCode = await gradeCommand(dir, options);
+    });
+
+  program
+    .command("check")
+    .description("check one submission (default: this folder) with the lab's checks; exit 0 only when all pass")
+    .argument("[dir]", "the submission folder", ".")
+    .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
+    .option("--gradescope <file>", "also write a Gradescope results.json there (written even when grading fails)")
+    .option("--classroom", "also print the GitHub Classroom result (result=<base64>), set it as a step output and add a step summary", false)
+    .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
+    .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
+    .action(async (dir, options) => {
+      exitCode = await checkCommand(dir, options);
     });
 
   try {

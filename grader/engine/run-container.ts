@@ -12,7 +12,7 @@ import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
  * (the host can route to it on a local Linux engine). published: a port published on the host, for engines in
  * a VM (Docker Desktop) whose container addresses the host cannot reach; the app can then reach outside.
  */
-export type RunNetwork = { mode: "internal"; name: string } | { mode: "published" };
+export type RunNetwork = { mode: "internal"; name: string } | { mode: "published"; loopback: boolean };
 
 export const CONTAINER_LOG_CAP_BYTES = 32 * 1024;
 
@@ -54,6 +54,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       .withLabels(request.labels)
       .withWaitStrategy(new NoWaitStrategy());
     if (request.network.mode === "internal") definition.withNetworkMode(request.network.name);
+    else if (request.network.loopback) definition.withLoopbackPort(request.port);
     else definition.withExposedPorts(request.port);
     container = await definition.start();
   } catch (error) {
@@ -118,7 +119,8 @@ async function appAddress(container: StartedTestContainer, handle: ReturnType<En
     return ip ? `${formatHost(ip)}:${request.port}` : undefined;
   }
   try {
-    return `${formatHost(container.getHost())}:${container.getMappedPort(request.port)}`;
+    const host = request.network.loopback ? "127.0.0.1" : container.getHost();
+    return `${formatHost(host)}:${container.getMappedPort(request.port)}`;
   } catch {
     return undefined;
   }

@@ -22,4 +22,11 @@ export class SandboxedContainer extends GenericContainer {
     this.hostConfig.SecurityOpt = ["no-new-privileges"];
     return this;
   }
+
+  /** Publishes `port` on 127.0.0.1 only (testcontainers publishes on every interface). */
+  withLoopbackPort(port: number): this {
+    this.withExposedPorts(port);
+    this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${port}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "0" }] };
+    return this;
+  }
 }

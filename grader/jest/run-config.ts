@@ -20,7 +20,6 @@ export interface GradingRunConfig {
   outDir: string;
   /** Where each check's record is written as it finishes. */
   recordsDir: string;
-  submissionsDir: string;
   submissions: Submission[];
   skipped: SkippedEntry[];
   concurrency: number;
@@ -32,6 +31,8 @@ export interface GradingRunConfig {
   reference: ReferenceFacts;
   engine: EngineSummary;
   startedAt: string;
+  /** Whether the reporter prints the class table on stdout. */
+  printTable: boolean;
 }
 
 export function writeRunConfig(file: string, config: GradingRunConfig): void {

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv, { type ErrorObject } from "ajv";
 import yaml from "js-yaml";
 import schema from "../../specs/lab-spec.schema.json";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { packagePath } from "../common/package-path";
 
 export interface LabSpec {
   id: string;
@@ -34,10 +35,15 @@ export interface SandboxSpec {
 
 export const DEFAULT_LAB_SPEC = "specs/lab42.yaml";
 
+/** `specs/lab42.yaml` here when there is one (an instructor's checkout), else the one shipped with lab-grader. */
+export function defaultLabSpecFile(): string {
+  return existsSync(DEFAULT_LAB_SPEC) ? DEFAULT_LAB_SPEC : packagePath(DEFAULT_LAB_SPEC);
+}
+
 const validate = new Ajv({ allErrors: true, useDefaults: true }).compile(schema);
 
 /** Loads and validates a lab spec; a bad one throws a UserFacingError (exit 2) naming file, field and expectation. */
-export function loadLabSpec(file: string = DEFAULT_LAB_SPEC): LabSpec {
+export function loadLabSpec(file: string = defaultLabSpecFile()): LabSpec {
   const absolute = path.resolve(file);
   let text: string;
   try {

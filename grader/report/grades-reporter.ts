@@ -24,7 +24,7 @@ export default class GradesReporter {
     const grades = buildGrades(config, results);
     writeOutputs(config.outDir, grades);
     for (const warning of unusedSpecKeys(config, grades)) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(`${renderSummaryTable(grades)}\n`);
+    if (config.printTable) process.stdout.write(`${renderSummaryTable(grades)}\n`);
   }
 }
 

@@ -1,0 +1,73 @@
+import { appendFileSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { runGrading } from "../grading/run-grading";
+import { loadLabSpec } from "../lab/lab-spec";
+import { classroomResult } from "../report/classroom";
+import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
+import { renderSubmissionMarkdown } from "../report/markdown";
+
+export interface CheckOptions {
+  lab: string;
+  gradescope?: string;
+  classroom: boolean;
+  buildTimeout?: number;
+  runTimeout?: number;
+}
+
+/**
+ * `lab-grader check [dir]`: a student's self-check — the same checks as `grade`, on one submission, with each
+ * check's verdict, points, message and hint. Exit 0 only when every check passed.
+ */
+export async function checkCommand(dir: string, options: CheckOptions): Promise<number> {
+  const started = Date.now();
+  const seconds = (): number => (Date.now() - started) / 1000;
+  try {
+    const absolute = path.resolve(dir);
+    if (!isDirectory(absolute)) throw new UserFacingError(`${dir} is not a directory: run lab-grader check in your submission's folder, or pass it`, ExitCode.usage);
+    const spec = loadLabSpec(options.lab);
+    const grades = await runGrading({
+      spec,
+      submissions: [{ id: path.basename(absolute), dir: absolute }],
+      skipped: [],
+      outDir: mkdtempSync(path.join(tmpdir(), "lab-grader-check-")),
+      concurrency: 1,
+      buildTimeoutSeconds: options.buildTimeout,
+      runTimeoutSeconds: options.runTimeout,
+      keepImages: false,
+      printTable: false,
+    });
+    const submission = grades.submissions[0];
+    const idWidth = Math.max(...submission.checks.map((c) => c.id.length));
+    for (const check of submission.checks) {
+      console.log(`${check.passed ? "✓" : "✗"} ${check.id.padEnd(idWidth)}  ${check.points}/${check.maxPoints}  ${indent(check.message)}`);
+      if (!check.passed && check.hint) console.log(`    hint: ${indent(check.hint)}`);
+    }
+    console.log(`score: ${submission.score}/${submission.maxScore}`);
+    if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeResults(submission, seconds()), null, 2));
+    if (options.classroom) {
+      const result = classroomResult(submission);
+      console.log(`result=${result}`);
+      if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `result=${result}\n`);
+      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, renderSubmissionMarkdown(grades, submission));
+    }
+    return submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed;
+  } catch (error) {
+    // Gradescope shows nothing at all without a results file: write one that says what went wrong.
+    if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeFailure((error as Error).message, seconds()), null, 2));
+    throw error;
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function indent(text: string): string {
+  return text.replace(/\n/g, "\n      ");
+}
