@@ -34,7 +34,7 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
     keepImages: options.keepImages,
     printTable: true,
   });
-  console.error(`wrote ${path.join(options.out, "results.json")} and ${path.join(options.out, "junit.xml")}`);
+  console.error(`wrote results.json, junit.xml, grades.csv and summary.md to ${options.out}`);
   const faulty = grades.submissions.filter((s) => s.graderError);
   if (faulty.length) {
     console.error(`the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`);

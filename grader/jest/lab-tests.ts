@@ -8,7 +8,8 @@ import { LABELS, submissionLabels } from "../engine/labels";
 import type { SubmissionFacts } from "../grading/submission-facts";
 import { loadLabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
-import { sanitizeForTerminal, stripAnsi } from "../report/sanitize";
+import { Progress } from "../report/progress";
+import { stripAnsi } from "../report/sanitize";
 import { CheckRecords } from "./check-records";
 import { readRunConfig, type GradingRunConfig } from "./run-config";
 
@@ -28,9 +29,7 @@ interface SubmissionProgress {
   decided: CheckResult[];
 }
 
-let run:
-  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; semaphore: Semaphore; finished: number }
-  | undefined;
+let run: { config: GradingRunConfig; context: CheckContext; records: CheckRecords; semaphore: Semaphore; progress: Progress } | undefined;
 let current: CurrentSubmission | undefined;
 let engine: Promise<Engine> | undefined;
 
@@ -51,7 +50,7 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     context: { spec, reference: config.reference },
     records: new CheckRecords(config.recordsDir),
     semaphore: new Semaphore(config.concurrency),
-    finished: 0,
+    progress: new Progress(config.submissions.length),
   };
   config.submissions.forEach((submission, index) => {
     let memo: Promise<SubmissionFacts> | undefined;
@@ -117,12 +116,9 @@ async function killSubmission(engine: Engine, labels: Record<string, string>, ta
 }
 
 function reportFinished(submission: Submission, results: CheckResult[]): void {
-  const total = run!.config.submissions.length;
   const score = results.reduce((sum, r) => sum + r.points, 0);
   const max = results.reduce((sum, r) => sum + r.maxPoints, 0);
-  const width = String(total).length;
-  // Straight to stderr: Jest buffers console output of tests until the file ends.
-  process.stderr.write(`[${String(++run!.finished).padStart(width)}/${total}] ${sanitizeForTerminal(submission.id)}: ${score}/${max}\n`);
+  run!.progress.finished(submission.id, score, max);
 }
 
 async function gradeFacts(index: number, submission: Submission): Promise<SubmissionFacts> {

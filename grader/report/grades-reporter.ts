@@ -8,7 +8,9 @@ import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
 import { loadLabSpec } from "../lab/lab-spec";
 import { packageVersion } from "../common/package-path";
 import type { GradesDocument, SubmissionGrade } from "./grades";
+import { renderGradesCsv } from "./csv";
 import { renderJunit } from "./junit";
+import { renderClassSummary } from "./summary-markdown";
 import { stripAnsi } from "./sanitize";
 import { renderSummaryTable } from "./summary-table";
 
@@ -100,6 +102,8 @@ function writeOutputs(outDir: string, grades: GradesDocument): void {
   mkdirSync(outDir, { recursive: true });
   atomicWrite(path.join(outDir, "results.json"), `${JSON.stringify(grades, null, 2)}\n`);
   atomicWrite(path.join(outDir, "junit.xml"), renderJunit(grades));
+  atomicWrite(path.join(outDir, "grades.csv"), renderGradesCsv(grades));
+  atomicWrite(path.join(outDir, "summary.md"), renderClassSummary(grades));
 }
 
 function atomicWrite(file: string, text: string): void {

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parse } from "csv-parse/sync";
 import { XMLParser } from "fast-xml-parser";
 import { connectEngine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
@@ -103,6 +104,17 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(props).toEqual([["points", "2"], ["max_points", "2"]]);
     const dave = [suites.find((s: { name: string }) => s.name === "dave-handout-step3").testcase].flat();
     expect(dave[1].failure.message).toMatch(/^the build failed/);
+  });
+
+  it("writes grades.csv (a row per submission, points per check) and summary.md", () => {
+    const rows = parse(readFileSync(path.join(outDir, "grades.csv"), "utf8")) as string[][];
+    expect(rows[0]).toEqual(["id", "score", "max", ...CHECK_IDS]);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(grades.submissions.map((s) => s.id));
+    expect(rows.find((r) => r[0] === "dave-handout-step3")).toEqual(["dave-handout-step3", "2", "10", "2", "0", "0", "0", "0", "0"]);
+    const summary = readFileSync(path.join(outDir, "summary.md"), "utf8");
+    expect(summary).toMatch(/^15 submission\(s\) graded on .*; mean score \d+\.\d\/10; 4 with full marks\.$/m);
+    expect(summary).toMatch(/^\| `image-builds` \| 12\/15 \| 80% \|$/m);
+    expect(summary).toMatch(/^\| ken-no-dockerfile \| 0\/10 \| `dockerfile-multistage`, `image-builds`/m);
   });
 
   it("prints a summary table and one progress line per submission", () => {

@@ -103,6 +103,12 @@ describe("hostile submissions", () => {
     expect(xml.testsuites.testsuite.map((suite: { name: string }) => suite.name)).toContain(id);
   });
 
+  it("keeps a formula-shaped id from running as a formula in grades.csv", () => {
+    const csv = readFileSync(path.join(outDir, "grades.csv"), "utf8");
+    expect(csv).toContain(`"'=HYPERLINK(""http:evil.invalid"";""x"")"`);
+    expect(csv).not.toMatch(/^"=/m);
+  });
+
   it("reports a container that exits at once, and removes one that ignores SIGTERM", async () => {
     expect(check("exits-at-once", "container-runs").message).toMatch(/exited with code 0/);
     expect(check("ignores-sigterm", "greeting-served").passed).toBe(true);

@@ -1,0 +1,34 @@
+import type { GradesDocument } from "./grades";
+import { markdownCell } from "./markdown";
+
+/** summary.md: the class at a glance — scores, how many passed each check, and every submission's score. */
+export function renderClassSummary(grades: GradesDocument): string {
+  const n = grades.submissions.length;
+  const checkIds = [...new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)))];
+  const mean = n ? grades.submissions.reduce((sum, s) => sum + s.score, 0) / n : 0;
+  const max = grades.submissions[0]?.maxScore ?? 0;
+  const full = grades.submissions.filter((s) => s.score === s.maxScore).length;
+  const lines = [
+    `# ${markdownCell(grades.lab.title)} (${markdownCell(grades.lab.id)})`,
+    "",
+    `${n} submission(s) graded on ${grades.gradedAt}; mean score ${mean.toFixed(1)}/${max}; ${full} with full marks.`,
+    "",
+    "| check | passed | pass rate |",
+    "|---|---|---|",
+    ...checkIds.map((id) => {
+      const passed = grades.submissions.filter((s) => s.checks.find((c) => c.id === id)?.passed).length;
+      return `| \`${id}\` | ${passed}/${n} | ${n ? Math.round((passed / n) * 100) : 0}% |`;
+    }),
+    "",
+    "| submission | score | failed checks |",
+    "|---|---|---|",
+    ...grades.submissions.map((s) => {
+      const failed = s.checks.filter((c) => !c.passed).map((c) => `\`${c.id}\``).join(", ") || "—";
+      return `| ${markdownCell(s.id, 120)} | ${s.score}/${s.maxScore}${s.graderError ? " (grader error)" : ""} | ${failed} |`;
+    }),
+  ];
+  if (grades.skipped.length) {
+    lines.push("", "Not graded:", ...grades.skipped.map((e) => `- ${markdownCell(e.name, 120)}: ${markdownCell(e.reason)}`));
+  }
+  return `${lines.join("\n")}\n`;
+}
