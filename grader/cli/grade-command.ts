@@ -1,9 +1,11 @@
 import path from "node:path";
-import { ExitCode } from "../common/exit-codes";
-import { runGrading } from "../grading/run-grading";
-import { loadLabSpec } from "../lab/lab-spec";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { submissionKey, ResultCache } from "../grading/result-cache";
+import { jestSpecFile, runGrading } from "../grading/run-grading";
+import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
+import type { SubmissionGrade } from "../report/grades";
 import { sanitizeForTerminal } from "../report/sanitize";
-import { discoverSubmissions } from "../submission/discover";
+import { discoverSubmissions, type SkippedEntry, type Submission } from "../submission/discover";
 
 export interface GradeOptions {
   lab: string;
@@ -12,10 +14,40 @@ export interface GradeOptions {
   buildTimeout?: number;
   runTimeout?: number;
   keepImages: boolean;
+  resume: boolean;
+  only?: string;
 }
 
 /** Exit code when every submission got a grade but the grader itself failed on some (their checks say so). */
 export const EXIT_GRADER_ERRORS = 4;
+
+/**
+ * Which submissions this run grades and which earlier grades it reuses. --resume reuses a cached grade made
+ * from exactly the same input; --only grades one submission and reports the others' latest grades.
+ */
+function planRun(spec: LabSpec, submissions: Submission[], options: GradeOptions): { toGrade: Submission[]; reused: SubmissionGrade[]; skipped: SkippedEntry[] } {
+  const labFiles = [spec.file, jestSpecFile(spec)];
+  const keyed = submissions.map((s) => ({ ...s, key: submissionKey(s.dir, labFiles) }));
+  const cache = new ResultCache(options.out);
+  if (options.only !== undefined) {
+    const target = keyed.find((s) => s.id === options.only);
+    if (!target) throw new UserFacingError(`--only ${options.only}: no submission directory with that name`, ExitCode.usage);
+    const others = keyed.filter((s) => s !== target).map((s) => ({ s, grade: cache.read(s.id) }));
+    return {
+      toGrade: [target],
+      reused: others.flatMap(({ grade }) => (grade ? [grade] : [])),
+      skipped: others.filter(({ grade }) => !grade).map(({ s }) => ({ name: s.id, reason: "no earlier result to reuse (--only grades just one submission)" })),
+    };
+  }
+  if (!options.resume) return { toGrade: keyed, reused: [], skipped: [] };
+  const reused: SubmissionGrade[] = [];
+  const toGrade = keyed.filter((s) => {
+    const grade = cache.read(s.id, s.key);
+    if (grade) reused.push(grade);
+    return !grade;
+  });
+  return { toGrade, reused, skipped: [] };
+}
 
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
 export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
@@ -23,10 +55,14 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
   const { submissions, skipped } = discoverSubmissions(path.resolve(submissionsDir));
   for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
   if (!submissions.length) console.error(`no submission directories under ${submissionsDir}; writing empty reports`);
+  const plan = planRun(spec, submissions, options);
+  for (const entry of plan.skipped) console.error(`not graded ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
+  if (plan.reused.length) console.error(`reusing ${plan.reused.length} earlier result(s) from ${path.join(options.out, "cache")}`);
   const grades = await runGrading({
     spec,
-    submissions,
-    skipped,
+    submissions: plan.toGrade,
+    reused: plan.reused,
+    skipped: [...skipped, ...plan.skipped],
     outDir: options.out,
     concurrency: options.concurrency,
     buildTimeoutSeconds: options.buildTimeout,

@@ -56,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("--build-timeout <seconds>", "stop a build after this long (default: the lab spec's)", positiveNumber)
     .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
     .option("--keep-images", "keep the submissions' images after grading", false)
+    .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
+    .option("--only <id>", "grade just this submission; report the others' latest results")
     .action(async (dir, options) => {
       exitCode = await gradeCommand(dir, options);
     });

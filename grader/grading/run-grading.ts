@@ -13,13 +13,16 @@ import { runLabels } from "../engine/labels";
 import type { RunNetwork } from "../engine/run-container";
 import { RUN_CONFIG_ENV, writeRunConfig, type EngineSummary, type GradingRunConfig } from "../jest/run-config";
 import type { LabSpec } from "../lab/lab-spec";
-import type { GradesDocument } from "../report/grades";
+import type { GradesDocument, SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
 import { buildReference } from "./reference";
 
 export interface GradingRequest {
   spec: LabSpec;
+  /** The submissions to grade now. */
   submissions: Submission[];
+  /** Earlier grades to report as they are. */
+  reused?: SubmissionGrade[];
   skipped: SkippedEntry[];
   outDir: string;
   concurrency?: number;
@@ -56,6 +59,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     outDir: path.resolve(request.outDir),
     recordsDir: path.join(runDir, "records"),
     submissions: request.submissions,
+    reused: request.reused ?? [],
     skipped: request.skipped,
     concurrency: request.concurrency ?? Math.max(1, cpus().length),
     buildTimeoutSeconds,

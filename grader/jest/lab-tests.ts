@@ -8,7 +8,9 @@ import { LABELS, submissionLabels } from "../engine/labels";
 import type { SubmissionFacts } from "../grading/submission-facts";
 import { loadLabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
+import { submissionGrade } from "../report/grades";
 import { Progress } from "../report/progress";
+import { ResultCache } from "../grading/result-cache";
 import { stripAnsi } from "../report/sanitize";
 import { CheckRecords } from "./check-records";
 import { readRunConfig, type GradingRunConfig } from "./run-config";
@@ -29,7 +31,9 @@ interface SubmissionProgress {
   decided: CheckResult[];
 }
 
-let run: { config: GradingRunConfig; context: CheckContext; records: CheckRecords; semaphore: Semaphore; progress: Progress } | undefined;
+let run:
+  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; semaphore: Semaphore; progress: Progress; cache: ResultCache }
+  | undefined;
 let current: CurrentSubmission | undefined;
 let engine: Promise<Engine> | undefined;
 
@@ -51,6 +55,7 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     records: new CheckRecords(config.recordsDir),
     semaphore: new Semaphore(config.concurrency),
     progress: new Progress(config.submissions.length),
+    cache: new ResultCache(config.outDir),
   };
   config.submissions.forEach((submission, index) => {
     let memo: Promise<SubmissionFacts> | undefined;
@@ -96,7 +101,7 @@ export function check(definition: Check | { id: string; points: number; title?: 
     if (!outcome.passed && hint) result.hint = hint;
     records.writeCheck(index, result);
     progress.decided.push(result);
-    if (progress.decided.length === progress.declared) reportFinished(submission, progress.decided);
+    if (progress.decided.length === progress.declared) reportFinished(index, submission, progress.decided);
     if (!outcome.passed) throw new Error(outcome.message);
   });
 }
@@ -115,10 +120,11 @@ async function killSubmission(engine: Engine, labels: Record<string, string>, ta
   await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
 }
 
-function reportFinished(submission: Submission, results: CheckResult[]): void {
-  const score = results.reduce((sum, r) => sum + r.points, 0);
-  const max = results.reduce((sum, r) => sum + r.maxPoints, 0);
-  run!.progress.finished(submission.id, score, max);
+/** A submission's last check is decided: keep its grade (for --resume) and show progress. */
+function reportFinished(index: number, submission: Submission, results: CheckResult[]): void {
+  const grade = submissionGrade(submission.id, results, run!.records.readSummary(index));
+  if (submission.key) run!.cache.write(submission.key, grade);
+  run!.progress.finished(submission.id, grade.score, grade.maxScore);
 }
 
 async function gradeFacts(index: number, submission: Submission): Promise<SubmissionFacts> {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { RunNetwork } from "../engine/run-container";
 import type { ReferenceFacts } from "../grading/submission-facts";
+import type { SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
 
 export const RUN_CONFIG_ENV = "LAB_GRADER_RUN";
@@ -20,7 +21,10 @@ export interface GradingRunConfig {
   outDir: string;
   /** Where each check's record is written as it finishes. */
   recordsDir: string;
+  /** The submissions this run grades. */
   submissions: Submission[];
+  /** Earlier grades reused as they are (--resume, --only), reported with the fresh ones. */
+  reused: SubmissionGrade[];
   skipped: SkippedEntry[];
   concurrency: number;
   buildTimeoutSeconds: number;

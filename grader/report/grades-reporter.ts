@@ -7,7 +7,8 @@ import { CheckRecords } from "../jest/check-records";
 import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
 import { loadLabSpec } from "../lab/lab-spec";
 import { packageVersion } from "../common/package-path";
-import type { GradesDocument, SubmissionGrade } from "./grades";
+import { compareIds } from "../submission/discover";
+import { submissionGrade, type GradesDocument, type SubmissionGrade } from "./grades";
 import { renderGradesCsv } from "./csv";
 import { renderJunit } from "./junit";
 import { renderClassSummary } from "./summary-markdown";
@@ -35,7 +36,7 @@ export function buildGrades(config: GradingRunConfig, results: AggregatedResult)
   const records = new CheckRecords(config.recordsDir);
   const assertions = results.testResults.flatMap((file) => file.testResults);
   const loadError = results.testResults.map((file) => file.testExecError?.message).find(Boolean);
-  const submissions = config.submissions.map((submission, index): SubmissionGrade => {
+  const graded = config.submissions.map((submission, index): SubmissionGrade => {
     const own = assertions.filter((a) => a.ancestorTitles[0] === submission.id);
     const recorded = records.readChecks(index);
     const summary = records.readSummary(index);
@@ -48,19 +49,9 @@ export function buildGrades(config: GradingRunConfig, results: AggregatedResult)
           maxPoints: spec.points[c.id] ?? c.defaultPoints,
           message: `grader error: the check did not run (${stripAnsi(loadError ?? "the spec file declared no test for this submission")})`,
         }));
-    const graderError = summary?.graderError ?? (own.length ? undefined : "the checks did not run");
-    return {
-      id: submission.id,
-      score: checks.reduce((sum, c) => sum + c.points, 0),
-      maxScore: checks.reduce((sum, c) => sum + c.maxPoints, 0),
-      imageBytes: summary?.imageBytes,
-      architecture: summary?.architecture,
-      os: summary?.os,
-      builder: summary?.imageBytes !== undefined ? summary.builder : undefined,
-      ...(graderError ? { graderError } : {}),
-      checks,
-    };
+    return submissionGrade(submission.id, checks, summary, own.length ? undefined : "the checks did not run");
   });
+  const submissions = [...graded, ...config.reused].sort((a, b) => compareIds(a.id, b.id));
   return {
     lab: { id: spec.id, title: spec.title, file: config.labFile },
     runId: config.runId,

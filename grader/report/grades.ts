@@ -1,4 +1,5 @@
 import type { CheckResult } from "../checks/check";
+import type { SubmissionSummary } from "../jest/check-records";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { EngineSummary } from "../jest/run-config";
 import type { SkippedEntry } from "../submission/discover";
@@ -29,4 +30,20 @@ export interface GradesDocument {
   skipped: SkippedEntry[];
   /** The grader's own figures for the run. */
   grader: { version: string; peakRssBytes: number };
+}
+
+/** A submission's grade from its checks and the facts summary recorded while grading it. */
+export function submissionGrade(id: string, checks: CheckResult[], summary: SubmissionSummary | undefined, graderError?: string): SubmissionGrade {
+  const error = summary?.graderError ?? graderError;
+  return {
+    id,
+    score: checks.reduce((sum, c) => sum + c.points, 0),
+    maxScore: checks.reduce((sum, c) => sum + c.maxPoints, 0),
+    imageBytes: summary?.imageBytes,
+    architecture: summary?.architecture,
+    os: summary?.os,
+    builder: summary?.imageBytes !== undefined ? summary.builder : undefined,
+    ...(error ? { graderError: error } : {}),
+    checks,
+  };
 }

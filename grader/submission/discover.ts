@@ -6,6 +6,8 @@ export interface Submission {
   /** The directory's name, verbatim (any Unicode, quotes, spaces). */
   id: string;
   dir: string;
+  /** Identifies the exact input graded (see grading/result-cache.ts); set when results are cached. */
+  key?: string;
 }
 
 export interface SkippedEntry {
