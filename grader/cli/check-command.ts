@@ -12,6 +12,7 @@ export interface CheckOptions {
   lab: string;
   gradescope?: string;
   classroom: boolean;
+  out?: string;
   buildTimeout?: number;
   runTimeout?: number;
 }
@@ -31,7 +32,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       spec,
       submissions: [{ id: path.basename(absolute), dir: absolute }],
       skipped: [],
-      outDir: mkdtempSync(path.join(tmpdir(), "lab-grader-check-")),
+      outDir: options.out ?? mkdtempSync(path.join(tmpdir(), "lab-grader-check-")),
       concurrency: 1,
       buildTimeoutSeconds: options.buildTimeout,
       runTimeoutSeconds: options.runTimeout,

@@ -2,6 +2,7 @@ import path from "node:path";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { submissionKey, ResultCache } from "../grading/result-cache";
 import { jestSpecFile, runGrading } from "../grading/run-grading";
+import { inShard, type Shard } from "../grading/shard";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
 import type { SubmissionGrade } from "../report/grades";
 import { sanitizeForTerminal } from "../report/sanitize";
@@ -16,6 +17,7 @@ export interface GradeOptions {
   keepImages: boolean;
   resume: boolean;
   only?: string;
+  shard?: Shard;
 }
 
 /** Exit code when every submission got a grade but the grader itself failed on some (their checks say so). */
@@ -52,7 +54,11 @@ function planRun(spec: LabSpec, submissions: Submission[], options: GradeOptions
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
 export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
   const spec = loadLabSpec(options.lab);
-  const { submissions, skipped } = discoverSubmissions(path.resolve(submissionsDir));
+  const discovered = discoverSubmissions(path.resolve(submissionsDir));
+  const { skipped } = discovered;
+  const shard = options.shard;
+  const submissions = shard ? discovered.submissions.filter((s) => inShard(s.id, shard)) : discovered.submissions;
+  if (shard) console.error(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${discovered.submissions.length} submission(s)`);
   for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
   if (!submissions.length) console.error(`no submission directories under ${submissionsDir}; writing empty reports`);
   const plan = planRun(spec, submissions, options);

@@ -5,6 +5,8 @@ import { defaultLabSpecFile } from "../lab/lab-spec";
 import { doctorCommand } from "./doctor-command";
 import { checkCommand } from "./check-command";
 import { gradeCommand } from "./grade-command";
+import { mergeCommand } from "./merge-command";
+import { parseShard } from "../grading/shard";
 import { setupCommand } from "./setup-command";
 
 export function positiveNumber(value: string): number {
@@ -58,8 +60,18 @@ export async function main(argv: string[]): Promise<number> {
     .option("--keep-images", "keep the submissions' images after grading", false)
     .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
     .option("--only <id>", "grade just this submission; report the others' latest results")
+    .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
     .action(async (dir, options) => {
       exitCode = await gradeCommand(dir, options);
+    });
+
+  program
+    .command("merge")
+    .description("combine the outputs of several grade runs (shards) into one results.json, junit.xml, grades.csv, summary.md")
+    .argument("<dirs...>", "output directories of lab-grader grade")
+    .requiredOption("--out <dir>", "where the combined outputs go")
+    .action(async (dirs, options) => {
+      exitCode = await mergeCommand(dirs, options);
     });
 
   program
@@ -69,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .option("--gradescope <file>", "also write a Gradescope results.json there (written even when grading fails)")
     .option("--classroom", "also print the GitHub Classroom result (result=<base64>), set it as a step output and add a step summary", false)
+    .option("--out <dir>", "also keep results.json, junit.xml, grades.csv and summary.md there (for CI to publish)")
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
     .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
     .action(async (dir, options) => {

@@ -1,5 +1,3 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type { AggregatedResult, AssertionResult } from "@jest/test-result";
 import type { CheckResult } from "../checks/check";
 import { lab42Checks } from "../checks";
@@ -9,9 +7,7 @@ import { loadLabSpec } from "../lab/lab-spec";
 import { packageVersion } from "../common/package-path";
 import { compareIds } from "../submission/discover";
 import { submissionGrade, type GradesDocument, type SubmissionGrade } from "./grades";
-import { renderGradesCsv } from "./csv";
-import { renderJunit } from "./junit";
-import { renderClassSummary } from "./summary-markdown";
+import { writeOutputs } from "./write-outputs";
 import { stripAnsi } from "./sanitize";
 import { renderSummaryTable } from "./summary-table";
 
@@ -87,18 +83,4 @@ function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, Ch
   // No record (the test timed out, or crashed before recording): Jest's own failure is the message.
   const message = passed ? "" : stripAnsi(assertion.failureMessages.join("\n")).split("\n").slice(0, 5).join("\n") || `the check ${assertion.status}`;
   return { id, passed, points: passed ? maxPoints : 0, maxPoints, message: passed ? message : `grader error: ${message}` };
-}
-
-function writeOutputs(outDir: string, grades: GradesDocument): void {
-  mkdirSync(outDir, { recursive: true });
-  atomicWrite(path.join(outDir, "results.json"), `${JSON.stringify(grades, null, 2)}\n`);
-  atomicWrite(path.join(outDir, "junit.xml"), renderJunit(grades));
-  atomicWrite(path.join(outDir, "grades.csv"), renderGradesCsv(grades));
-  atomicWrite(path.join(outDir, "summary.md"), renderClassSummary(grades));
-}
-
-function atomicWrite(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
 }

@@ -1,0 +1,21 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { renderGradesCsv } from "./csv";
+import type { GradesDocument } from "./grades";
+import { renderJunit } from "./junit";
+import { renderClassSummary } from "./summary-markdown";
+
+/** Every output of a run, each written atomically: results.json, junit.xml, grades.csv, summary.md. */
+export function writeOutputs(outDir: string, grades: GradesDocument): void {
+  mkdirSync(outDir, { recursive: true });
+  atomicWrite(path.join(outDir, "results.json"), `${JSON.stringify(grades, null, 2)}\n`);
+  atomicWrite(path.join(outDir, "junit.xml"), renderJunit(grades));
+  atomicWrite(path.join(outDir, "grades.csv"), renderGradesCsv(grades));
+  atomicWrite(path.join(outDir, "summary.md"), renderClassSummary(grades));
+}
+
+function atomicWrite(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
