@@ -6,7 +6,10 @@ import { inShard, type Shard } from "../grading/shard";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
 import type { SubmissionGrade } from "../report/grades";
 import { sanitizeForTerminal } from "../report/sanitize";
-import { discoverSubmissions, type SkippedEntry, type Submission } from "../submission/discover";
+import { mkdtempSync, rmSync } from "node:fs";
+import { stateDir } from "../common/state-dir";
+import { unpackArchiveSubmissions } from "../submission/archive";
+import { compareIds, discoverSubmissions, type SkippedEntry, type Submission } from "../submission/discover";
 
 export interface GradeOptions {
   lab: string;
@@ -57,10 +60,23 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
   const discovered = discoverSubmissions(path.resolve(submissionsDir));
   const { skipped } = discovered;
   const shard = options.shard;
-  const submissions = shard ? discovered.submissions.filter((s) => inShard(s.id, shard)) : discovered.submissions;
-  if (shard) console.error(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${discovered.submissions.length} submission(s)`);
+  const mine = <T extends { id: string }>(items: T[]): T[] => (shard ? items.filter((s) => inShard(s.id, shard)) : items);
+  const unpackDir = mkdtempSync(path.join(stateDir("unpacked"), "run-"));
+  try {
+    const archives = mine(discovered.archives);
+    if (archives.length) console.error(`unpacking ${archives.length} archive(s)…`);
+    const submissions = [...mine(discovered.submissions), ...(await unpackArchiveSubmissions(archives, unpackDir))].sort((a, b) => compareIds(a.id, b.id));
+    const total = discovered.submissions.length + discovered.archives.length;
+    if (shard) console.error(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${total} submission(s)`);
+    return await gradeSubmissions(spec, submissions, skipped, options, submissionsDir);
+  } finally {
+    rmSync(unpackDir, { recursive: true, force: true });
+  }
+}
+
+async function gradeSubmissions(spec: LabSpec, submissions: Submission[], skipped: SkippedEntry[], options: GradeOptions, submissionsDir: string): Promise<number> {
   for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
-  if (!submissions.length) console.error(`no submission directories under ${submissionsDir}; writing empty reports`);
+  if (!submissions.length) console.error(`no submissions (directories or .zip archives) under ${submissionsDir}; writing empty reports`);
   const plan = planRun(spec, submissions, options);
   for (const entry of plan.skipped) console.error(`not graded ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
   if (plan.reused.length) console.error(`reusing ${plan.reused.length} earlier result(s) from ${path.join(options.out, "cache")}`);

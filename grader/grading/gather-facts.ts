@@ -8,7 +8,7 @@ import { inspectVenv } from "../inspect/venv";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
-import { readSubmissionDockerfile } from "../submission/read-dockerfile";
+import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
 import type { BuildFacts, ImageFacts, SubmissionFacts } from "./submission-facts";
 
 export interface GatherOptions {
@@ -51,7 +51,9 @@ export function notBuilt(reason: string, extra: Partial<BuildFacts> = {}): Build
  */
 export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submission: Submission, options: GatherOptions): Promise<SubmissionFacts> {
   const timingsMs: Record<string, number> = {};
-  const read = await readSubmissionDockerfile(submission.dir);
+  const read: DockerfileRead = submission.problem
+    ? { ok: false, problem: "unreadable", message: submission.problem }
+    : await readSubmissionDockerfile(submission.dir);
   if (!read.ok) return { id: submission.id, dockerfile: { read }, build: notBuilt(read.message), timingsMs };
   const analysis = analyzeDockerfile(read.text);
   const facts: SubmissionFacts = { id: submission.id, dockerfile: { read, analysis }, build: notBuilt(""), timingsMs };

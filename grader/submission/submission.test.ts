@@ -77,7 +77,7 @@ describe("discoverSubmissions", () => {
     expect(skipped).toEqual([
       { name: ".git", reason: "hidden entry" },
       { name: "linked", reason: "a symbolic link, not followed" },
-      { name: "notes.txt", reason: "not a directory" },
+      { name: "notes.txt", reason: "neither a directory nor a .zip archive" },
     ]);
   });
 });
