@@ -90,6 +90,20 @@ describe("the Lab 42 checks on facts", () => {
     expect(at(90e6).message).toMatch(/25\.0% smaller/);
   });
 
+  it("size-under-threshold: says when the image's architecture differs from the reference's", () => {
+    const ctx = { ...context, reference: { ...context.reference, architecture: "amd64" } };
+    const outcome = sizeUnderThreshold.evaluate(facts({ image: { ...facts().image!, architecture: "arm64" } }), ctx);
+    expect(outcome.message).toMatch(/your image is built for arm64, the reference for amd64; sizes differ between architectures/);
+    expect(sizeUnderThreshold.evaluate(facts(), ctx).message).not.toMatch(/architectures/);
+  });
+
+  it("size-under-threshold: compares with the same-base reference when there is one, and says so", () => {
+    const sizeReference = { referenceBytes: 200e6, baselineBytes: 220e6, thresholdBytes: 220e6, thresholdRule: "1.10 × the reference solution rebuilt on python:3.11-slim" };
+    const outcome = sizeUnderThreshold.evaluate(facts({ image: { ...facts().image!, bytes: 150e6 }, sizeReference }), context);
+    expect(outcome.passed).toBe(true);
+    expect(outcome.message).toMatch(/the threshold is 220\.0 MB \(1\.10 × the reference solution rebuilt on python:3\.11-slim, which is 200\.0 MB\)/);
+  });
+
   it("every check that needs an image says it did not build", () => {
     const unbuilt = facts({ image: undefined, run: undefined, venv: undefined, build: { ...facts().build, ok: false } });
     for (const check of [containerRuns, greetingServed, venvCopied, sizeUnderThreshold]) {

@@ -2,14 +2,17 @@ import { createHash } from "node:crypto";
 import type { Engine } from "../engine/client";
 import { buildImage } from "../engine/build";
 import { runAndProbe, type RunNetwork } from "../engine/run-container";
-import { policyViolations } from "../dockerfile/policy";
+import { normalizeImage, policyViolations } from "../dockerfile/policy";
+import { finalBaseImage } from "../dockerfile/rebase";
+import type { DockerfileFacts } from "../dockerfile/analyze";
+import { referenceBaseImage, sameBaseReference } from "./reference";
 import { analyzeDockerfile } from "../dockerfile/analyze";
 import { inspectVenv } from "../inspect/venv";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
-import type { BuildFacts, ImageFacts, SubmissionFacts } from "./submission-facts";
+import type { BuildFacts, ImageFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 
 export interface GatherOptions {
   runId: string;
@@ -117,10 +120,20 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     ]);
     facts.run = run;
     facts.venv = venv;
+    facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options.buildTimeoutSeconds);
   } finally {
     if (!options.keepImages) await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
   }
   return facts;
+}
+
+/** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */
+async function sizeReferenceFor(engine: Engine, spec: LabSpec, analysis: DockerfileFacts, buildTimeoutSeconds: number): Promise<ReferenceFacts | undefined> {
+  if (spec.size.reference !== "same-base") return undefined;
+  const base = finalBaseImage(analysis);
+  const labBase = referenceBaseImage(spec);
+  if (!base || !labBase || normalizeImage(base) === normalizeImage(labBase)) return undefined;
+  return sameBaseReference(engine, spec, base, buildTimeoutSeconds);
 }
 
 function buildkitMessage(features: { line: number; feature: string }[]): string {

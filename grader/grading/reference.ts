@@ -1,4 +1,9 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { Engine } from "../engine/client";
+import { stateDir } from "../common/state-dir";
+import { analyzeDockerfile } from "../dockerfile/analyze";
+import { finalBaseImage, rebaseDockerfile } from "../dockerfile/rebase";
 import { buildImage } from "../engine/build";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
@@ -9,28 +14,49 @@ import type { ReferenceFacts } from "./submission-facts";
  * Builds the reference solution and the single-stage baseline on this engine (layer cache allowed) and derives
  * the size threshold from them. A reference that does not build is the lab's fault: exit 3 with its log.
  */
-export async function buildReference(engine: Engine, spec: LabSpec, buildTimeoutSeconds: number): Promise<ReferenceFacts> {
-  const [referenceBytes, baselineBytes] = [
-    await referenceImageBytes(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds),
-    await referenceImageBytes(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds),
-  ];
+export async function buildReference(engine: Engine, spec: LabSpec, buildTimeoutSeconds: number, base?: string): Promise<ReferenceFacts> {
+  const solution = await referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base);
+  const baseline = await referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base);
   const ratio = spec.size.maxRatioToReference;
+  const common = { referenceBytes: solution.bytes, baselineBytes: baseline.bytes, architecture: solution.architecture };
   if (spec.size.maxBytes !== undefined) {
-    return { referenceBytes, baselineBytes, thresholdBytes: spec.size.maxBytes, thresholdRule: `the lab's fixed limit of ${spec.size.maxBytes} bytes` };
+    return { ...common, thresholdBytes: spec.size.maxBytes, thresholdRule: `the lab's fixed limit of ${spec.size.maxBytes} bytes` };
   }
-  return {
-    referenceBytes,
-    baselineBytes,
-    thresholdBytes: Math.floor(referenceBytes * ratio),
-    thresholdRule: `${ratio.toFixed(2)} × the reference solution`,
-  };
+  const on = base ? ` rebuilt on ${base}` : "";
+  return { ...common, thresholdBytes: Math.floor(solution.bytes * ratio), thresholdRule: `${ratio.toFixed(2)} × the reference solution${on}` };
 }
 
-async function referenceImageBytes(engine: Engine, spec: LabSpec, relativeDir: string, name: string, timeoutSeconds: number): Promise<number> {
-  const dir = resolveFromSpec(spec, relativeDir);
+const sameBase = new Map<string, Promise<ReferenceFacts>>();
+
+/** The reference (and baseline) rebuilt on `base` — once per base image in a run — for `size.reference: same-base`. */
+export function sameBaseReference(engine: Engine, spec: LabSpec, base: string, buildTimeoutSeconds: number): Promise<ReferenceFacts> {
+  const key = `${spec.file}\n${base}`;
+  let facts = sameBase.get(key);
+  if (!facts) {
+    facts = buildReference(engine, spec, buildTimeoutSeconds, base);
+    sameBase.set(key, facts);
+  }
+  return facts;
+}
+
+/** The final base image of the lab's reference solution. */
+export function referenceBaseImage(spec: LabSpec): string | undefined {
+  return finalBaseImage(analyzeDockerfile(readFileSync(path.join(resolveFromSpec(spec, spec.reference.solution), "Dockerfile"), "utf8")));
+}
+
+async function referenceImage(
+  engine: Engine,
+  spec: LabSpec,
+  relativeDir: string,
+  name: string,
+  timeoutSeconds: number,
+  base?: string,
+): Promise<{ bytes: number; architecture: string }> {
+  let dir = resolveFromSpec(spec, relativeDir);
+  if (base) dir = rebasedCopy(dir, base);
   const context = await prepareBuildContext(dir).catch((error: Error) => ({ ok: false as const, message: error.message }));
   if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
-  const tag = `lab-grader/${spec.id}-reference:${name}`;
+  const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
   const result = await buildImage(engine.docker, { context: context.tar(), tags: [tag], timeoutMs: timeoutSeconds * 1000 });
   if (!result.ok || !result.imageId) {
     throw new UserFacingError(
@@ -38,5 +64,15 @@ async function referenceImageBytes(engine: Engine, spec: LabSpec, relativeDir: s
       ExitCode.notReady,
     );
   }
-  return (await engine.docker.getImage(result.imageId).inspect()).Size;
+  const image = await engine.docker.getImage(result.imageId).inspect();
+  return { bytes: image.Size, architecture: image.Architecture };
+}
+
+/** A temporary copy of a reference folder whose Dockerfile builds on `base`. */
+function rebasedCopy(dir: string, base: string): string {
+  const copy = mkdtempSync(path.join(stateDir("rebased"), "reference-"));
+  cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+  const dockerfile = path.join(copy, "Dockerfile");
+  writeFileSync(dockerfile, rebaseDockerfile(readFileSync(dockerfile, "utf8"), base));
+  return copy;
 }

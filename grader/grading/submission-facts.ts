@@ -45,6 +45,8 @@ export interface SubmissionFacts {
   image?: ImageFacts;
   run?: RunFacts;
   venv?: VenvFacts;
+  /** With `size.reference: same-base`, the reference rebuilt on this submission's base image. */
+  sizeReference?: ReferenceFacts;
   /** A fault of the grader (not of the submission); every check then says so instead of judging. */
   graderError?: string;
   timingsMs: Record<string, number>;
@@ -57,4 +59,6 @@ export interface ReferenceFacts {
   thresholdBytes: number;
   /** How the threshold was derived, for messages. */
   thresholdRule: string;
+  /** Architecture of the reference image, e.g. "amd64". */
+  architecture?: string;
 }

@@ -13,7 +13,7 @@ export interface LabSpec {
   app: { port: number; path: string; greeting: string };
   reference: { solution: string; singleStage: string };
   points: Record<string, number>;
-  size: { maxRatioToReference: number; maxBytes?: number };
+  size: { maxRatioToReference: number; maxBytes?: number; reference: "lab" | "same-base" };
   timeouts: { buildSeconds: number; startSeconds: number; probeSeconds: number };
   hints: Record<string, string>;
   sandbox: SandboxSpec;
