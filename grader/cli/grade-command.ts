@@ -92,7 +92,7 @@ async function gradeSubmissions(spec: LabSpec, submissions: Submission[], skippe
     keepImages: options.keepImages,
     printTable: true,
   });
-  console.error(`wrote results.json, junit.xml, grades.csv and summary.md to ${options.out}`);
+  console.error(`wrote results.json, junit.xml, grades.csv, summary.md and report.html to ${options.out}`);
   const faulty = grades.submissions.filter((s) => s.graderError);
   if (faulty.length) {
     console.error(`the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`);

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command("merge")
-    .description("combine the outputs of several grade runs (shards) into one results.json, junit.xml, grades.csv, summary.md")
+    .description("combine the outputs of several grade runs (shards) into one results.json, junit.xml, grades.csv, summary.md, report.html")
     .argument("<dirs...>", "output directories of lab-grader grade")
     .requiredOption("--out <dir>", "where the combined outputs go")
     .action(async (dirs, options) => {
@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .option("--gradescope <file>", "also write a Gradescope results.json there (written even when grading fails)")
     .option("--classroom", "also print the GitHub Classroom result (result=<base64>), set it as a step output and add a step summary", false)
-    .option("--out <dir>", "also keep results.json, junit.xml, grades.csv and summary.md there (for CI to publish)")
+    .option("--out <dir>", "also keep results.json, junit.xml, grades.csv, summary.md and report.html there (for CI to publish)")
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
     .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
     .action(async (dir, options) => {

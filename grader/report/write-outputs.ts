@@ -2,16 +2,18 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { renderGradesCsv } from "./csv";
 import type { GradesDocument } from "./grades";
+import { renderHtmlReport } from "./html";
 import { renderJunit } from "./junit";
 import { renderClassSummary } from "./summary-markdown";
 
-/** Every output of a run, each written atomically: results.json, junit.xml, grades.csv, summary.md. */
+/** Every output of a run, each written atomically: results.json, junit.xml, grades.csv, summary.md, report.html. */
 export function writeOutputs(outDir: string, grades: GradesDocument): void {
   mkdirSync(outDir, { recursive: true });
   atomicWrite(path.join(outDir, "results.json"), `${JSON.stringify(grades, null, 2)}\n`);
   atomicWrite(path.join(outDir, "junit.xml"), renderJunit(grades));
   atomicWrite(path.join(outDir, "grades.csv"), renderGradesCsv(grades));
   atomicWrite(path.join(outDir, "summary.md"), renderClassSummary(grades));
+  atomicWrite(path.join(outDir, "report.html"), renderHtmlReport(grades));
 }
 
 function atomicWrite(file: string, text: string): void {

@@ -6,6 +6,7 @@ import { XMLParser } from "fast-xml-parser";
 import { connectEngine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
+import { ensureChromium, renderedDom, screenshot } from "../helpers/chromium";
 import { ensureXmllint, xmllintErrors } from "../helpers/xmllint";
 
 const CHECK_IDS = ["dockerfile-multistage", "image-builds", "container-runs", "greeting-served", "venv-copied", "size-under-threshold"];
@@ -116,6 +117,26 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(summary).toMatch(/^\| `image-builds` \| 12\/15 \| 80% \|$/m);
     expect(summary).toMatch(/^\| ken-no-dockerfile \| 0\/10 \| `dockerfile-multistage`, `image-builds`/m);
   });
+
+  it("writes a self-contained report.html that Chromium renders, with one size bar per built image", () => {
+    const report = path.join(outDir, "report.html");
+    const html = readFileSync(report, "utf8");
+    expect(html).not.toMatch(/<script|https?:\/\/|<link /i);
+    ensureChromium();
+    const dom = renderedDom(report);
+    expect(dom).toContain("Docker Multi-Stage Builds: Optimizing Image Size — grades");
+    const built = grades.submissions.filter((s) => s.imageBytes !== undefined);
+    expect(dom.match(/<rect class="size-bar /g)).toHaveLength(built.length);
+    expect(dom.match(/<rect class="size-bar over"/g)).toHaveLength(built.filter((s) => s.imageBytes! > grades.reference.thresholdBytes).length);
+    for (const cls of ["threshold", "reference", "baseline"]) expect(dom).toContain(`<line class="${cls}"`);
+    expect(dom.match(/<details class="submission"/g)).toHaveLength(grades.submissions.length);
+    expect(dom).toContain("<b>zoë o'brien (resubmission)</b>");
+    const png = path.join(outDir, "report.png");
+    screenshot(report, png);
+    const image = readFileSync(png);
+    expect(image.subarray(1, 4).toString()).toBe("PNG");
+    expect(image.length).toBeGreaterThan(20_000);
+  }, 240_000);
 
   it("prints a summary table and one progress line per submission", () => {
     expect(stdout).toMatch(/^submission +score +c1 +c2/m);
