@@ -15,6 +15,8 @@ export interface SubmissionGrade {
   builder?: string;
   /** Set when the grader (not the submission) failed; the checks say "grader error". */
   graderError?: string;
+  /** Where the time went: build, run (start + probe), inspect, total. */
+  timingsMs?: Record<string, number>;
   checks: CheckResult[];
 }
 
@@ -44,6 +46,7 @@ export function submissionGrade(id: string, checks: CheckResult[], summary: Subm
     os: summary?.os,
     builder: summary?.imageBytes !== undefined ? summary.builder : undefined,
     ...(error ? { graderError: error } : {}),
+    ...(summary ? { timingsMs: summary.timingsMs } : {}),
     checks,
   };
 }

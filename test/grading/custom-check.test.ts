@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { connectEngine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
+import { labVariant } from "../helpers/lab-variant";
 
 /**
  * README's "Adding a check", for real: a lab folder outside this repository with its own spec file that adds
@@ -11,17 +11,11 @@ import { runCli } from "../helpers/cli";
  */
 describe("a lab spec with an instructor's own check", () => {
   it("grades the extra check with its points, and its expect() message as feedback", async () => {
-    const work = mkdtempSync(path.join(tmpdir(), "lab-grader-custom-"));
-    const lab = path.join(work, "lab");
-    mkdirSync(lab);
-    const yaml = readFileSync(path.resolve("specs/lab42.yaml"), "utf8")
-      .replace("../reference/solution", path.resolve("reference/solution"))
-      .replace("../reference/single-stage", path.resolve("reference/single-stage"))
-      .replace("  size-under-threshold: 1\n", "  size-under-threshold: 1\n  exposes-port: 1\n")
-      .replace("\nhints:\n", "\nhints:\n  exposes-port: Add EXPOSE 5000 to the final stage.\n");
-    writeFileSync(path.join(lab, "lab42x.yaml"), yaml);
-    writeFileSync(
-      path.join(lab, "lab42x.spec.ts"),
+    const { labFile, work } = labVariant(
+      (yaml) =>
+        yaml
+          .replace("  size-under-threshold: 1\n", "  size-under-threshold: 1\n  exposes-port: 1\n")
+          .replace("\nhints:\n", "\nhints:\n  exposes-port: Add EXPOSE 5000 to the final stage.\n"),
       `import { check, gradeSubmissions, lab42Checks } from "lab-grader/jest";
 
 gradeSubmissions(() => {
@@ -39,7 +33,7 @@ gradeSubmissions(() => {
     writeFileSync(dockerfile, readFileSync(dockerfile, "utf8").replace("EXPOSE 5000\n", ""));
 
     const out = path.join(work, "reports");
-    const result = await runCli(["grade", submissions, "--lab", path.join(lab, "lab42x.yaml"), "--out", out, "--keep-images"]);
+    const result = await runCli(["grade", submissions, "--lab", labFile, "--out", out, "--keep-images"]);
     expect(result.stderr).not.toMatch(/warning:/);
     expect(result.code).toBe(0);
     const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;

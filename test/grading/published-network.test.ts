@@ -1,8 +1,8 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
+import { copySamples, labVariant } from "../helpers/lab-variant";
 
 /**
  * The Docker Desktop path (`sandbox.network: published`, which `auto` picks where container addresses are not
@@ -10,21 +10,11 @@ import { runCli } from "../helpers/cli";
  */
 describe("sandbox.network: published", () => {
   it("probes through a port on 127.0.0.1 and still tells a 127.0.0.1-bound app apart", async () => {
-    const work = mkdtempSync(path.join(tmpdir(), "lab-grader-published-"));
-    const lab = path.join(work, "lab");
-    mkdirSync(lab);
-    const yaml = readFileSync(path.resolve("specs/lab42.yaml"), "utf8")
-      .replace("../reference/solution", path.resolve("reference/solution"))
-      .replace("../reference/single-stage", path.resolve("reference/single-stage"))
-      .replace("  network: auto\n", "  network: published\n");
-    expect(yaml).toContain("network: published");
-    writeFileSync(path.join(lab, "lab42.yaml"), yaml);
-    cpSync(path.resolve("specs/lab42.spec.ts"), path.join(lab, "lab42.spec.ts"));
-    const submissions = path.join(work, "submissions");
-    for (const id of ["alice-venv-app", "heidi-localhost"]) cpSync(path.resolve("submissions", id), path.join(submissions, id), { recursive: true });
+    const { labFile, work } = labVariant((yaml) => yaml.replace("  network: auto\n", "  network: published\n"));
+    const submissions = copySamples(work, ["alice-venv-app", "heidi-localhost"]);
 
     const out = path.join(work, "reports");
-    const result = await runCli(["grade", submissions, "--lab", path.join(lab, "lab42.yaml"), "--out", out, "--run-timeout", "8"]);
+    const result = await runCli(["grade", submissions, "--lab", labFile, "--out", out, "--run-timeout", "8"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/network published/);
     const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;

@@ -1,26 +1,17 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
+import { copySamples, labVariant } from "../helpers/lab-variant";
 
 /** size.reference: same-base — a correct answer on another base image is compared with the reference on that base. */
 describe("size.reference: same-base", () => {
   it("passes carol's correct python:3.11 answer that the lab's 3.9 reference fails, and says which reference", async () => {
-    const work = mkdtempSync(path.join(tmpdir(), "lab-grader-same-base-"));
-    const lab = path.join(work, "lab");
-    mkdirSync(lab);
-    const yaml = readFileSync(path.resolve("specs/lab42.yaml"), "utf8")
-      .replace("../reference/solution", path.resolve("reference/solution"))
-      .replace("../reference/single-stage", path.resolve("reference/single-stage"))
-      .replace("  maxRatioToReference: 1.10\n", "  maxRatioToReference: 1.10\n  reference: same-base\n");
-    writeFileSync(path.join(lab, "lab42.yaml"), yaml);
-    cpSync(path.resolve("specs/lab42.spec.ts"), path.join(lab, "lab42.spec.ts"));
-    const submissions = path.join(work, "submissions");
-    for (const id of ["carol-unnamed-stages", "alice-venv-app"]) cpSync(path.resolve("submissions", id), path.join(submissions, id), { recursive: true });
+    const { labFile, work } = labVariant((yaml) => yaml.replace("  maxRatioToReference: 1.10\n", "  maxRatioToReference: 1.10\n  reference: same-base\n"));
+    const submissions = copySamples(work, ["carol-unnamed-stages", "alice-venv-app"]);
 
     const out = path.join(work, "reports");
-    const result = await runCli(["grade", submissions, "--lab", path.join(lab, "lab42.yaml"), "--out", out]);
+    const result = await runCli(["grade", submissions, "--lab", labFile, "--out", out]);
     expect(result.code).toBe(0);
     const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
     const size = (id: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === "size-under-threshold")!;

@@ -2,19 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ensureDebianTool } from "./debian-tool";
 
-/** Debian's headless Chromium; installed here when missing (as root with apt), else the test fails. */
+/** Debian's headless Chromium, installed when missing. */
 export function ensureChromium(): void {
-  try {
-    execFileSync("chromium", ["--version"], { stdio: "ignore" });
-    return;
-  } catch {
-    if (process.getuid?.() !== 0) throw new Error("chromium is missing: install Debian's chromium package");
-  }
-  execFileSync("sh", ["-c", "apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)"], {
-    stdio: "ignore",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
+  ensureDebianTool("chromium", "chromium");
 }
 
 // Offline machine: no background traffic, no first-run work, a fresh profile.

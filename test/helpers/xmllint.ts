@@ -1,17 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { ensureDebianTool } from "./debian-tool";
 
-/** xmllint from Debian's libxml2-utils; installed here when missing (as root with apt), else the test fails. */
+/** xmllint, from Debian's libxml2-utils, installed when missing. */
 export function ensureXmllint(): void {
-  try {
-    execFileSync("xmllint", ["--version"], { stdio: "ignore" });
-    return;
-  } catch {
-    if (process.getuid?.() !== 0) throw new Error("xmllint is missing: install libxml2-utils (apt-get install libxml2-utils)");
-  }
-  execFileSync("sh", ["-c", "apt-get install -y -q libxml2-utils || (apt-get update -q && apt-get install -y -q libxml2-utils)"], {
-    stdio: "ignore",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
+  ensureDebianTool("xmllint", "libxml2-utils");
 }
 
 /** xmllint's verdict on a file: "" when well-formed, else its complaint. */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The naive baseline the benchmark compares lab-grader with: one submission after another, with the docker
+# CLI only — build, run with a published port, poll the port with curl, read the size, remove.
+# usage: naive-grade.sh OUT_TSV DIR...   (one TSV row per submission: id build_ms start_ms probe_ms inspect_ms total_ms bytes ok)
+set -uo pipefail
+out=$1
+shift
+ms() { date +%s%3N; }
+printf 'id\tbuild_ms\tstart_ms\tprobe_ms\tinspect_ms\ttotal_ms\tbytes\tok\n' > "$out"
+for dir in "$@"; do
+  id=$(basename "$dir")
+  tag="lab-grader-bench-naive/$(printf '%s' "$id" | tr -c 'a-z0-9' '-'):latest"
+  t0=$(ms)
+  DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$dir" >/dev/null 2>&1
+  t1=$(ms)
+  cid=$(docker run -d -p 127.0.0.1::5000 "$tag")
+  port=$(docker port "$cid" 5000/tcp | head -n 1 | sed 's/.*://')
+  t2=$(ms)
+  ok=0
+  for _ in $(seq 1 150); do
+    if curl -fsS --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null | grep -q "Hello, Docker Multi-Stage Build!"; then ok=1; break; fi
+    sleep 0.2
+  done
+  t3=$(ms)
+  bytes=$(docker image inspect -f '{{.Size}}' "$tag")
+  t4=$(ms)
+  docker rm -f "$cid" >/dev/null
+  docker rmi -f "$tag" >/dev/null
+  t5=$(ms)
+  printf '%s\t%d\t%d\t%d\t%d\t%d\t%s\t%d\n' "$id" $((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3)) $((t5 - t0)) "$bytes" "$ok" >> "$out"
+done

@@ -1,0 +1,131 @@
+/**
+ * Benchmark: lab-grader against a naive sequential docker loop, on the same engine in one run.
+ * usage: npm run bench -- [--n 6] [--series 10,25,50] [--concurrency N]
+ * Generates N distinct correct submissions (a unique layer before pip install, so none shares a cached layer
+ * with another), grades half with bench/naive-grade.sh and half with `lab-grader grade`, and prints the ratio,
+ * per-stage times, the grader's overhead per submission and its peak RSS. Figures go to bench/results/.
+ * Not a test: nothing here asserts a timing.
+ */
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import type { GradesDocument } from "../grader/report/grades";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface SeriesResult {
+  n: number;
+  concurrency: number;
+  naiveSeconds: number;
+  graderSeconds: number;
+  ratio: number;
+  perSubmission: { naive: number; grader: number };
+  naiveStagesMs: Record<string, number>;
+  graderStagesMs: Record<string, number>;
+  overheadMsPerSubmission: number;
+  peakRssMiB: number;
+  allCorrect: { naive: boolean; grader: boolean };
+}
+
+function run(command: string, args: string[]): Promise<{ code: number | null; seconds: number; stderr: string }> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, seconds: Number(process.hrtime.bigint() - started) / 1e9, stderr }));
+  });
+}
+
+function makeSubmissions(dir: string, n: number): string[] {
+  const dockerfile = readFileSync(path.join(ROOT, "reference/solution/Dockerfile"), "utf8");
+  return Array.from({ length: n }, (_, i) => {
+    const target = path.join(dir, `bench-${String(i).padStart(3, "0")}`);
+    cpSync(path.join(ROOT, "reference/solution"), target, { recursive: true });
+    // A layer no other submission has, before the expensive step: nothing is shared through the build cache.
+    const unique = dockerfile.replace("RUN python -m venv /app/venv", `RUN echo ${randomUUID()} > /unique && python -m venv /app/venv`);
+    if (unique === dockerfile) throw new Error("the reference Dockerfile changed: update bench/run-bench.ts");
+    writeFileSync(path.join(target, "Dockerfile"), unique);
+    return target;
+  });
+}
+
+const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
+
+async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> {
+  const work = mkdtempSync(path.join(tmpdir(), "lab-grader-bench-"));
+  const all = makeSubmissions(path.join(work, "all"), n);
+  const naiveDirs = all.filter((_, i) => i % 2 === 0);
+  const graderRoot = path.join(work, "grader");
+  mkdirSync(graderRoot);
+  for (const dir of all.filter((_, i) => i % 2 === 1)) cpSync(dir, path.join(graderRoot, path.basename(dir)), { recursive: true });
+
+  const tsv = path.join(work, "naive.tsv");
+  const naive = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs]);
+  if (naive.code !== 0) throw new Error(`naive loop failed: ${naive.stderr}`);
+  const rows = readFileSync(tsv, "utf8").trim().split("\n").slice(1).map((line) => line.split("\t"));
+  const naiveStagesMs = Object.fromEntries(
+    ["build", "start", "probe", "inspect", "total"].map((stage, k) => [stage, Math.round(mean(rows.map((r) => Number(r[k + 1]))))]),
+  );
+
+  const out = path.join(work, "reports");
+  const grader = await run(process.execPath, ["bin/lab-grader.js", "grade", graderRoot, "--out", out, "--concurrency", String(concurrency)]);
+  if (grader.code !== 0) throw new Error(`lab-grader grade failed (${grader.code}): ${grader.stderr}`);
+  const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
+  const timings = grades.submissions.map((s) => s.timingsMs ?? {});
+  const graderStagesMs = Object.fromEntries(["build", "run", "inspect", "total"].map((stage) => [stage, Math.round(mean(timings.map((t) => t[stage] ?? 0)))]));
+  const overhead = mean(timings.map((t) => (t.total ?? 0) - (t.build ?? 0) - (t.run ?? 0)));
+  const half = { naive: naiveDirs.length, grader: grades.submissions.length };
+  return {
+    n,
+    concurrency,
+    naiveSeconds: naive.seconds,
+    graderSeconds: grader.seconds,
+    ratio: grader.seconds / half.grader / (naive.seconds / half.naive),
+    perSubmission: { naive: naive.seconds / half.naive, grader: grader.seconds / half.grader },
+    naiveStagesMs,
+    graderStagesMs,
+    overheadMsPerSubmission: Math.round(overhead),
+    peakRssMiB: Math.round(grades.grader.peakRssBytes / 1024 ** 2),
+    allCorrect: { naive: rows.every((r) => r[7] === "1"), grader: grades.submissions.every((s) => s.score === s.maxScore) },
+  };
+}
+
+async function main(): Promise<void> {
+  const options = new Command("bench")
+    .option("--n <n>", "submissions per run (half naive, half lab-grader)", "6")
+    .option("--series <list>", "several N, e.g. 10,25,50 (overrides --n)")
+    .option("--concurrency <n>", "lab-grader --concurrency", String(cpus().length))
+    .parse(process.argv)
+    .opts<{ n: string; series?: string; concurrency: string }>();
+  const series = (options.series ?? options.n).split(",").map(Number);
+  const setup = await run(process.execPath, ["bin/lab-grader.js", "setup"]);
+  if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+  const results: SeriesResult[] = [];
+  for (const n of series) {
+    process.stderr.write(`N = ${n}…\n`);
+    const result = await benchOnce(n, Number(options.concurrency));
+    results.push(result);
+    console.log(JSON.stringify(result));
+  }
+  console.log("\n   N  naive s/sub  grader s/sub  ratio  overhead ms/sub  peak RSS MiB  all correct");
+  for (const r of results) {
+    console.log(
+      `${String(r.n).padStart(4)}  ${r.perSubmission.naive.toFixed(2).padStart(11)}  ${r.perSubmission.grader.toFixed(2).padStart(12)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.overheadMsPerSubmission).padStart(15)}  ${String(r.peakRssMiB).padStart(12)}  ${r.allCorrect.naive && r.allCorrect.grader}`,
+    );
+  }
+  const dir = path.join(ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, results }, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(ROOT, file)}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
