@@ -77,8 +77,9 @@ async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> 
   if (grader.code !== 0) throw new Error(`lab-grader grade failed (${grader.code}): ${grader.stderr}`);
   const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
   const timings = grades.submissions.map((s) => s.timingsMs ?? {});
-  const graderStagesMs = Object.fromEntries(["build", "run", "inspect", "total"].map((stage) => [stage, Math.round(mean(timings.map((t) => t[stage] ?? 0)))]));
-  const overhead = mean(timings.map((t) => (t.total ?? 0) - (t.build ?? 0) - (t.run ?? 0)));
+  const graderStagesMs = Object.fromEntries(["queued", "build", "run", "inspect", "total"].map((stage) => [stage, Math.round(mean(timings.map((t) => t[stage] ?? 0)))]));
+  // The grader's own time per submission: everything but waiting for a slot, the build and the run/probe.
+  const overhead = mean(timings.map((t) => (t.total ?? 0) - (t.queued ?? 0) - (t.build ?? 0) - (t.run ?? 0)));
   const half = { naive: naiveDirs.length, grader: grades.submissions.length };
   return {
     n,

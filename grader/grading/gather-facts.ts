@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Engine } from "../engine/client";
-import { buildImage } from "../engine/build";
+import { buildImage, type BuildResult } from "../engine/build";
+import type { Semaphore } from "../common/semaphore";
+import { withWatchdog } from "../common/watchdog";
+import { LABELS } from "../engine/labels";
 import { runAndProbe, type RunNetwork } from "../engine/run-container";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
@@ -14,6 +17,17 @@ import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
 import type { BuildFacts, ImageFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 
+/**
+ * Builds are the CPU-heavy phase: at most `--concurrency` at once. Running, probing and inspecting mostly wait
+ * (the container must still run after `startSeconds`), so more of them overlap the builds.
+ */
+export interface PhaseSlots {
+  build: Semaphore;
+  run: Semaphore;
+}
+
+export const RUN_SLOTS_PER_BUILD_SLOT = 3;
+
 export interface GatherOptions {
   runId: string;
   buildTimeoutSeconds: number;
@@ -22,6 +36,9 @@ export interface GatherOptions {
   network: RunNetwork;
   /** Labels on everything the grading of this submission creates (see engine/labels.ts). */
   labels: Record<string, string>;
+  slots: PhaseSlots;
+  /** Time allowed above each phase's own timeouts before the watchdog kills what is left. */
+  watchdogExtraMs: number;
 }
 
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
@@ -78,13 +95,21 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   }
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
-  const build = await buildImage(engine.docker, {
-    context: context.tar(),
-    tags: [tag],
-    labels,
-    timeoutMs: options.buildTimeoutSeconds * 1000,
-    limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
-  });
+  const build = await queued(options.slots.build, timingsMs, () =>
+    guarded(
+      engine,
+      tag,
+      options,
+      options.buildTimeoutSeconds * 1000,
+      buildImage(engine.docker, {
+        context: context.tar(),
+        tags: [tag],
+        labels,
+        timeoutMs: options.buildTimeoutSeconds * 1000,
+        limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+      }),
+    ),
+  );
   timingsMs.build = build.durationMs;
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
@@ -93,7 +118,58 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   if (!build.ok || !build.imageId) return facts;
 
   try {
-    const inspected = await engine.docker.getImage(build.imageId).inspect();
+    const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
+    await queued(options.slots.run, timingsMs, () => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, analysis, build, tag, facts, options)));
+  } finally {
+    if (!options.keepImages) await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  }
+  return facts;
+}
+
+/** Runs `work` in a slot of `slots`, adding the time spent waiting for it to `timingsMs.queued`. */
+function queued<T>(slots: Semaphore, timingsMs: Record<string, number>, work: () => Promise<T>): Promise<T> {
+  const asked = Date.now();
+  return slots.run(() => {
+    timingsMs.queued = (timingsMs.queued ?? 0) + (Date.now() - asked);
+    return work();
+  });
+}
+
+/**
+ * A phase of work under the watchdog: past its own timeouts plus the extra time, the submission's containers and
+ * image are killed and the phase fails with a grader error (so a hang never holds a slot forever).
+ */
+function guarded<T>(engine: Engine, tag: string, options: GatherOptions, phaseMs: number, work: Promise<T>): Promise<T> {
+  const ms = phaseMs + options.watchdogExtraMs;
+  return withWatchdog(
+    work,
+    ms,
+    () => killSubmission(engine, options.labels, tag),
+    `watchdog: a grading step of this submission took more than ${Math.round(ms / 1000)} s; its containers were killed`,
+  );
+}
+
+async function killSubmission(engine: Engine, labels: Record<string, string>, tag: string): Promise<void> {
+  const filters = { label: [`${LABELS.submission}=${labels[LABELS.submission]}`, `${LABELS.run}=${labels[LABELS.run]}`] };
+  for (const c of await engine.docker.listContainers({ all: true, filters }).catch(() => [])) {
+    await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+}
+
+/** Image facts, then the container run and probe alongside the venv inspection; fills `facts`. */
+async function runPhase(
+  engine: Engine,
+  spec: LabSpec,
+  analysis: DockerfileFacts,
+  build: BuildResult & { imageId?: string },
+  tag: string,
+  facts: SubmissionFacts,
+  options: GatherOptions,
+): Promise<void> {
+  const labels = options.labels;
+  const timingsMs = facts.timingsMs;
+  const inspected = await engine.docker.getImage(build.imageId!).inspect();
     const image: ImageFacts = {
       id: inspected.Id,
       tag,
@@ -121,10 +197,6 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     facts.run = run;
     facts.venv = venv;
     facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options.buildTimeoutSeconds);
-  } finally {
-    if (!options.keepImages) await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-  }
-  return facts;
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */

@@ -1,10 +1,10 @@
 import { describe, test } from "@jest/globals";
 import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
 import { Semaphore } from "../common/semaphore";
-import { withWatchdog } from "../common/watchdog";
+import { RUN_SLOTS_PER_BUILD_SLOT, type PhaseSlots } from "../grading/gather-facts";
 import { connectEngine, type Engine } from "../engine/client";
-import { gatherSubmissionFacts, notBuilt, submissionImageTag } from "../grading/gather-facts";
-import { LABELS, submissionLabels } from "../engine/labels";
+import { gatherSubmissionFacts, notBuilt } from "../grading/gather-facts";
+import { submissionLabels } from "../engine/labels";
 import type { SubmissionFacts } from "../grading/submission-facts";
 import { loadLabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
@@ -32,7 +32,7 @@ interface SubmissionProgress {
 }
 
 let run:
-  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; semaphore: Semaphore; progress: Progress; cache: ResultCache }
+  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; slots: PhaseSlots; progress: Progress; cache: ResultCache }
   | undefined;
 let current: CurrentSubmission | undefined;
 let engine: Promise<Engine> | undefined;
@@ -53,7 +53,7 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     config,
     context: { spec, reference: config.reference },
     records: new CheckRecords(config.recordsDir),
-    semaphore: new Semaphore(config.concurrency),
+    slots: { build: new Semaphore(config.concurrency), run: new Semaphore(config.concurrency * RUN_SLOTS_PER_BUILD_SLOT) },
     progress: new Progress(config.submissions.length),
     cache: new ResultCache(config.outDir),
   };
@@ -68,6 +68,9 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
         current = undefined;
       }
     });
+    // Jest runs describe blocks one after another; starting every submission now (the slots bound how many
+    // work at once) is what makes the grading concurrent. gradeFacts never rejects.
+    void facts();
   });
 }
 
@@ -106,19 +109,7 @@ export function check(definition: Check | { id: string; points: number; title?: 
   });
 }
 
-/** Above every timeout a submission has; past it, its grading is abandoned. */
-function watchdogMs(config: GradingRunConfig, context: CheckContext): number {
-  const { spec } = context;
-  return (config.buildTimeoutSeconds + spec.timeouts.startSeconds + config.runTimeoutSeconds + spec.sandbox.watchdogSeconds) * 1000;
-}
 
-async function killSubmission(engine: Engine, labels: Record<string, string>, tag: string): Promise<void> {
-  const filters = { label: [`${LABELS.submission}=${labels[LABELS.submission]}`, `${LABELS.run}=${labels[LABELS.run]}`] };
-  for (const c of await engine.docker.listContainers({ all: true, filters }).catch(() => [])) {
-    await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-  }
-  await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-}
 
 /** A submission's last check is decided: keep its grade (for --resume) and show progress. */
 function reportFinished(index: number, submission: Submission, results: CheckResult[]): void {
@@ -128,44 +119,38 @@ function reportFinished(index: number, submission: Submission, results: CheckRes
 }
 
 async function gradeFacts(index: number, submission: Submission): Promise<SubmissionFacts> {
-  const { config, context, records, semaphore } = run!;
-  return semaphore.run(async () => {
-    const started = Date.now();
-    let facts: SubmissionFacts;
-    const labels = submissionLabels(config.runId, submission.id);
-    const connected = await (engine ??= connectEngine());
-    try {
-      facts = await withWatchdog(
-        gatherSubmissionFacts(connected, context.spec, submission, {
-          runId: config.runId,
-          buildTimeoutSeconds: config.buildTimeoutSeconds,
-          runTimeoutSeconds: config.runTimeoutSeconds,
-          keepImages: config.keepImages,
-          network: config.network,
-          labels,
-        }),
-        watchdogMs(config, context),
-        () => killSubmission(connected, labels, submissionImageTag(context.spec, submission.id, config.runId)),
-        `watchdog: grading this submission took more than ${Math.round(watchdogMs(config, context) / 1000)} s; its containers were killed`,
-      );
-    } catch (error) {
-      facts = {
-        id: submission.id,
-        dockerfile: { read: { ok: false, problem: "unreadable", message: "not read" } },
-        build: notBuilt("the grader failed before building"),
-        graderError: (error as Error).message ?? String(error),
-        timingsMs: {},
-      };
-    }
-    facts.timingsMs.total = Date.now() - started;
-    records.writeSummary(index, {
-      imageBytes: facts.image?.bytes,
-      architecture: facts.image?.architecture,
-      os: facts.image?.os,
-      builder: facts.build.builder,
-      graderError: facts.graderError,
-      timingsMs: facts.timingsMs,
+  const { config, context, records, slots } = run!;
+  const started = Date.now();
+  let facts: SubmissionFacts;
+  try {
+    facts = await gatherSubmissionFacts(await (engine ??= connectEngine()), context.spec, submission, {
+      runId: config.runId,
+      buildTimeoutSeconds: config.buildTimeoutSeconds,
+      runTimeoutSeconds: config.runTimeoutSeconds,
+      keepImages: config.keepImages,
+      network: config.network,
+      labels: submissionLabels(config.runId, submission.id),
+      slots,
+      watchdogExtraMs: context.spec.sandbox.watchdogSeconds * 1000,
     });
-    return facts;
+  } catch (error) {
+    facts = {
+      id: submission.id,
+      dockerfile: { read: { ok: false, problem: "unreadable", message: "not read" } },
+      build: notBuilt("the grader failed before building"),
+      graderError: (error as Error).message ?? String(error),
+      timingsMs: {},
+    };
+  }
+  // From start to end, queueing for a slot included; the phases' own times are build, run and inspect.
+  facts.timingsMs.total = Date.now() - started;
+  records.writeSummary(index, {
+    imageBytes: facts.image?.bytes,
+    architecture: facts.image?.architecture,
+    os: facts.image?.os,
+    builder: facts.build.builder,
+    graderError: facts.graderError,
+    timingsMs: facts.timingsMs,
   });
+  return facts;
 }
