@@ -7,6 +7,7 @@ import { loadLabSpec } from "../lab/lab-spec";
 import { classroomResult } from "../report/classroom";
 import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
 import { renderSubmissionMarkdown } from "../report/markdown";
+import { sanitizeForLog } from "../report/sanitize";
 
 export interface CheckOptions {
   lab: string;
@@ -69,6 +70,7 @@ function isDirectory(dir: string): boolean {
   }
 }
 
-function indent(text: string): string {
-  return text.replace(/\n/g, "\n      ");
+/** Continuation lines indented, so no line of a message can start at column 0 (`::` commands in CI logs). */
+export function indent(text: string): string {
+  return sanitizeForLog(text).replace(/\n/g, "\n      ");
 }

@@ -21,6 +21,15 @@ export function sanitizeForXml(text: string, max = 8000): string {
   return capText(text.replace(ANSI, "").replace(XML_INVALID, "\ufffd").replace(/]]>/g, "]]\u200b>"), max);
 }
 
+/**
+ * Untrusted multi-line text for a terminal or a CI log: escape sequences removed and other control characters
+ * (carriage returns included) shown as `?`, so nothing can redraw the screen or start a line of its own — in
+ * GitHub Actions a log line that starts with `::` is a workflow command.
+ */
+export function sanitizeForLog(text: string): string {
+  return text.replace(ANSI, "").replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, "?");
+}
+
 /** Makes untrusted text safe for a terminal line: no escape sequences or control characters, one line. */
 export function sanitizeForTerminal(text: string, max = 60): string {
   const clean = text.replace(ANSI, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
