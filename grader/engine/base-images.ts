@@ -3,6 +3,7 @@ import type { Engine } from "./client";
 import { withTimeout } from "../common/duration";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { inspectImage } from "./images";
+import { engineErrorText } from "./build";
 import { readJsonLines } from "./json-lines";
 import { buildStandIn } from "./stand-in/build-stand-in";
 import { LABEL, standInPlanFor, standInRecipeHash, type StandInPlan } from "./stand-in/stand-in-recipe";
@@ -98,8 +99,7 @@ async function tryPull(engine: Engine, name: string, timeoutMs: number): Promise
     return true;
   } catch (error) {
     controller.abort();
-    const e = error as { json?: { message?: string }; message?: string };
-    return (e.json?.message ?? e.message ?? String(error)).split("\n")[0];
+    return engineErrorText(error).split("\n")[0];
   }
 }
 

@@ -139,7 +139,9 @@ function trackSteps(text: string, steps: BuildStep[]): void {
 /** The engine's own message from a dockerode error (HTTP 400 parse errors and the like). */
 export function engineErrorText(thrown: unknown): string {
   const e = thrown as { json?: { message?: string }; reason?: string; message?: string };
-  return e?.json?.message ?? e?.message ?? String(thrown);
+  const text = e?.json?.message ?? e?.message ?? String(thrown);
+  // dockerode wraps the engine's message as "(HTTP code 500) server error - <message> ".
+  return text.replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
 }
 
 /** "repo/name:tag" → ["repo/name", "tag"]; a registry port is not mistaken for a tag. */
