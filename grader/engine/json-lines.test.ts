@@ -23,13 +23,3 @@ describe("readJsonLines", () => {
     expect(items[1]).toEqual({ stream: "after" });
   });
 });
-
-describe("engineErrorText", () => {
-  it("unwraps dockerode's HTTP wrapper to the engine's own message", async () => {
-    const { engineErrorText } = await import("./build");
-    expect(engineErrorText(new Error('(HTTP code 500) server error - Get "https://registry-1.docker.io/v2/": no such host '))).toBe(
-      'Get "https://registry-1.docker.io/v2/": no such host',
-    );
-    expect(engineErrorText({ json: { message: "dockerfile parse error line 2" } })).toBe("dockerfile parse error line 2");
-  });
-});
