@@ -69,7 +69,12 @@ export async function probeUntil(
   let last: ProbeResult = { kind: "timeout", detail: "no attempt was made", elapsedMs: 0 };
   while (Date.now() < deadline) {
     const attempt = await httpGetOnce(url, Math.max(500, Math.min(attemptTimeoutMs, deadline - Date.now())));
-    if (attempt.kind === "response") return { ...attempt, elapsedMs: Date.now() - started };
+    if (attempt.kind === "response") {
+      // An exited container's address (or published port) goes back to the engine and can be handed to
+      // another submission's container: an answer counts only if the app we probe is still running after it.
+      if (!(await isAlive())) return { kind: "exited", detail: "the container stopped before it answered", elapsedMs: Date.now() - started };
+      return { ...attempt, elapsedMs: Date.now() - started };
+    }
     last = { ...attempt, elapsedMs: Date.now() - started };
     if (!(await isAlive())) return { kind: "exited", detail: "the container stopped before it answered", elapsedMs: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 250));
