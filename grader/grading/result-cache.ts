@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { packageVersion } from "../common/package-path";
 import type { SubmissionGrade } from "../report/grades";
@@ -30,12 +30,24 @@ export function submissionKey(dir: string, labFiles: string[]): string {
         hash.update(`dir ${child}\n`);
         walk(child);
       } else if (stats.isFile() && stats.size <= CONTEXT_LIMITS.maxBytes) {
-        hash.update(`file ${child} ${stats.size} ${stats.mode & 0o111 ? "x" : "-"}\n`).update(readFileSync(full));
+        hash.update(`file ${child} ${stats.size} ${stats.mode & 0o111 ? "x" : "-"}\n`);
+        hashFileInto(hash, full);
       } else hash.update(`other ${child} ${stats.size}\n`);
     }
   };
   walk("");
   return hash.digest("hex");
+}
+
+/** Streams a file into the hash in fixed chunks (never whole in memory), without following a swapped-in link. */
+function hashFileInto(hash: Hash, file: string): void {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buffer = Buffer.alloc(1024 * 1024);
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Grades kept under `<out>/cache/`, one file per submission, written atomically as each one finishes. */

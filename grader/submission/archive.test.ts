@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeZip } from "../../test/helpers/zips";
@@ -15,6 +15,18 @@ describe("extractSubmissionArchive", () => {
     if (!result.ok) return;
     expect(readdirSync(result.root).sort()).toEqual(["Dockerfile", "app.py"]);
     expect(readFileSync(path.join(result.root, "Dockerfile"), "utf8")).toBe("FROM x\n");
+  });
+
+  it("keeps the executable bit, and only that", async () => {
+    const dir = temp();
+    writeZip(`${dir}/x.zip`, [
+      { name: "entrypoint.sh", data: "#!/bin/sh\n", mode: 0o4777 },
+      { name: "app.py", data: "", mode: 0o666 },
+    ]);
+    const result = await extractSubmissionArchive(`${dir}/x.zip`, dir);
+    if (!result.ok) throw new Error(result.message);
+    expect(statSync(path.join(result.root, "entrypoint.sh")).mode & 0o7777).toBe(0o755);
+    expect(statSync(path.join(result.root, "app.py")).mode & 0o7777).toBe(0o644);
   });
 
   it("unpacks a zip inside the zip (an LMS wrapping the student's own archive)", async () => {

@@ -65,8 +65,10 @@ function extractZip(zipFile: string, target: string): Promise<void> {
         mkdir(path.dirname(destination), { recursive: true }).then(() => {
           zip.openReadStream(entry, (streamError, stream) => {
             if (streamError || !stream) return fail(streamError ?? new Error(`cannot read ${name}`));
-            // "wx": never overwrite, never write through an existing link.
-            const out = createWriteStream(destination, { flags: "wx", mode: 0o644 });
+            // "wx": never overwrite, never write through an existing link. Only the executable bit is kept
+            // from the archive (a student's entrypoint.sh must stay runnable); never setuid or world-writable.
+            const executable = (entry.externalFileAttributes >>> 16) & 0o111;
+            const out = createWriteStream(destination, { flags: "wx", mode: executable ? 0o755 : 0o644 });
             stream.on("data", (chunk: Buffer) => {
               bytes += chunk.length;
               if (bytes > ARCHIVE_LIMITS.maxBytes) {

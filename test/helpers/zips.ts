@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
  * Writes a zip with Python's zipfile, which (unlike JavaScript zip writers) will write the hostile entries
  * real LMS downloads can contain. Each entry: [name, content] or [name, content, "symlink" | "zip-of", …].
  */
-export type ZipEntry = { name: string; data?: string; symlinkTo?: string; zeros?: number; zip?: ZipEntry[] };
+export type ZipEntry = { name: string; data?: string; symlinkTo?: string; zeros?: number; zip?: ZipEntry[]; mode?: number };
 
 export function writeZip(file: string, entries: ZipEntry[]): void {
   const script = `
@@ -26,7 +26,10 @@ def build(target, entries):
                     for _ in range(e["zeros"] // len(block)):
                         out.write(block)
             else:
-                z.writestr(zipfile.ZipInfo(e["name"]), e.get("data", ""))
+                info = zipfile.ZipInfo(e["name"])
+                if "mode" in e:
+                    info.external_attr = (stat.S_IFREG | e["mode"]) << 16
+                z.writestr(info, e.get("data", ""))
 build(sys.argv[1], json.loads(sys.stdin.read()))
 `;
   execFileSync("python3", ["-c", script, file], { input: JSON.stringify(entries) });
