@@ -6,7 +6,6 @@ const WHY_NOT_COPIED: Record<Exclude<VenvOrigin, "copied-from-stage">, string> =
   "copied-from-context": "it was copied from the submission's own files, not built in a stage",
   "created-in-final-stage": "it was created in the final stage itself, so the build tools came along",
   "inherited-from-base": "it was already in the image the final stage starts FROM (the final stage builds on the builder); start the final stage FROM a python image instead",
-  unknown: "the grader could not tell which step brought it in",
 };
 
 export const venvCopied: Check = {
@@ -24,7 +23,7 @@ export const venvCopied: Check = {
     if (!venv.flaskPath) return fail(`the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`);
     if (venv.origin !== "copied-from-stage") {
       const by = venv.introducedBy ? ` (by \`${venv.introducedBy}\`)` : "";
-      return fail(`the virtualenv ${venv.path} has Flask, but ${WHY_NOT_COPIED[venv.origin ?? "unknown"]}${by}. ${fix}`);
+      return fail(`the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`);
     }
     return pass(`virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\``);
   },

@@ -192,7 +192,7 @@ async function runPhase(
         limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
         network: options.network,
       }).finally(() => (timingsMs.run = Date.now() - started)),
-      inspectVenv(engine.docker, image.id, analysis, build.steps, image.env, labels).finally(() => (timingsMs.inspect = Date.now() - started)),
+      inspectVenv(engine.docker, inspected, analysis, build.steps, labels).finally(() => (timingsMs.inspect = Date.now() - started)),
     ]);
     facts.run = run;
     facts.venv = venv;

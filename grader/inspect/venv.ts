@@ -15,8 +15,7 @@ export type VenvOrigin =
   /** Created by a RUN step of the final stage. */
   | "created-in-final-stage"
   /** Already in the image the final stage starts FROM. */
-  | "inherited-from-base"
-  | "unknown";
+  | "inherited-from-base";
 
 export interface VenvFacts {
   /** Directories checked for a pyvenv.cfg, in order. */
@@ -27,6 +26,7 @@ export interface VenvFacts {
   pythonVersion?: string;
   /** Path of Flask's __init__.py inside the venv, when Flask is installed there. */
   flaskPath?: string;
+  /** Set whenever `path` is. */
   origin?: VenvOrigin;
   /** The engine's echo of the step that introduced the venv (e.g. "COPY --from=builder /app/venv /app/venv"). */
   introducedBy?: string;
@@ -42,14 +42,13 @@ const MAX_CHAIN = 200;
  */
 export async function inspectVenv(
   docker: Dockerode,
-  imageId: string,
+  image: Dockerode.ImageInspectInfo,
   dockerfile: DockerfileFacts,
   steps: BuildStep[],
-  imageEnv: string[],
   labels: Record<string, string>,
 ): Promise<VenvFacts> {
-  const candidates = venvCandidates(dockerfile, imageEnv);
-  const found = await withImageFiles(docker, imageId, labels, async (files) => {
+  const candidates = venvCandidates(dockerfile, image.Config?.Env ?? []);
+  const found = await withImageFiles(docker, image.Id, labels, async (files) => {
     for (const dir of candidates) {
       const cfg = await files.readFile(`${dir}/pyvenv.cfg`, 4096);
       if (cfg) return { dir, cfg: cfg.toString("utf8"), flaskPath: await findFlask(files, dir, cfg.toString("utf8")) };
@@ -58,7 +57,7 @@ export async function inspectVenv(
   });
   if (!found) return { candidates };
   const pythonVersion = /^\s*version(?:_info)?\s*=\s*(\d+\.\d+(?:\.\d+)?)/m.exec(found.cfg)?.[1];
-  const provenance = await venvProvenance(docker, imageId, found.dir, dockerfile, steps, labels);
+  const provenance = await venvProvenance(docker, image, found.dir, dockerfile, steps, labels);
   return { candidates, path: found.dir, pythonVersion, flaskPath: found.flaskPath, ...provenance };
 }
 
@@ -100,7 +99,7 @@ async function findFlask(files: ImageFiles, venv: string, cfg: string): Promise<
 
 async function venvProvenance(
   docker: Dockerode,
-  finalImageId: string,
+  finalImage: Dockerode.ImageInspectInfo,
   venv: string,
   dockerfile: DockerfileFacts,
   steps: BuildStep[],
@@ -109,18 +108,17 @@ async function venvProvenance(
   const finalStage = dockerfile.stages[dockerfile.stages.length - 1];
   const finalFromStep = [...steps].reverse().find((s) => /^FROM\s/i.test(s.instruction));
   const baseId = finalFromStep?.imageId;
-  let introducer: Dockerode.ImageInspectInfo | undefined;
-  let current: Dockerode.ImageInspectInfo | undefined = await docker.getImage(finalImageId).inspect();
-  for (let hops = 0; current && hops < MAX_CHAIN; hops++) {
-    const has = await withImageFiles(docker, current.Id, labels, (files) => files.exists(`${venv}/pyvenv.cfg`));
-    if (!has) break;
-    introducer = current;
-    if (baseId && shortId(current.Id) === baseId) return { origin: "inherited-from-base", introducedBy: finalFromStep?.instruction };
-    current = current.Parent ? await docker.getImage(current.Parent).inspect() : undefined;
+  // The final image has the venv (the caller found it there); walk its parents while they have it too.
+  let introducer = finalImage;
+  for (let hops = 0; hops < MAX_CHAIN; hops++) {
+    if (baseId && shortId(introducer.Id) === baseId) return { origin: "inherited-from-base", introducedBy: finalFromStep?.instruction };
+    if (!introducer.Parent) break;
+    const parent = await docker.getImage(introducer.Parent).inspect();
+    if (!(await withImageFiles(docker, parent.Id, labels, (files) => files.exists(`${venv}/pyvenv.cfg`)))) break;
+    introducer = parent;
   }
-  if (!introducer) return { origin: "unknown" };
   const command = (introducer.ContainerConfig?.Cmd ?? []).join(" ");
-  const step = steps.find((s) => s.imageId && s.imageId === shortId(introducer!.Id));
+  const step = steps.find((s) => s.imageId && s.imageId === shortId(introducer.Id));
   const introducedBy = step?.instruction ?? command.replace(/^\/bin\/sh -c (#\(nop\) )?/, "");
   if (!/#\(nop\)\s+(COPY|ADD)\b/.test(command)) {
     // No parent left with the venv and not a COPY: a RUN of the final stage, or an image without build history.
