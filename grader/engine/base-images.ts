@@ -18,6 +18,11 @@ export interface BaseImageState {
   plan?: StandInPlan;
 }
 
+/** Present on the engine, and not a stand-in an older recipe made. */
+export function isReady(state: BaseImageState): boolean {
+  return state.status === "present" || state.status === "stand-in";
+}
+
 /** What the engine has for `name`, and whether a stand-in was built by the current recipe. */
 export async function baseImageState(engine: Engine, name: string): Promise<BaseImageState> {
   const plan = standInPlanFor(name);
@@ -50,7 +55,7 @@ export async function ensureBaseImages(
   const states = await Promise.all(names.map((name) => baseImageState(engine, name)));
   const toBuild = new Map<string, { plan: StandInPlan; names: string[] }>();
   for (const state of states) {
-    if (state.status === "present" || state.status === "stand-in") {
+    if (isReady(state)) {
       report(`image ${state.name}: ${state.detail}`);
       continue;
     }

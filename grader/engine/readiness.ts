@@ -1,6 +1,6 @@
 import { statfs } from "node:fs/promises";
 import { engineLocation, tryConnectEngine } from "./client";
-import { baseImageState } from "./base-images";
+import { baseImageState, isReady } from "./base-images";
 
 export interface ReadinessFact {
   name: string;
@@ -43,7 +43,7 @@ export async function readinessFacts(baseImages: string[]): Promise<ReadinessFac
   facts.push(await freeDiskFact(String(info.DockerRootDir)));
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);
-    const ok = state.status === "present" || state.status === "stand-in";
+    const ok = isReady(state);
     facts.push({ name: `image ${name}`, ok, value: state.detail, fix: ok ? undefined : "run `lab-grader setup`" });
   }
   return facts;

@@ -6,7 +6,7 @@ import { runCLI } from "jest";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packagePath } from "../common/package-path";
 import { stateDir } from "../common/state-dir";
-import { baseImageState } from "../engine/base-images";
+import { baseImageState, isReady } from "../engine/base-images";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
 import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
 import { runLabels } from "../engine/labels";
@@ -103,7 +103,7 @@ async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
   const engine = await tryConnectEngine();
   if (!engine) throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: run \`lab-grader setup\` (or start Docker) first`, ExitCode.notReady);
   const states = await Promise.all(spec.baseImages.map((name) => baseImageState(engine, name)));
-  const missing = states.filter((s) => s.status !== "present" && s.status !== "stand-in");
+  const missing = states.filter((s) => !isReady(s));
   if (missing.length) {
     throw new UserFacingError(`base images not ready: ${missing.map((s) => `${s.name} (${s.detail})`).join("; ")}. Run \`lab-grader setup\``, ExitCode.notReady);
   }

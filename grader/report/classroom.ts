@@ -1,4 +1,4 @@
-import type { SubmissionGrade } from "./grades";
+import { checkFeedback, type SubmissionGrade } from "./grades";
 import { capText, stripAnsi } from "./sanitize";
 
 /** GitHub Classroom's autograding result (the `result` step output): base64 of its JSON document. */
@@ -12,7 +12,7 @@ export function classroomResult(submission: SubmissionGrade): string {
       status: check.passed ? "pass" : "fail",
       score: check.points,
       max_score: check.maxPoints,
-      message: capText(stripAnsi(check.hint && !check.passed ? `${check.message}\nHint: ${check.hint}` : check.message), 4000),
+      message: capText(stripAnsi(checkFeedback(check)), 4000),
     })),
   };
   return Buffer.from(JSON.stringify(document)).toString("base64");

@@ -50,3 +50,8 @@ export function submissionGrade(id: string, checks: CheckResult[], summary: Subm
     checks,
   };
 }
+
+/** What a student reads for a check: its message, and the lab's hint when it failed. */
+export function checkFeedback(check: CheckResult): string {
+  return !check.passed && check.hint ? `${check.message}\n\nHint: ${check.hint}` : check.message;
+}

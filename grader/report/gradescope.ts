@@ -1,4 +1,4 @@
-import type { SubmissionGrade } from "./grades";
+import { checkFeedback, type SubmissionGrade } from "./grades";
 import { capText, stripAnsi } from "./sanitize";
 
 /** Gradescope's autograder results.json for one submission. */
@@ -13,7 +13,7 @@ export function gradescopeResults(submission: SubmissionGrade, executionSeconds:
       score: check.points,
       max_score: check.maxPoints,
       status: check.passed ? "passed" : "failed",
-      output: capText(stripAnsi(check.hint && !check.passed ? `${check.message}\n\nHint: ${check.hint}` : check.message), 8000),
+      output: capText(stripAnsi(checkFeedback(check)), 8000),
       visibility: "visible",
     })),
   };

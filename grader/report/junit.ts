@@ -1,6 +1,6 @@
 import { XMLValidator } from "fast-xml-parser";
 import junitBuilder from "junit-report-builder";
-import type { GradesDocument } from "./grades";
+import { checkFeedback, type GradesDocument } from "./grades";
 import { sanitizeForXml } from "./sanitize";
 
 /**
@@ -23,8 +23,7 @@ export function renderJunit(grades: GradesDocument): string {
       if (!check.passed) {
         const firstLine = check.message.split("\n")[0];
         testCase.failure(sanitizeForXml(firstLine, 1000), "check-failed");
-        const details = check.hint ? `${check.message}\n\nHint: ${check.hint}` : check.message;
-        testCase.stacktrace(sanitizeForXml(details));
+        testCase.stacktrace(sanitizeForXml(checkFeedback(check)));
       } else if (check.message) {
         testCase.standardOutput(sanitizeForXml(check.message));
       }

@@ -1,4 +1,4 @@
-import type { GradesDocument, SubmissionGrade } from "./grades";
+import { checkFeedback, type GradesDocument, type SubmissionGrade } from "./grades";
 import { stripAnsi } from "./sanitize";
 
 /** Student text inside a Markdown table cell: no markup, no HTML, no cell breaks. */
@@ -16,8 +16,7 @@ export function markdownCell(text: string, max = 500): string {
 /** One submission's checks as a Markdown table (GitHub step summary, Classroom feedback). */
 export function renderSubmissionMarkdown(grades: GradesDocument, submission: SubmissionGrade): string {
   const rows = submission.checks.map((c) => {
-    const feedback = c.passed || !c.hint ? c.message : `${c.message}\nHint: ${c.hint}`;
-    return `| ${c.passed ? "✅" : "❌"} | \`${c.id}\` | ${c.points}/${c.maxPoints} | ${markdownCell(feedback)} |`;
+    return `| ${c.passed ? "✅" : "❌"} | \`${c.id}\` | ${c.points}/${c.maxPoints} | ${markdownCell(checkFeedback(c))} |`;
   });
   return [
     `### ${markdownCell(grades.lab.title)} — ${markdownCell(submission.id)}: ${submission.score}/${submission.maxScore}`,
