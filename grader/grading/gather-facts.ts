@@ -76,23 +76,15 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     : await readSubmissionDockerfile(submission.dir);
   if (!read.ok) return { id: submission.id, dockerfile: { read }, build: notBuilt(read.message), timingsMs };
   const analysis = analyzeDockerfile(read.text);
-  const facts: SubmissionFacts = { id: submission.id, dockerfile: { read, analysis }, build: notBuilt(""), timingsMs };
+  const dockerfile = { read, analysis };
+  const notBuiltFacts = (build: BuildFacts): SubmissionFacts => ({ id: submission.id, dockerfile, build, timingsMs });
 
   const violations = policyViolations(analysis, spec.baseImages, spec.sandbox);
-  if (violations.length) {
-    facts.build = notBuilt(`the Dockerfile does what this lab does not allow: ${violations.join("; ")}`);
-    return facts;
-  }
+  if (violations.length) return notBuiltFacts(notBuilt(`the Dockerfile does what this lab does not allow: ${violations.join("; ")}`));
   const blocking = analysis.buildkitFeatures.filter((f) => f.blocking);
-  if (blocking.length) {
-    facts.build = notBuilt(buildkitMessage(blocking), { blockingFeatures: blocking });
-    return facts;
-  }
+  if (blocking.length) return notBuiltFacts(notBuilt(buildkitMessage(blocking), { blockingFeatures: blocking }));
   const context = await prepareBuildContext(submission.dir);
-  if (!context.ok) {
-    facts.build = notBuilt(context.message);
-    return facts;
-  }
+  if (!context.ok) return notBuiltFacts(notBuilt(context.message));
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
   const build = await queued(options.slots.build, timingsMs, () =>
@@ -114,7 +106,12 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
     : [];
-  facts.build = { ...build, attempted: true, builder: "classic", timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes };
+  const facts: SubmissionFacts = {
+    id: submission.id,
+    dockerfile,
+    build: { ...build, attempted: true, builder: "classic", timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
+    timingsMs,
+  };
   if (!build.ok || !build.imageId) return facts;
 
   try {
@@ -162,7 +159,7 @@ async function runPhase(
   engine: Engine,
   spec: LabSpec,
   analysis: DockerfileFacts,
-  build: BuildResult & { imageId?: string },
+  build: BuildResult,
   tag: string,
   facts: SubmissionFacts,
   options: GatherOptions,
@@ -170,33 +167,33 @@ async function runPhase(
   const labels = options.labels;
   const timingsMs = facts.timingsMs;
   const inspected = await engine.docker.getImage(build.imageId!).inspect();
-    const image: ImageFacts = {
-      id: inspected.Id,
-      tag,
-      bytes: inspected.Size,
-      os: inspected.Os,
-      architecture: inspected.Architecture,
-      env: inspected.Config?.Env ?? [],
-      exposedPorts: Object.keys(inspected.Config?.ExposedPorts ?? {}),
-    };
-    facts.image = image;
-    const started = Date.now();
-    const [run, venv] = await Promise.all([
-      runAndProbe(engine, {
-        image: tag,
-        port: spec.app.port,
-        path: spec.app.path,
-        labels,
-        startSeconds: spec.timeouts.startSeconds,
-        probeSeconds: options.runTimeoutSeconds,
-        limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
-        network: options.network,
-      }).finally(() => (timingsMs.run = Date.now() - started)),
-      inspectVenv(engine.docker, inspected, analysis, build.steps, labels).finally(() => (timingsMs.inspect = Date.now() - started)),
-    ]);
-    facts.run = run;
-    facts.venv = venv;
-    facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options.buildTimeoutSeconds);
+  const image: ImageFacts = {
+    id: inspected.Id,
+    tag,
+    bytes: inspected.Size,
+    os: inspected.Os,
+    architecture: inspected.Architecture,
+    env: inspected.Config?.Env ?? [],
+    exposedPorts: Object.keys(inspected.Config?.ExposedPorts ?? {}),
+  };
+  facts.image = image;
+  const started = Date.now();
+  const [run, venv] = await Promise.all([
+    runAndProbe(engine, {
+      image: tag,
+      port: spec.app.port,
+      path: spec.app.path,
+      labels,
+      startSeconds: spec.timeouts.startSeconds,
+      probeSeconds: options.runTimeoutSeconds,
+      limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
+      network: options.network,
+    }).finally(() => (timingsMs.run = Date.now() - started)),
+    inspectVenv(engine.docker, inspected, analysis, build.steps, labels).finally(() => (timingsMs.inspect = Date.now() - started)),
+  ]);
+  facts.run = run;
+  facts.venv = venv;
+  facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options.buildTimeoutSeconds);
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */
