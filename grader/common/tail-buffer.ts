@@ -24,10 +24,6 @@ export class TailBuffer {
     }
   }
 
-  get truncated(): boolean {
-    return this.dropped > 0;
-  }
-
   text(): string {
     if (!this.dropped) return this.head + this.tail;
     return `${this.head}\n[… ${this.dropped} characters left out …]\n${this.tail}`;

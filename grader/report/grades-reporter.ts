@@ -3,7 +3,7 @@ import type { CheckResult } from "../checks/check";
 import { lab42Checks } from "../checks";
 import { CheckRecords } from "../jest/check-records";
 import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
-import { loadLabSpec } from "../lab/lab-spec";
+import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
 import { packageVersion } from "../common/package-path";
 import { compareIds } from "../submission/discover";
 import { submissionGrade, type GradesDocument, type SubmissionGrade } from "./grades";
@@ -20,15 +20,15 @@ const TITLE = /^(.+) \[(\d+) pts?\]$/;
 export default class GradesReporter {
   onRunComplete(_contexts: unknown, results: AggregatedResult): void {
     const config = readRunConfig();
-    const grades = buildGrades(config, results);
+    const spec = loadLabSpec(config.labFile);
+    const grades = buildGrades(config, spec, results);
     writeOutputs(config.outDir, grades);
-    for (const warning of unusedSpecKeys(config, grades)) process.stderr.write(`warning: ${warning}\n`);
+    for (const warning of unusedSpecKeys(spec, grades)) process.stderr.write(`warning: ${warning}\n`);
     if (config.printTable) process.stdout.write(`${renderSummaryTable(grades)}\n`);
   }
 }
 
-export function buildGrades(config: GradingRunConfig, results: AggregatedResult): GradesDocument {
-  const spec = loadLabSpec(config.labFile);
+export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: AggregatedResult): GradesDocument {
   const records = new CheckRecords(config.recordsDir);
   const assertions = results.testResults.flatMap((file) => file.testResults);
   const loadError = results.testResults.map((file) => file.testExecError?.message).find(Boolean);
@@ -62,8 +62,7 @@ export function buildGrades(config: GradingRunConfig, results: AggregatedResult)
 }
 
 /** points/hints entries in the lab spec that name no check of the run: almost always a typo. */
-function unusedSpecKeys(config: GradingRunConfig, grades: GradesDocument): string[] {
-  const spec = loadLabSpec(config.labFile);
+function unusedSpecKeys(spec: LabSpec, grades: GradesDocument): string[] {
   const used = new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)));
   if (!used.size) return [];
   return (["points", "hints"] as const).flatMap((field) =>
