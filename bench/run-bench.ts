@@ -12,6 +12,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "nod
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import Dockerode from "dockerode";
 import type { GradesDocument } from "../grader/report/grades";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -54,6 +55,18 @@ function makeSubmissions(dir: string, n: number): string[] {
   });
 }
 
+/**
+ * `docker rmi` of a multi-stage image leaves its builder stage behind (untagged, unlabelled). Left there, each
+ * run would add N/2 images, and the classic builder's cache lookup slows down as images pile up — the next
+ * run's figures would drift. Removed outside the timed loop.
+ */
+async function removeNaiveLeftovers(sinceUnixSeconds: number): Promise<void> {
+  const docker = new Dockerode();
+  for (const image of await docker.listImages({ filters: { dangling: ["true"] } })) {
+    if (image.Created >= sinceUnixSeconds) await docker.getImage(image.Id).remove().catch(() => undefined);
+  }
+}
+
 const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 
 async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> {
@@ -65,8 +78,10 @@ async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> 
   for (const dir of all.filter((_, i) => i % 2 === 1)) cpSync(dir, path.join(graderRoot, path.basename(dir)), { recursive: true });
 
   const tsv = path.join(work, "naive.tsv");
+  const naiveStarted = Math.floor(Date.now() / 1000);
   const naive = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs]);
   if (naive.code !== 0) throw new Error(`naive loop failed: ${naive.stderr}`);
+  await removeNaiveLeftovers(naiveStarted);
   const rows = readFileSync(tsv, "utf8").trim().split("\n").slice(1).map((line) => line.split("\t"));
   const naiveStagesMs = Object.fromEntries(
     ["build", "start", "probe", "inspect", "total"].map((stage, k) => [stage, Math.round(mean(rows.map((r) => Number(r[k + 1]))))]),
@@ -77,7 +92,11 @@ async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> 
   if (grader.code !== 0) throw new Error(`lab-grader grade failed (${grader.code}): ${grader.stderr}`);
   const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
   const timings = grades.submissions.map((s) => s.timingsMs ?? {});
-  const graderStagesMs = Object.fromEntries(["queued", "build", "run", "inspect", "total"].map((stage) => [stage, Math.round(mean(timings.map((t) => t[stage] ?? 0)))]));
+  const graderStagesMs: Record<string, number> = Object.fromEntries(
+    ["queued", "build", "start", "probe", "run", "inspect", "total"].map((stage) => [stage, Math.round(mean(timings.map((t) => t[stage] ?? 0)))]),
+  );
+  // Written once for the class, not per submission.
+  graderStagesMs.report = grades.grader.reportMs ?? 0;
   // The grader's own time per submission: everything but waiting for a slot, the build and the run/probe.
   const overhead = mean(timings.map((t) => (t.total ?? 0) - (t.queued ?? 0) - (t.build ?? 0) - (t.run ?? 0)));
   const half = { naive: naiveDirs.length, grader: grades.submissions.length };

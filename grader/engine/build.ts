@@ -21,6 +21,8 @@ export interface BuildRequest {
   useCache?: boolean;
   /** Memory (no extra swap) and CPU of each RUN step; the classic builder enforces them. */
   limits?: { memoryBytes: number; cpus: number };
+  /** Told each image a step uses (a cache hit) or commits, as the engine reports it. */
+  onImage?: (shortId: string) => void;
 }
 
 export interface BuildStep {
@@ -97,7 +99,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       const m = message as { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
       if (typeof m.stream === "string") {
         log.append(m.stream);
-        trackSteps(m.stream, steps);
+        trackSteps(m.stream, steps, request.onImage);
         if (steps.length) lastStep = steps[steps.length - 1].line;
       } else if (typeof m.status === "string") {
         log.append(`${m.status}\n`);
@@ -127,12 +129,15 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   return finish({ ok: true, imageId, timedOut: false });
 }
 
-function trackSteps(text: string, steps: BuildStep[]): void {
+function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string) => void): void {
   for (const line of text.split("\n")) {
     const step = /^Step \d+\/\d+ : (.*)$/.exec(line);
     if (step) steps.push({ instruction: step[1].trim().slice(0, 1000), line: line.trim().slice(0, 1000) });
     const committed = /^ ---> ([0-9a-f]{12})\s*$/.exec(line);
-    if (committed && steps.length) steps[steps.length - 1].imageId = committed[1];
+    if (committed && steps.length) {
+      steps[steps.length - 1].imageId = committed[1];
+      onImage?.(committed[1]);
+    }
   }
 }
 

@@ -40,6 +40,8 @@ export interface RunFacts {
   probe?: ProbeResult;
   /** The container's output, head and tail, capped. */
   logs: string;
+  /** How long creating and starting the container took. */
+  startMs?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export interface RunFacts {
  */
 export async function runAndProbe(engine: Engine, request: RunRequest): Promise<RunFacts> {
   let container: StartedTestContainer;
+  const asked = Date.now();
   try {
     const definition = new SandboxedContainer(request.image)
       .withSandbox(request.limits)
@@ -68,8 +71,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
     const probe: ProbeResult = address
       ? await probeUntil(`http://${address}${request.path}`, startedAt + request.probeSeconds * 1000, isAlive)
       : { kind: "exited", detail: "the container stopped before it could be reached", elapsedMs: 0 };
-    const waitMore = startedAt + request.startSeconds * 1000 - Date.now();
-    if (waitMore > 0) await sleep(waitMore);
+    await untilStoppedOr(handle, startedAt + request.startSeconds * 1000);
     const state = (await handle.inspect()).State;
     // Stopped, its log stream ends as soon as it is read.
     if (state.Running) await handle.kill().catch(() => undefined);
@@ -80,11 +82,29 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       oomKilled: state.OOMKilled,
       probe,
       logs: await readLogs(handle),
+      startMs: startedAt - asked,
     };
   } finally {
     await container.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() =>
       handle.remove({ force: true, v: true }).catch(() => undefined),
     );
+  }
+}
+
+/** Returns at `deadline`, or as soon as the container stops if that is earlier (the engine's wait, not a poll). */
+async function untilStoppedOr(handle: ReturnType<Engine["docker"]["getContainer"]>, deadline: number): Promise<void> {
+  const ms = deadline - Date.now();
+  if (ms <= 0) return;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    await handle.wait({ condition: "not-running", abortSignal: controller.signal });
+  } catch {
+    // Aborted at the deadline: the usual case, the container still runs. Had the engine failed the wait
+    // instead, returning early would credit a window that has not passed: wait it out.
+    if (!controller.signal.aborted) await sleep(deadline - Date.now());
+  } finally {
+    clearTimeout(timer);
   }
 }
 

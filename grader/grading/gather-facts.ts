@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Engine } from "../engine/client";
 import { buildImage, type BuildResult } from "../engine/build";
-import type { Semaphore } from "../common/semaphore";
+import { Semaphore } from "../common/semaphore";
 import { withWatchdog } from "../common/watchdog";
-import { LABELS } from "../engine/labels";
+import { LABELS, imageLabels } from "../engine/labels";
 import { runAndProbe, type RunNetwork } from "../engine/run-container";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
@@ -15,18 +15,26 @@ import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
+import { submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ImageFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 
-/**
- * Builds are the CPU-heavy phase: at most `--concurrency` at once. Running, probing and inspecting mostly wait
- * (the container must still run after `startSeconds`), so more of them overlap the builds.
- */
+/** How many submissions may be in each phase at once. */
 export interface PhaseSlots {
   build: Semaphore;
   run: Semaphore;
 }
 
-export const RUN_SLOTS_PER_BUILD_SLOT = 3;
+/**
+ * `--concurrency N` is the number of CPUs grading keeps busy. Builds are the CPU-heavy phase, but a classic
+ * build does not keep its CPU busy all the time (the engine creates a container and commits a layer for every
+ * step), and with exactly N builds at once the last round of a class leaves CPUs idle (3 builds on 2 CPUs take
+ * two rounds). So N + 1 builds run at once and the kernel shares the N CPUs among them — the `make -j N+1`
+ * rule; each build's RUN steps stay capped at `sandbox.buildCpus`. Running, probing and inspecting mostly wait
+ * (the container must still run after `startSeconds`), so 3 × N of them overlap the builds.
+ */
+export function phaseSlots(concurrency: number): PhaseSlots {
+  return { build: new Semaphore(concurrency + 1), run: new Semaphore(concurrency * 3) };
+}
 
 export interface GatherOptions {
   runId: string;
@@ -39,6 +47,8 @@ export interface GatherOptions {
   slots: PhaseSlots;
   /** Time allowed above each phase's own timeouts before the watchdog kills what is left. */
   watchdogExtraMs: number;
+  /** Removes each submission's images when its grading ends (unless keepImages). */
+  images: RunImages;
 }
 
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
@@ -87,8 +97,9 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   if (!context.ok) return notBuiltFacts(notBuilt(context.message));
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
-  const build = await queued(options.slots.build, timingsMs, () =>
-    guarded(
+  const build = await queued(options.slots.build, timingsMs, () => {
+    const tracker = options.images.startBuild();
+    return guarded(
       engine,
       tag,
       options,
@@ -96,12 +107,13 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
       buildImage(engine.docker, {
         context: context.tar(),
         tags: [tag],
-        labels,
+        labels: imageLabels(labels),
         timeoutMs: options.buildTimeoutSeconds * 1000,
         limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+        onImage: tracker.used,
       }),
-    ),
-  );
+    ).finally(tracker.done);
+  });
   timingsMs.build = build.durationMs;
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
@@ -112,13 +124,13 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     build: { ...build, attempted: true, builder: "classic", timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
     timingsMs,
   };
-  if (!build.ok || !build.imageId) return facts;
-
   try {
+    if (!build.ok || !build.imageId) return facts;
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
     await queued(options.slots.run, timingsMs, () => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, analysis, build, tag, facts, options)));
   } finally {
-    if (!options.keepImages) await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    // A failed build leaves the images of the steps that succeeded: they go too.
+    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
   }
   return facts;
 }
@@ -193,6 +205,8 @@ async function runPhase(
   ]);
   facts.run = run;
   facts.venv = venv;
+  if (run.startMs !== undefined) timingsMs.start = run.startMs;
+  if (run.probe) timingsMs.probe = run.probe.elapsedMs;
   facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options.buildTimeoutSeconds);
 }
 

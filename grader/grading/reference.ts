@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Engine } from "../engine/client";
@@ -8,17 +9,23 @@ import { buildImage } from "../engine/build";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
+import { submissionKey } from "./result-cache";
 import type { ReferenceFacts } from "./submission-facts";
 
 /**
- * Builds the reference solution and the single-stage baseline on this engine (layer cache allowed) and derives
- * the size threshold from them. A reference that does not build is the lab's fault: exit 3 with its log.
+ * Builds the reference solution and the single-stage baseline on this engine — or reuses the images an earlier
+ * run built from the same files and base images — and derives the size threshold from them. A reference that does not build is the lab's fault: exit 3 with its log.
  */
 export async function buildReference(engine: Engine, spec: LabSpec, buildTimeoutSeconds: number, base?: string): Promise<ReferenceFacts> {
   const solution = await referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base);
   const baseline = await referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base);
   const ratio = spec.size.maxRatioToReference;
-  const common = { referenceBytes: solution.bytes, baselineBytes: baseline.bytes, architecture: solution.architecture };
+  const common = {
+    referenceBytes: solution.bytes,
+    baselineBytes: baseline.bytes,
+    architecture: solution.architecture,
+    reusedImages: solution.reused && baseline.reused,
+  };
   if (spec.size.maxBytes !== undefined) {
     return { ...common, thresholdBytes: spec.size.maxBytes, thresholdRule: `the lab's fixed limit of ${spec.size.maxBytes} bytes` };
   }
@@ -51,21 +58,47 @@ async function referenceImage(
   name: string,
   timeoutSeconds: number,
   base?: string,
-): Promise<{ bytes: number; architecture: string }> {
+): Promise<{ bytes: number; architecture: string; reused: boolean }> {
   let dir = resolveFromSpec(spec, relativeDir);
   if (base) dir = rebasedCopy(dir, base);
-  const context = await prepareBuildContext(dir).catch((error: Error) => ({ ok: false as const, message: error.message }));
-  if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
-  const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
-  const result = await buildImage(engine.docker, { context: context.tar(), tags: [tag], timeoutMs: timeoutSeconds * 1000 });
-  if (!result.ok || !result.imageId) {
-    throw new UserFacingError(
-      `the reference ${name} (${dir}) did not build: ${result.error}\n${result.log.split("\n").slice(-15).join("\n")}`,
-      ExitCode.notReady,
-    );
+  const key = await referenceKey(engine, dir).catch((error: Error) => {
+    throw new UserFacingError(`reference ${name} (${dir}): ${error.message}`, ExitCode.notReady);
+  });
+  const built = await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${key}`] } });
+  let imageId = built[0]?.Id;
+  if (!imageId) {
+    const context = await prepareBuildContext(dir).catch((error: Error) => ({ ok: false as const, message: error.message }));
+    if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
+    const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
+    const labels = { [REFERENCE_KEY_LABEL]: key };
+    const result = await buildImage(engine.docker, { context: context.tar(), tags: [tag], labels, timeoutMs: timeoutSeconds * 1000 });
+    if (!result.ok || !result.imageId) {
+      throw new UserFacingError(
+        `the reference ${name} (${dir}) did not build: ${result.error}\n${result.log.split("\n").slice(-15).join("\n")}`,
+        ExitCode.notReady,
+      );
+    }
+    imageId = result.imageId;
   }
-  const image = await engine.docker.getImage(result.imageId).inspect();
-  return { bytes: image.Size, architecture: image.Architecture };
+  const image = await engine.docker.getImage(imageId).inspect();
+  return { bytes: image.Size, architecture: image.Architecture, reused: built.length > 0 };
+}
+
+/** Label of a reference image: the key of what it was built from. */
+export const REFERENCE_KEY_LABEL = "org.lab-grader.reference-key";
+
+/**
+ * What a reference image is made of: the folder's files (as the result cache hashes them) and the id of every
+ * image its Dockerfile builds FROM. An image labelled with the same key on this engine is the same build, so it
+ * is reused without asking the builder; a changed file or a rebuilt stand-in gives a new key and a new build.
+ */
+export async function referenceKey(engine: Engine, dir: string): Promise<string> {
+  const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
+  const bases = [...new Set(analysis.stages.filter((stage) => stage.baseStageIndex === undefined).map((stage) => stage.baseImage))].sort();
+  const ids = await Promise.all(
+    bases.map(async (base) => `${base} ${await engine.docker.getImage(base).inspect().then((image) => image.Id, () => "absent")}`),
+  );
+  return createHash("sha256").update(submissionKey(dir, [])).update(ids.join("\n")).digest("hex");
 }
 
 /** A temporary copy of a reference folder whose Dockerfile builds on `base`. */

@@ -47,8 +47,9 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     console.error(`removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s)`);
   }
   const buildTimeoutSeconds = request.buildTimeoutSeconds ?? spec.timeouts.buildSeconds;
-  console.error("building the reference solution and the single-stage baseline…");
+  console.error("reference solution and single-stage baseline…");
   const reference = await buildReference(engine, spec, buildTimeoutSeconds);
+  console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
 
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);

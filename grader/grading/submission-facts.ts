@@ -61,4 +61,6 @@ export interface ReferenceFacts {
   thresholdRule: string;
   /** Architecture of the reference image, e.g. "amd64". */
   architecture?: string;
+  /** Both images were found by their content key (built by an earlier run), not built now. */
+  reusedImages?: boolean;
 }

@@ -1,7 +1,6 @@
-import { describe, test } from "@jest/globals";
+import { afterAll, describe, test } from "@jest/globals";
 import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
-import { Semaphore } from "../common/semaphore";
-import { RUN_SLOTS_PER_BUILD_SLOT, type PhaseSlots } from "../grading/gather-facts";
+import { phaseSlots, type PhaseSlots } from "../grading/gather-facts";
 import { connectEngine, type Engine } from "../engine/client";
 import { gatherSubmissionFacts, notBuilt } from "../grading/gather-facts";
 import { submissionLabels } from "../engine/labels";
@@ -12,6 +11,7 @@ import { submissionGrade } from "../report/grades";
 import { Progress } from "../report/progress";
 import { ResultCache } from "../grading/result-cache";
 import { stripAnsi } from "../report/sanitize";
+import { RunImages } from "../grading/run-images";
 import { CheckRecords } from "./check-records";
 import { readRunConfig, type GradingRunConfig } from "./run-config";
 
@@ -35,7 +35,9 @@ let run:
   | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; slots: PhaseSlots; progress: Progress; cache: ResultCache }
   | undefined;
 let current: CurrentSubmission | undefined;
-let engine: Promise<Engine> | undefined;
+let connected: Promise<{ engine: Engine; images: RunImages }> | undefined;
+const connect = (): Promise<{ engine: Engine; images: RunImages }> =>
+  (connected ??= connectEngine().then((engine) => ({ engine, images: new RunImages(engine.docker) })));
 
 /** The title Jest shows and the reporter reads back: `<check id> [<max> pts]`. */
 export function checkTitle(id: string, maxPoints: number): string {
@@ -53,7 +55,7 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     config,
     context: { spec, reference: config.reference },
     records: new CheckRecords(config.recordsDir),
-    slots: { build: new Semaphore(config.concurrency), run: new Semaphore(config.concurrency * RUN_SLOTS_PER_BUILD_SLOT) },
+    slots: phaseSlots(config.concurrency),
     progress: new Progress(config.submissions.length),
     cache: new ResultCache(config.outDir),
   };
@@ -71,6 +73,12 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     // Jest runs describe blocks one after another; starting every submission now (the slots bound how many
     // work at once) is what makes the grading concurrent. gradeFacts never rejects.
     void facts();
+  });
+  // Images kept while another submission's build stood on them go once every build is over.
+  afterAll(async () => {
+    // No engine, no images: each submission's checks already say why.
+    const images = await connected?.then((c) => c.images).catch(() => undefined);
+    await images?.releaseDeferred();
   });
 }
 
@@ -123,7 +131,8 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
   const started = Date.now();
   let facts: SubmissionFacts;
   try {
-    facts = await gatherSubmissionFacts(await (engine ??= connectEngine()), context.spec, submission, {
+    const { engine, images } = await connect();
+    facts = await gatherSubmissionFacts(engine, context.spec, submission, {
       runId: config.runId,
       buildTimeoutSeconds: config.buildTimeoutSeconds,
       runTimeoutSeconds: config.runTimeoutSeconds,
@@ -132,6 +141,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
       labels: submissionLabels(config.runId, submission.id),
       slots,
       watchdogExtraMs: context.spec.sandbox.watchdogSeconds * 1000,
+      images,
     });
   } catch (error) {
     facts = {

@@ -31,7 +31,8 @@ export interface GradesDocument {
   /** Entries of the submissions directory that were not graded, with why. */
   skipped: SkippedEntry[];
   /** The grader's own figures for the run. */
-  grader: { version: string; peakRssBytes: number };
+  /** reportMs: time spent writing the other outputs (results.json is written last). */
+  grader: { version: string; peakRssBytes: number; reportMs?: number };
 }
 
 /** A submission's grade from its checks and the facts summary recorded while grading it. */

@@ -33,7 +33,7 @@ describe("loadLabSpec", () => {
     const spec = loadLabSpec(specFile(MINIMAL));
     expect(spec.app.path).toBe("/");
     expect(spec.size.maxRatioToReference).toBe(1.1);
-    expect(spec.timeouts).toEqual({ buildSeconds: 300, startSeconds: 5, probeSeconds: 20 });
+    expect(spec.timeouts).toEqual({ buildSeconds: 300, startSeconds: 2, probeSeconds: 20 });
   });
 
   it("names the missing field", () => {
