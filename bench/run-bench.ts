@@ -1,6 +1,6 @@
 /**
  * Benchmark: lab-grader against a naive sequential docker loop, on the same engine in one run.
- * usage: npm run bench -- [--n 6] [--series 10,25,50] [--concurrency N]
+ * usage: npm run bench -- [--n 6] [--series 10,25,50] [--concurrency N] [--repeat K]
  * Generates N distinct correct submissions (a unique layer before pip install, so none shares a cached layer
  * with another), grades half with bench/naive-grade.sh and half with `lab-grader grade`, and prints the ratio,
  * per-stage times, the grader's overhead per submission and its peak RSS. Figures go to bench/results/.
@@ -20,6 +20,7 @@ const ROOT = path.resolve(__dirname, "..");
 interface SeriesResult {
   n: number;
   concurrency: number;
+  graderFirst: boolean;
   naiveSeconds: number;
   graderSeconds: number;
   ratio: number;
@@ -67,9 +68,15 @@ async function removeNaiveLeftovers(sinceUnixSeconds: number): Promise<void> {
   }
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 
-async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> {
+async function benchOnce(n: number, concurrency: number, graderFirst: boolean): Promise<SeriesResult> {
   const work = mkdtempSync(path.join(tmpdir(), "lab-grader-bench-"));
   const all = makeSubmissions(path.join(work, "all"), n);
   const naiveDirs = all.filter((_, i) => i % 2 === 0);
@@ -78,18 +85,28 @@ async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> 
   for (const dir of all.filter((_, i) => i % 2 === 1)) cpSync(dir, path.join(graderRoot, path.basename(dir)), { recursive: true });
 
   const tsv = path.join(work, "naive.tsv");
-  const naiveStarted = Math.floor(Date.now() / 1000);
-  const naive = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs]);
-  if (naive.code !== 0) throw new Error(`naive loop failed: ${naive.stderr}`);
-  await removeNaiveLeftovers(naiveStarted);
+  const runNaive = async () => {
+    const naiveStarted = Math.floor(Date.now() / 1000);
+    const result = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs]);
+    if (result.code !== 0) throw new Error(`naive loop failed: ${result.stderr}`);
+    await removeNaiveLeftovers(naiveStarted);
+    return result;
+  };
+  const out = path.join(work, "reports");
+  const runGrader = async () => {
+    const result = await run(process.execPath, ["bin/lab-grader.js", "grade", graderRoot, "--out", out, "--concurrency", String(concurrency)]);
+    if (result.code !== 0) throw new Error(`lab-grader grade failed (${result.code}): ${result.stderr}`);
+    return result;
+  };
+  // Whichever runs second finds the engine warmer; repeats alternate the order.
+  const naiveBefore = graderFirst ? undefined : await runNaive();
+  const grader = await runGrader();
+  const naive = naiveBefore ?? (await runNaive());
   const rows = readFileSync(tsv, "utf8").trim().split("\n").slice(1).map((line) => line.split("\t"));
   const naiveStagesMs = Object.fromEntries(
     ["build", "start", "probe", "inspect", "total"].map((stage, k) => [stage, Math.round(mean(rows.map((r) => Number(r[k + 1]))))]),
   );
 
-  const out = path.join(work, "reports");
-  const grader = await run(process.execPath, ["bin/lab-grader.js", "grade", graderRoot, "--out", out, "--concurrency", String(concurrency)]);
-  if (grader.code !== 0) throw new Error(`lab-grader grade failed (${grader.code}): ${grader.stderr}`);
   const grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
   const timings = grades.submissions.map((s) => s.timingsMs ?? {});
   const graderStagesMs: Record<string, number> = Object.fromEntries(
@@ -103,6 +120,7 @@ async function benchOnce(n: number, concurrency: number): Promise<SeriesResult> 
   return {
     n,
     concurrency,
+    graderFirst,
     naiveSeconds: naive.seconds,
     graderSeconds: grader.seconds,
     ratio: grader.seconds / half.grader / (naive.seconds / half.naive),
@@ -120,23 +138,30 @@ async function main(): Promise<void> {
     .option("--n <n>", "submissions per run (half naive, half lab-grader)", "6")
     .option("--series <list>", "several N, e.g. 10,25,50 (overrides --n)")
     .option("--concurrency <n>", "lab-grader --concurrency", String(cpus().length))
+    .option("--repeat <k>", "runs per N (the order of the two sides alternates); the median ratio is printed", "1")
     .parse(process.argv)
-    .opts<{ n: string; series?: string; concurrency: string }>();
+    .opts<{ n: string; series?: string; concurrency: string; repeat: string }>();
   const series = (options.series ?? options.n).split(",").map(Number);
   const setup = await run(process.execPath, ["bin/lab-grader.js", "setup"]);
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
   const results: SeriesResult[] = [];
   for (const n of series) {
-    process.stderr.write(`N = ${n}…\n`);
-    const result = await benchOnce(n, Number(options.concurrency));
-    results.push(result);
-    console.log(JSON.stringify(result));
+    for (let k = 0; k < Number(options.repeat); k++) {
+      process.stderr.write(`N = ${n}, run ${k + 1}…\n`);
+      const result = await benchOnce(n, Number(options.concurrency), k % 2 === 1);
+      results.push(result);
+      console.log(JSON.stringify(result));
+    }
   }
-  console.log("\n   N  naive s/sub  grader s/sub  ratio  overhead ms/sub  peak RSS MiB  all correct");
+  console.log("\n   N  first   naive s/sub  grader s/sub  ratio  overhead ms/sub  peak RSS MiB  all correct");
   for (const r of results) {
     console.log(
-      `${String(r.n).padStart(4)}  ${r.perSubmission.naive.toFixed(2).padStart(11)}  ${r.perSubmission.grader.toFixed(2).padStart(12)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.overheadMsPerSubmission).padStart(15)}  ${String(r.peakRssMiB).padStart(12)}  ${r.allCorrect.naive && r.allCorrect.grader}`,
+      `${String(r.n).padStart(4)}  ${(r.graderFirst ? "grader" : "naive").padEnd(6)}  ${r.perSubmission.naive.toFixed(2).padStart(11)}  ${r.perSubmission.grader.toFixed(2).padStart(12)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.overheadMsPerSubmission).padStart(15)}  ${String(r.peakRssMiB).padStart(12)}  ${r.allCorrect.naive && r.allCorrect.grader}`,
     );
+  }
+  for (const n of series) {
+    const ratios = results.filter((r) => r.n === n).map((r) => r.ratio);
+    if (ratios.length > 1) console.log(`N = ${n}: median ratio ${median(ratios).toFixed(2)} over ${ratios.length} runs (${ratios.map((x) => x.toFixed(2)).join(", ")})`);
   }
   const dir = path.join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });

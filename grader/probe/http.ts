@@ -77,7 +77,12 @@ export async function probeUntil(
     }
     last = { ...attempt, elapsedMs: Date.now() - started };
     if (!(await isAlive())) return { kind: "exited", detail: "the container stopped before it answered", elapsedMs: Date.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, retryDelayMs(Date.now() - started)));
   }
   return last;
+}
+
+/** Often while an app normally comes up (a Flask app answers within about a second), gently after that. */
+function retryDelayMs(elapsedMs: number): number {
+  return elapsedMs < 3000 ? 100 : 500;
 }
