@@ -17,8 +17,10 @@ import type { ReferenceFacts } from "./submission-facts";
  * run built from the same files and base images — and derives the size threshold from them. A reference that does not build is the lab's fault: exit 3 with its log.
  */
 export async function buildReference(engine: Engine, spec: LabSpec, buildTimeoutSeconds: number, base?: string): Promise<ReferenceFacts> {
-  const solution = await referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base);
-  const baseline = await referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base);
+  const [solution, baseline] = await Promise.all([
+    referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base),
+    referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base),
+  ]);
   const ratio = spec.size.maxRatioToReference;
   const common = {
     referenceBytes: solution.bytes,

@@ -42,18 +42,18 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const { spec } = request;
   const specFile = jestSpecFile(spec);
   const engine = await requireReadyEngine(spec);
-  const swept = await sweepDeadRuns(engine);
+  const buildTimeoutSeconds = request.buildTimeoutSeconds ?? spec.timeouts.buildSeconds;
+  const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
+  const runDir = stateDir("runs", runId);
+  console.error("reference solution and single-stage baseline…");
+  // Independent engine calls, at once: they are most of the time before the first build.
+  const [swept, reference, engineFacts] = await Promise.all([sweepDeadRuns(engine), buildReference(engine, spec, buildTimeoutSeconds), engineSummary(engine)]);
   if (swept.containers + swept.networks + swept.images) {
     console.error(`removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s)`);
   }
-  const buildTimeoutSeconds = request.buildTimeoutSeconds ?? spec.timeouts.buildSeconds;
-  console.error("reference solution and single-stage baseline…");
-  const reference = await buildReference(engine, spec, buildTimeoutSeconds);
   console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
-
-  const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
-  const runDir = stateDir("runs", runId);
   const network = await createRunNetwork(engine, spec, runId);
+
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
@@ -68,7 +68,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     keepImages: request.keepImages,
     network,
     reference,
-    engine: await engineSummary(engine),
+    engine: engineFacts,
     startedAt: new Date().toISOString(),
     printTable: request.printTable,
   };
@@ -147,7 +147,7 @@ async function runJest(specFile: string, configFile: string): Promise<void> {
         rootDir: root,
         roots: [path.dirname(specFile)],
         testEnvironment: "node",
-        transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: path.join(root, "tsconfig.json") }] },
+        transform: { "^.+\\.ts$": [packagePath("dist", "grader", "jest", "spec-transformer.js"), { tsconfig: path.join(root, "tsconfig.json") }] },
         // Spec files anywhere import the grading API as "lab-grader/jest".
         moduleNameMapper: { "^lab-grader/(.*)$": path.join(root, "grader", "$1") },
         // Every check starts at once and waits for its submission's facts; the grader's own semaphore and
