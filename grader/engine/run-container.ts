@@ -27,6 +27,8 @@ export interface RunRequest {
   probeSeconds: number;
   limits: RunLimits;
   network: RunNetwork;
+  /** Told once the container has started, or could not be (work that should not slow its start waits for it). */
+  onStarted?: () => void;
 }
 
 export interface RunFacts {
@@ -61,9 +63,11 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
     else definition.withExposedPorts(request.port);
     container = await definition.start();
   } catch (error) {
+    request.onStarted?.();
     return { started: false, startError: (error as Error).message, running: false, logs: "" };
   }
   const startedAt = Date.now();
+  request.onStarted?.();
   const handle = engine.docker.getContainer(container.getId());
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;

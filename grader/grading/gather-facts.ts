@@ -190,6 +190,10 @@ async function runPhase(
   };
   facts.image = image;
   const started = Date.now();
+  // The venv is read from a helper container: created once the app's container has started, so the two
+  // creations do not queue on the engine, and done well within the start window.
+  let containerStarted!: () => void;
+  const whenStarted = new Promise<void>((resolve) => (containerStarted = resolve));
   const [run, venv] = await Promise.all([
     runAndProbe(engine, {
       image: tag,
@@ -200,8 +204,14 @@ async function runPhase(
       probeSeconds: options.runTimeoutSeconds,
       limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
       network: options.network,
-    }).finally(() => (timingsMs.run = Date.now() - started)),
-    inspectVenv(engine.docker, inspected, analysis, build.steps, labels).finally(() => (timingsMs.inspect = Date.now() - started)),
+      onStarted: containerStarted,
+    }).finally(() => {
+      containerStarted(); // in case the run failed before it could say
+      timingsMs.run = Date.now() - started;
+    }),
+    whenStarted
+      .then(() => inspectVenv(engine.docker, inspected, analysis, build.steps, labels))
+      .finally(() => (timingsMs.inspect = Date.now() - started)),
   ]);
   facts.run = run;
   facts.venv = venv;
