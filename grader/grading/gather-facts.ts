@@ -97,27 +97,35 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   if (!context.ok) return notBuiltFacts(notBuilt(context.message));
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
-  const build = await queued(options.slots.build, timingsMs, () => {
-    const tracker = options.images.startBuild();
-    return guarded(
-      engine,
-      tag,
-      options,
-      options.buildTimeoutSeconds * 1000,
-      buildImage(engine.docker, {
-        context: context.tar(),
-        tags: [tag],
-        labels: imageLabels(labels),
-        timeoutMs: options.buildTimeoutSeconds * 1000,
-        limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
-        onImage: tracker.used,
-      }),
-    ).finally(tracker.done);
-  });
-  timingsMs.build = build.durationMs;
+  const buildOnce = (): Promise<BuildResult> =>
+    queued(options.slots.build, timingsMs, () => {
+      const tracker = options.images.startBuild();
+      return guarded(
+        engine,
+        tag,
+        options,
+        options.buildTimeoutSeconds * 1000,
+        buildImage(engine.docker, {
+          context: context.tar(),
+          tags: [tag],
+          labels: imageLabels(labels),
+          timeoutMs: options.buildTimeoutSeconds * 1000,
+          limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+          onImage: tracker.used,
+        }),
+      ).finally(tracker.done);
+    });
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
     : [];
+  let build = await buildOnce();
+  if (lostCachedImage(build)) {
+    // The cleanup of another submission removed a cached image this build had just found (see RunImages: a
+    // window of milliseconds). Built again, that step is simply built instead of reused.
+    notes.push(`built twice: a cached image was removed during the first build (${build.error})`);
+    build = await buildOnce();
+  }
+  timingsMs.build = build.durationMs;
   const facts: SubmissionFacts = {
     id: submission.id,
     dockerfile,
@@ -133,6 +141,14 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
   }
   return facts;
+}
+
+/**
+ * A build that failed because an image it had found in the engine's cache was gone when it used it. Students
+ * cannot cause this: FROM and COPY --from may only name the lab's base images and earlier stages (policy).
+ */
+export function lostCachedImage(build: BuildResult): boolean {
+  return !build.ok && !build.timedOut && /No such image: sha256:[0-9a-f]+/.test(build.error ?? "");
 }
 
 /** Runs `work` in a slot of `slots`, adding the time spent waiting for it to `timingsMs.queued`. */
@@ -217,16 +233,16 @@ async function runPhase(
   facts.venv = venv;
   if (run.startMs !== undefined) timingsMs.start = run.startMs;
   if (run.probe) timingsMs.probe = run.probe.elapsedMs;
-  facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options.buildTimeoutSeconds);
+  facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options);
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */
-async function sizeReferenceFor(engine: Engine, spec: LabSpec, analysis: DockerfileFacts, buildTimeoutSeconds: number): Promise<ReferenceFacts | undefined> {
+async function sizeReferenceFor(engine: Engine, spec: LabSpec, analysis: DockerfileFacts, options: GatherOptions): Promise<ReferenceFacts | undefined> {
   if (spec.size.reference !== "same-base") return undefined;
   const base = finalBaseImage(analysis);
   const labBase = referenceBaseImage(spec);
   if (!base || !labBase || normalizeImage(base) === normalizeImage(labBase)) return undefined;
-  return sameBaseReference(engine, spec, base, buildTimeoutSeconds);
+  return sameBaseReference(engine, spec, base, options.buildTimeoutSeconds, options.images);
 }
 
 function buildkitMessage(features: { line: number; feature: string }[]): string {

@@ -10,16 +10,25 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import { submissionKey } from "./result-cache";
+import type { RunImages } from "./run-images";
 import type { ReferenceFacts } from "./submission-facts";
+
+type InFlightBuilds = Pick<RunImages, "startBuild">;
 
 /**
  * Builds the reference solution and the single-stage baseline on this engine — or reuses the images an earlier
  * run built from the same files and base images — and derives the size threshold from them. A reference that does not build is the lab's fault: exit 3 with its log.
  */
-export async function buildReference(engine: Engine, spec: LabSpec, buildTimeoutSeconds: number, base?: string): Promise<ReferenceFacts> {
+export async function buildReference(
+  engine: Engine,
+  spec: LabSpec,
+  buildTimeoutSeconds: number,
+  base?: string,
+  builds?: InFlightBuilds,
+): Promise<ReferenceFacts> {
   const [solution, baseline] = await Promise.all([
-    referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base),
-    referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base),
+    referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base, builds),
+    referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base, builds),
   ]);
   const ratio = spec.size.maxRatioToReference;
   const common = {
@@ -38,11 +47,11 @@ export async function buildReference(engine: Engine, spec: LabSpec, buildTimeout
 const sameBase = new Map<string, Promise<ReferenceFacts>>();
 
 /** The reference (and baseline) rebuilt on `base` — once per base image in a run — for `size.reference: same-base`. */
-export function sameBaseReference(engine: Engine, spec: LabSpec, base: string, buildTimeoutSeconds: number): Promise<ReferenceFacts> {
+export function sameBaseReference(engine: Engine, spec: LabSpec, base: string, buildTimeoutSeconds: number, builds?: InFlightBuilds): Promise<ReferenceFacts> {
   const key = `${spec.file}\n${base}`;
   let facts = sameBase.get(key);
   if (!facts) {
-    facts = buildReference(engine, spec, buildTimeoutSeconds, base);
+    facts = buildReference(engine, spec, buildTimeoutSeconds, base, builds);
     sameBase.set(key, facts);
   }
   return facts;
@@ -60,6 +69,7 @@ async function referenceImage(
   name: string,
   timeoutSeconds: number,
   base?: string,
+  builds?: InFlightBuilds,
 ): Promise<{ bytes: number; architecture: string; reused: boolean }> {
   let dir = resolveFromSpec(spec, relativeDir);
   if (base) dir = rebasedCopy(dir, base);
@@ -73,7 +83,15 @@ async function referenceImage(
     if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
     const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
     const labels = { [REFERENCE_KEY_LABEL]: key };
-    const result = await buildImage(engine.docker, { context: context.tar(), tags: [tag], labels, timeoutMs: timeoutSeconds * 1000 });
+    // During a run, a build in flight like the submissions' (see RunImages): it may stand on their cached images.
+    const tracker = builds?.startBuild();
+    const result = await buildImage(engine.docker, {
+      context: context.tar(),
+      tags: [tag],
+      labels,
+      timeoutMs: timeoutSeconds * 1000,
+      onImage: tracker?.used,
+    }).finally(() => tracker?.done());
     if (!result.ok || !result.imageId) {
       throw new UserFacingError(
         `the reference ${name} (${dir}) did not build: ${result.error}\n${result.log.split("\n").slice(-15).join("\n")}`,

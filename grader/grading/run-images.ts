@@ -34,6 +34,8 @@ export function submissionImages(tag: string, steps: BuildStep[]): SubmissionIma
  * builder stage, its app.py and requirements.txt), so a build in flight may stand on an image another
  * submission's build made; removing that image would fail the build ("No such image"). A submission's images
  * are removed when its grading ends if no build in flight has used any of them, otherwise when the run ends.
+ * (A build that finds such an image in the cache in the very milliseconds it is removed fails with "No such
+ * image"; gather-facts builds it once more — see lostCachedImage.)
  * The builder stage's images are removed too: they carry no tag and no label, and nothing else would.
  */
 export class RunImages {

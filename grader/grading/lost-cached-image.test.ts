@@ -1,0 +1,17 @@
+import type { BuildResult } from "../engine/build";
+import { lostCachedImage } from "./gather-facts";
+
+const failed = (error: string, extra: Partial<BuildResult> = {}): BuildResult => ({ ok: false, error, log: "", steps: [], timedOut: false, durationMs: 1, ...extra });
+
+describe("lostCachedImage", () => {
+  it("recognises the engine's error for an image id that vanished during the build", () => {
+    expect(lostCachedImage(failed("No such image: sha256:4f2a9c0d1e7b"))).toBe(true);
+  });
+
+  it("leaves a student's own failures alone", () => {
+    expect(lostCachedImage(failed("The command '/bin/sh -c pip install flask' returned a non-zero code: 1"))).toBe(false);
+    expect(lostCachedImage(failed('COPY failed: stat app/venv: file does not exist'))).toBe(false);
+    expect(lostCachedImage(failed("No such image: sha256:4f2a9c0d1e7b", { timedOut: true }))).toBe(false);
+    expect(lostCachedImage({ ...failed(""), ok: true })).toBe(false);
+  });
+});
