@@ -123,6 +123,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     // The cleanup of another submission removed a cached image this build had just found (see RunImages: a
     // window of milliseconds). Built again, that step is simply built instead of reused.
     notes.push(`built twice: a cached image was removed during the first build (${build.error})`);
+    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
     build = await buildOnce();
   }
   timingsMs.build = build.durationMs;

@@ -17,7 +17,8 @@ type InFlightBuilds = Pick<RunImages, "startBuild">;
 
 /**
  * Builds the reference solution and the single-stage baseline on this engine — or reuses the images an earlier
- * run built from the same files and base images — and derives the size threshold from them. A reference that does not build is the lab's fault: exit 3 with its log.
+ * run built from the same files and base images — and derives the size threshold from them. A reference that
+ * does not build is the lab's fault: exit 3 with its log.
  */
 export async function buildReference(
   engine: Engine,

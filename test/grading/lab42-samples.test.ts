@@ -70,6 +70,13 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(grades.submissions.find((s) => s.id === "alice-venv-app")!.builder).toBe("classic");
   });
 
+  it("records where each submission's time went, and the report's", () => {
+    const timings = grades.submissions.find((s) => s.id === "alice-venv-app")!.timingsMs!;
+    for (const phase of ["build", "start", "probe", "run", "inspect", "total"]) expect(timings[phase]).toBeGreaterThan(0);
+    expect(timings.start + timings.probe).toBeLessThanOrEqual(timings.run);
+    expect(grades.grader.reportMs).toBeGreaterThanOrEqual(0);
+  });
+
   it("explains failures the way the lab's students need", () => {
     const message = (id: string, check: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === check)!;
     expect(message("dave-handout-step3", "image-builds").message).toMatch(/^the build failed at Step \d+\/\d+ : COPY --from=builder \/app\/venv \/app\/venv: .*app\/venv/);
