@@ -22,9 +22,9 @@ function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
     id: "s",
     dockerfile: { read: { ok: true, text: MULTI }, analysis: analyzeDockerfile(MULTI) },
     build: { attempted: true, builder: "classic", ok: true, log: "", timedOut: false, timeoutSeconds: 300, durationMs: 1000, steps: [], blockingFeatures: [], notes: [] },
-    image: { id: "sha256:x", tag: "t", bytes: 100e6, os: "linux", architecture: "amd64", env: [], exposedPorts: [] },
+    image: { id: "sha256:x", tag: "t", bytes: 100e6, countedCopies: [], os: "linux", architecture: "amd64", env: [], exposedPorts: [] },
     run: { started: true, running: true, logs: "", probe: { kind: "response", status: 200, body: "Hello, Docker Multi-Stage Build!\n", bodyTruncated: false, elapsedMs: 5 } },
-    venv: { candidates: ["/app/venv"], path: "/app/venv", flaskPath: "/app/venv/lib/python3.9/site-packages/flask/__init__.py", origin: "copied-from-stage", introducedBy: "COPY --from=builder /app/venv /app/venv" },
+    venv: { candidates: ["/app/venv"], path: "/app/venv", flaskPath: "/app/venv/lib/python3.9/site-packages/flask/__init__.py", origin: "copied-from-stage", introducedBy: "COPY --from=builder /app/venv /app/venv", introducedAt: 9 },
     timingsMs: {},
     ...overrides,
   };

@@ -1,4 +1,5 @@
 import { fail, formatBytes, NOT_BUILT, pass, type Check } from "./check";
+import type { CountedCopy } from "../inspect/image-size";
 
 export const sizeUnderThreshold: Check = {
   id: "size-under-threshold",
@@ -13,11 +14,21 @@ export const sizeUnderThreshold: Check = {
       `The image is ${formatBytes(bytes)} (${bytes} bytes); the threshold is ${formatBytes(reference.thresholdBytes)} ` +
       `(${reference.thresholdRule}, which is ${formatBytes(reference.referenceBytes)}). The single-stage baseline is ` +
       `${formatBytes(reference.baselineBytes)}: yours is ${Math.abs(reduction).toFixed(1)}% ${reduction >= 0 ? "smaller" : "larger"}.` +
-      architectureNote(facts.image.architecture, reference.architecture);
+      architectureNote(facts.image.architecture, reference.architecture) +
+      countedCopiesNote(facts.image.countedCopies);
     if (bytes <= reference.thresholdBytes) return pass(comparison);
     return fail(`${comparison} Copy only what the app needs into the final stage (the venv and app.py), not build tools, caches or the whole build stage`);
   },
 };
+
+function countedCopiesNote(copies: CountedCopy[]): string {
+  if (!copies.length) return "";
+  const list = copies.map((c) => `line ${c.line} copied ${formatBytes(c.countedBytes)}, of which this engine's image store kept ${formatBytes(c.storedBytes)}`).join("; ");
+  return (
+    ` Each COPY --from counts for all it copied: ${list}. (The containerd image store, Docker Desktop's default, leaves ` +
+    `out files identical to those already below; Docker's overlay2 store keeps them, so the same Dockerfile is that much larger there.)`
+  );
+}
 
 function architectureNote(image: string, reference: string | undefined): string {
   if (!reference || image === reference) return "";

@@ -159,3 +159,31 @@ CMD ["python", "app.py"]
     ]);
   });
 });
+
+describe("stage steps", () => {
+  it("lists every instruction after FROM in order, with where each COPY/ADD copies from and to", () => {
+    const facts = analyzeDockerfile(`FROM python:3.9-slim AS build
+RUN python -m venv /opt/venv
+FROM python:3.9-slim
+WORKDIR /app
+COPY --chown=1000 --from=build /opt/venv /opt/venv
+COPY venv ./venv/
+ADD ["app.py", "lib.py", "./"]
+RUN useradd app
+CMD ["python", "app.py"]
+`);
+    const final = facts.stages[1];
+    expect(final.steps.map((s) => [s.keyword, s.line])).toEqual([
+      ["WORKDIR", 4],
+      ["COPY", 5],
+      ["COPY", 6],
+      ["ADD", 7],
+      ["RUN", 8],
+      ["CMD", 9],
+    ]);
+    expect(final.steps[1].copy).toEqual({ from: "build", stageIndex: 0, sources: ["/opt/venv"], destination: "/opt/venv" });
+    expect(final.steps[2].copy).toEqual({ from: undefined, stageIndex: undefined, sources: ["venv"], destination: "/app/venv/" });
+    expect(final.steps[3].copy).toEqual({ from: undefined, stageIndex: undefined, sources: ["app.py", "lib.py"], destination: "/app/" });
+    expect(final.steps[4].copy).toBeUndefined();
+  });
+});

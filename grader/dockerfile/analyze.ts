@@ -13,6 +13,25 @@ export interface CopyFromFacts {
   destination: string;
 }
 
+/** A COPY or ADD of a stage: where it copies from and to. */
+export interface CopyStepFacts {
+  /** The --from value as written; absent for a copy from the build context. */
+  from?: string;
+  /** The earlier stage --from names, if any. */
+  stageIndex?: number;
+  sources: string[];
+  /** Destination made absolute against the stage's WORKDIR ("/" kept at the end when written). */
+  destination: string;
+}
+
+/** One instruction of a stage after its FROM, in order. */
+export interface StageStep {
+  keyword: string;
+  line: number;
+  /** Set for COPY and ADD. */
+  copy?: CopyStepFacts;
+}
+
 export interface StageFacts {
   index: number;
   /** Lower-cased, as Docker treats stage names. */
@@ -23,6 +42,8 @@ export interface StageFacts {
   baseStageIndex?: number;
   line: number;
   copiesFrom: CopyFromFacts[];
+  /** Every instruction after FROM, in order (a builder commits one history entry for each). */
+  steps: StageStep[];
   workdir: string;
   /** PATH as set by ENV in this stage (unexpanded $PATH references kept). */
   envPath?: string;
@@ -100,6 +121,7 @@ function stageFromInstruction(from: From, stages: StageFacts[], line: number, pr
     baseStageIndex,
     line,
     copiesFrom: [],
+    steps: [],
     addUrls: [],
     // A stage built FROM an earlier stage inherits its WORKDIR.
     workdir: parent?.workdir ?? "/",
@@ -115,6 +137,8 @@ function addToStage(
   problems: string[],
 ): void {
   const args = instruction.getExpandedArguments().map((a) => a.getValue());
+  const step: StageStep = { keyword, line };
+  stage.steps.push(step);
   switch (keyword) {
     case "WORKDIR":
       if (args[0]) stage.workdir = path.resolve(stage.workdir, unquote(args[0]));
@@ -132,35 +156,29 @@ function addToStage(
       else stage.entrypoint = words;
       break;
     }
-    case "ADD": {
-      const words = execFormWords(instruction) ?? args;
-      for (const source of words.slice(0, -1)) {
-        if (/^([a-z][a-z0-9+.-]*:\/\/|git@)/i.test(source)) stage.addUrls.push({ line, url: source });
-      }
-      break;
-    }
+    case "ADD":
     case "COPY": {
-      const copy = instruction as Copy;
-      const fromFlag = copy.getFlags().find((f) => f.getName().toLowerCase() === "from");
-      if (!fromFlag) break;
-      const from = fromFlag.getValue();
-      if (from === null || from === "") {
+      const words = execFormWords(instruction) ?? args;
+      if (keyword === "ADD") {
+        for (const source of words.slice(0, -1)) {
+          if (/^([a-z][a-z0-9+.-]*:\/\/|git@)/i.test(source)) stage.addUrls.push({ line, url: source });
+        }
+      }
+      const fromFlag = (instruction as Copy).getFlags().find((f) => f.getName().toLowerCase() === "from");
+      const from = fromFlag?.getValue();
+      if (fromFlag && (from === null || from === "")) {
         problems.push(`line ${line}: --from needs a value (write --from=<stage>)`);
         break;
       }
-      const words = execFormWords(instruction) ?? args;
       if (words.length < 2) {
-        problems.push(`line ${line}: COPY needs a source and a destination`);
+        if (fromFlag) problems.push(`line ${line}: COPY needs a source and a destination`);
         break;
       }
-      const destination = unquote(words[words.length - 1]);
-      stage.copiesFrom.push({
-        line,
-        from,
-        stageIndex: resolveStageReference(from, stages, stage.index),
-        sources: words.slice(0, -1),
-        destination: path.resolve(stage.workdir, destination) + (destination.endsWith("/") ? "/" : ""),
-      });
+      const written = unquote(words[words.length - 1]);
+      const destination = path.resolve(stage.workdir, written) + (written.endsWith("/") ? "/" : "");
+      const stageIndex = from ? resolveStageReference(from, stages, stage.index) : undefined;
+      step.copy = { from: from ?? undefined, stageIndex, sources: words.slice(0, -1), destination };
+      if (keyword === "COPY" && from) stage.copiesFrom.push({ line, from, stageIndex, sources: step.copy.sources, destination });
       break;
     }
   }

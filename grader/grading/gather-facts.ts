@@ -10,13 +10,15 @@ import { finalBaseImage } from "../dockerfile/rebase";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import { referenceBaseImage, sameBaseReference } from "./reference";
 import { analyzeDockerfile } from "../dockerfile/analyze";
-import { inspectVenv } from "../inspect/venv";
+import { inspectVenv, type VenvSources } from "../inspect/venv";
+import { withImageFiles } from "../inspect/image-files";
+import { measureImageSize } from "../inspect/image-size";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
 import { submissionImages, type RunImages } from "./run-images";
-import type { BuildFacts, ImageFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
+import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 
 /** How many submissions may be in each phase at once. */
 export interface PhaseSlots {
@@ -113,7 +115,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
           limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
           onImage: tracker.used,
         }),
-      ).finally(tracker.done);
+      );
     });
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
@@ -136,7 +138,8 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   try {
     if (!build.ok || !build.imageId) return facts;
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
-    await queued(options.slots.run, timingsMs, () => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, analysis, build, tag, facts, options)));
+    const sources: VenvSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
+    await queued(options.slots.run, timingsMs, () => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options)));
   } finally {
     // A failed build leaves the images of the steps that succeeded: they go too.
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
@@ -149,7 +152,9 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
  * cannot cause this: FROM and COPY --from may only name the lab's base images and earlier stages (policy).
  */
 export function lostCachedImage(build: BuildResult): boolean {
-  return !build.ok && !build.timedOut && /No such image: sha256:[0-9a-f]+/.test(build.error ?? "");
+  // The classic store says "No such image: sha256:…"; the containerd store "unable to find image "sha256:…"" or
+  // "failed to get destination image "sha256:…"".
+  return !build.ok && !build.timedOut && /(No such image: |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "");
 }
 
 /** Runs `work` in a slot of `slots`, adding the time spent waiting for it to `timingsMs.queued`. */
@@ -183,11 +188,11 @@ async function killSubmission(engine: Engine, labels: Record<string, string>, ta
   await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
 }
 
-/** Image facts, then the container run and probe alongside the venv inspection; fills `facts`. */
+/** Image facts, then the container run and probe alongside the image's size and venv; fills `facts`. */
 async function runPhase(
   engine: Engine,
   spec: LabSpec,
-  analysis: DockerfileFacts,
+  sources: VenvSources,
   build: BuildResult,
   tag: string,
   facts: SubmissionFacts,
@@ -196,22 +201,12 @@ async function runPhase(
   const labels = options.labels;
   const timingsMs = facts.timingsMs;
   const inspected = await engine.docker.getImage(build.imageId!).inspect();
-  const image: ImageFacts = {
-    id: inspected.Id,
-    tag,
-    bytes: inspected.Size,
-    os: inspected.Os,
-    architecture: inspected.Architecture,
-    env: inspected.Config?.Env ?? [],
-    exposedPorts: Object.keys(inspected.Config?.ExposedPorts ?? {}),
-  };
-  facts.image = image;
   const started = Date.now();
-  // The venv is read from a helper container: created once the app's container has started, so the two
-  // creations do not queue on the engine, and done well within the start window.
+  // The image's files are read from a helper container: created once the app's container has started, so the
+  // two creations do not queue on the engine, and done well within the start window.
   let containerStarted!: () => void;
   const whenStarted = new Promise<void>((resolve) => (containerStarted = resolve));
-  const [run, venv] = await Promise.all([
+  const [run, inspection] = await Promise.all([
     runAndProbe(engine, {
       image: tag,
       port: spec.app.port,
@@ -227,14 +222,29 @@ async function runPhase(
       timingsMs.run = Date.now() - started;
     }),
     whenStarted
-      .then(() => inspectVenv(engine.docker, inspected, analysis, build.steps, labels))
+      .then(() =>
+        withImageFiles(engine.docker, inspected.Id, labels, async (files) => ({
+          size: await measureImageSize(engine.docker, inspected.Id, sources.dockerfile, files),
+          venv: await inspectVenv(engine.docker, inspected, files, sources),
+        })),
+      )
       .finally(() => (timingsMs.inspect = Date.now() - started)),
   ]);
+  facts.image = {
+    id: inspected.Id,
+    tag,
+    bytes: inspection.size.bytes,
+    countedCopies: inspection.size.countedCopies,
+    os: inspected.Os,
+    architecture: inspected.Architecture,
+    env: inspected.Config?.Env ?? [],
+    exposedPorts: Object.keys(inspected.Config?.ExposedPorts ?? {}),
+  };
   facts.run = run;
-  facts.venv = venv;
+  facts.venv = inspection.venv;
   if (run.startMs !== undefined) timingsMs.start = run.startMs;
   if (run.probe) timingsMs.probe = run.probe.elapsedMs;
-  facts.sizeReference = await sizeReferenceFor(engine, spec, analysis, options);
+  facts.sizeReference = await sizeReferenceFor(engine, spec, sources.dockerfile, options);
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */

@@ -6,6 +6,9 @@ import { stateDir } from "../common/state-dir";
 import { analyzeDockerfile } from "../dockerfile/analyze";
 import { finalBaseImage, rebaseDockerfile } from "../dockerfile/rebase";
 import { buildImage } from "../engine/build";
+import { LABELS, ownerLabel } from "../engine/labels";
+import { withImageFiles } from "../inspect/image-files";
+import { measureImageSize } from "../inspect/image-size";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
@@ -84,7 +87,7 @@ async function referenceImage(
     if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
     const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
     const labels = { [REFERENCE_KEY_LABEL]: key };
-    // During a run, a build in flight like the submissions' (see RunImages): it may stand on their cached images.
+    // During a run, held like the submissions' builds (see RunImages), for good: the reference stays.
     const tracker = builds?.startBuild();
     const result = await buildImage(engine.docker, {
       context: context.tar(),
@@ -92,7 +95,7 @@ async function referenceImage(
       labels,
       timeoutMs: timeoutSeconds * 1000,
       onImage: tracker?.used,
-    }).finally(() => tracker?.done());
+    });
     if (!result.ok || !result.imageId) {
       throw new UserFacingError(
         `the reference ${name} (${dir}) did not build: ${result.error}\n${result.log.split("\n").slice(-15).join("\n")}`,
@@ -102,7 +105,9 @@ async function referenceImage(
     imageId = result.imageId;
   }
   const image = await engine.docker.getImage(imageId).inspect();
-  return { bytes: image.Size, architecture: image.Architecture, reused: built.length > 0 };
+  const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
+  const size = await withImageFiles(engine.docker, imageId, { [LABELS.owner]: ownerLabel() }, (files) => measureImageSize(engine.docker, imageId!, analysis, files));
+  return { bytes: size.bytes, architecture: image.Architecture, reused: built.length > 0 };
 }
 
 /** Label of a reference image: the key of what it was built from. */

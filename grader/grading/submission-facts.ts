@@ -3,6 +3,7 @@ import type { RunFacts } from "../engine/run-container";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import type { BuildkitFeature } from "../dockerfile/buildkit-features";
 import type { VenvFacts } from "../inspect/venv";
+import type { CountedCopy } from "../inspect/image-size";
 import type { DockerfileRead } from "../submission/read-dockerfile";
 
 export type Builder = "classic";
@@ -30,7 +31,10 @@ export interface BuildFacts {
 export interface ImageFacts {
   id: string;
   tag: string;
+  /** The image's size as the size check compares it (see grader/inspect/image-size.ts). */
   bytes: number;
+  /** COPY --from steps counted for more than the store kept of them (the containerd store). */
+  countedCopies: CountedCopy[];
   os: string;
   architecture: string;
   env: string[];

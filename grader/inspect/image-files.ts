@@ -85,6 +85,35 @@ export class ImageFiles {
     return content;
   }
 
+  /**
+   * Bytes of the regular files at or under `path` (a hard link counts once), from the engine's archive of it;
+   * 0 when nothing is there.
+   */
+  async treeBytes(path: string): Promise<number> {
+    let stream: Readable;
+    try {
+      stream = (await this.container.getArchive({ path })) as unknown as Readable;
+    } catch (error) {
+      if (isAbsent(error)) return 0;
+      throw error;
+    }
+    const extract = tarStream.extract();
+    let bytes = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      extract.on("entry", (header, entry, next) => {
+        if (header.type === "file") bytes += header.size ?? 0;
+        entry.on("end", next);
+        entry.resume();
+      });
+      extract.on("finish", resolve);
+      extract.on("error", reject);
+      stream.on("error", reject);
+    });
+    stream.pipe(extract);
+    await done;
+    return bytes;
+  }
+
   async close(): Promise<void> {
     await this.container.remove({ force: true, v: true }).catch(() => undefined);
   }

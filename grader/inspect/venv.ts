@@ -1,9 +1,9 @@
 import path from "node:path/posix";
 import type Dockerode from "dockerode";
-import type { BuildStep } from "../engine/build";
-import type { DockerfileFacts } from "../dockerfile/analyze";
-import { resolveStageReference } from "../dockerfile/analyze";
+import type { DockerfileFacts, StageFacts, StageStep } from "../dockerfile/analyze";
 import { withImageFiles, type ImageFiles } from "./image-files";
+import { historyIndexOfLayer, introducingLayer, readExportForPath } from "./image-export";
+import { isCopyEntry } from "./image-history";
 
 export type VenvOrigin =
   /** A COPY --from=<earlier stage> step of the final stage brought it in: what the lab asks for. */
@@ -26,39 +26,45 @@ export interface VenvFacts {
   pythonVersion?: string;
   /** Path of Flask's __init__.py inside the venv, when Flask is installed there. */
   flaskPath?: string;
-  /** Set whenever `path` is. */
+  /** Where the venv came from; absent only when the grader could not tell. */
   origin?: VenvOrigin;
-  /** The engine's echo of the step that introduced the venv (e.g. "COPY --from=builder /app/venv /app/venv"). */
+  /** The instruction that brought the venv in, as written (e.g. "COPY --from=builder /app/venv /app/venv"). */
   introducedBy?: string;
+  /** Its line in the Dockerfile. */
+  introducedAt?: number;
+  /** How the step was found: from the Dockerfile alone, or from the image's layers (several steps could have). */
+  decidedBy?: "dockerfile" | "layers";
 }
 
-const MAX_CHAIN = 200;
+/** What the grader knows besides the image: the Dockerfile's text and the build context's files. */
+export interface VenvSources {
+  dockerfile: DockerfileFacts;
+  dockerfileLines: string[];
+  /** Paths of the build context, relative to its root. */
+  contextEntries: string[];
+  labels: Record<string, string>;
+}
 
 /**
- * Finds the virtualenv in the final image and how it got there. Where it came from is read from the engine,
- * not the Dockerfile's text: the image parent chain the classic builder committed, step by step; the first
- * image that has the venv is the step that introduced it, its recorded command says COPY or RUN, and the
- * engine's echo of that step names its --from.
+ * Finds the virtualenv in the final image and which step of the Dockerfile brought it in — from data every
+ * engine and image store provide alike: the Dockerfile's syntax tree, the files of the final image and of its
+ * base image, and, when more than one step could have, the image's own layers and history (see docs/engines.md).
  */
-export async function inspectVenv(
-  docker: Dockerode,
-  image: Dockerode.ImageInspectInfo,
-  dockerfile: DockerfileFacts,
-  steps: BuildStep[],
-  labels: Record<string, string>,
-): Promise<VenvFacts> {
-  const candidates = venvCandidates(dockerfile, image.Config?.Env ?? []);
-  const found = await withImageFiles(docker, image.Id, labels, async (files) => {
-    for (const dir of candidates) {
-      const cfg = await files.readFile(`${dir}/pyvenv.cfg`, 4096);
-      if (cfg) return { dir, cfg: cfg.toString("utf8"), flaskPath: await findFlask(files, dir, cfg.toString("utf8")) };
+export async function inspectVenv(docker: Dockerode, image: Dockerode.ImageInspectInfo, files: ImageFiles, sources: VenvSources): Promise<VenvFacts> {
+  const candidates = venvCandidates(sources.dockerfile, image.Config?.Env ?? []);
+  let found: { dir: string; cfg: string } | undefined;
+  for (const dir of candidates) {
+    const cfg = await files.readFile(`${dir}/pyvenv.cfg`, 4096);
+    if (cfg) {
+      found = { dir, cfg: cfg.toString("utf8") };
+      break;
     }
-    return undefined;
-  });
+  }
   if (!found) return { candidates };
   const pythonVersion = /^\s*version(?:_info)?\s*=\s*(\d+\.\d+(?:\.\d+)?)/m.exec(found.cfg)?.[1];
-  const provenance = await venvProvenance(docker, image, found.dir, dockerfile, steps, labels);
-  return { candidates, path: found.dir, pythonVersion, flaskPath: found.flaskPath, ...provenance };
+  const flaskPath = await findFlask(files, found.dir, found.cfg);
+  const provenance = await venvProvenance(docker, image.Id, `${found.dir}/pyvenv.cfg`, files, sources);
+  return { candidates, path: found.dir, pythonVersion, flaskPath, ...provenance };
 }
 
 /** Where a venv may be, from the final stage's COPY --from destinations, PATH and CMD/ENTRYPOINT. */
@@ -97,39 +103,101 @@ async function findFlask(files: ImageFiles, venv: string, cfg: string): Promise<
   return undefined;
 }
 
-async function venvProvenance(
-  docker: Dockerode,
-  finalImage: Dockerode.ImageInspectInfo,
-  venv: string,
-  dockerfile: DockerfileFacts,
-  steps: BuildStep[],
-  labels: Record<string, string>,
-): Promise<Pick<VenvFacts, "origin" | "introducedBy">> {
-  const finalStage = dockerfile.stages[dockerfile.stages.length - 1];
-  const finalFromStep = [...steps].reverse().find((s) => /^FROM\s/i.test(s.instruction));
-  const baseId = finalFromStep?.imageId;
-  // The final image has the venv (the caller found it there); walk its parents while they have it too.
-  let introducer = finalImage;
-  for (let hops = 0; hops < MAX_CHAIN; hops++) {
-    if (baseId && shortId(introducer.Id) === baseId) return { origin: "inherited-from-base", introducedBy: finalFromStep?.instruction };
-    if (!introducer.Parent) break;
-    const parent = await docker.getImage(introducer.Parent).inspect();
-    if (!(await withImageFiles(docker, parent.Id, labels, (files) => files.exists(`${venv}/pyvenv.cfg`)))) break;
-    introducer = parent;
-  }
-  const command = (introducer.ContainerConfig?.Cmd ?? []).join(" ");
-  const step = steps.find((s) => s.imageId && s.imageId === shortId(introducer.Id));
-  const introducedBy = step?.instruction ?? command.replace(/^\/bin\/sh -c (#\(nop\) )?/, "");
-  if (!/#\(nop\)\s+(COPY|ADD)\b/.test(command)) {
-    // No parent left with the venv and not a COPY: a RUN of the final stage, or an image without build history.
-    return { origin: introducer.Parent ? "created-in-final-stage" : "inherited-from-base", introducedBy };
-  }
-  const from = step ? /--from[= ](\S+)/i.exec(step.instruction)?.[1] : undefined;
-  if (!from) return { origin: "copied-from-context", introducedBy };
-  const stageIndex = resolveStageReference(from, dockerfile.stages, finalStage.index);
-  return { origin: stageIndex === undefined ? "copied-from-image" : "copied-from-stage", introducedBy };
+/** A step of the final stage that could have put the venv's pyvenv.cfg where it is, or the stage's base. */
+interface Introducer {
+  origin: VenvOrigin;
+  /** Index in the final stage's steps; undefined for the base. */
+  stepIndex?: number;
+  line: number;
 }
 
-function shortId(id: string): string {
-  return id.replace(/^sha256:/, "").slice(0, 12);
+async function venvProvenance(
+  docker: Dockerode,
+  imageId: string,
+  target: string,
+  files: ImageFiles,
+  sources: VenvSources,
+): Promise<Pick<VenvFacts, "origin" | "introducedBy" | "introducedAt" | "decidedBy">> {
+  const stages = sources.dockerfile.stages;
+  const final = stages[stages.length - 1];
+  const possible: Introducer[] = [];
+  // FROM an earlier stage: that stage's files may hold it; FROM an image: look.
+  if (final.baseStageIndex !== undefined || (await baseImageHas(docker, final.baseImage, target, sources.labels))) {
+    possible.push({ origin: "inherited-from-base", line: final.line });
+  }
+  for (const [stepIndex, step] of final.steps.entries()) {
+    if (step.keyword === "RUN") possible.push({ origin: "created-in-final-stage", stepIndex, line: step.line });
+    else if (step.copy && (await copyCanPlace(step, target, files, sources.contextEntries))) {
+      possible.push({ origin: copyOrigin(step), stepIndex, line: step.line });
+    }
+  }
+  const describe = (introducer: Introducer) => ({
+    origin: introducer.origin,
+    introducedBy: (sources.dockerfileLines[introducer.line - 1] ?? "").trim().slice(0, 300),
+    introducedAt: introducer.line,
+  });
+  if (possible.length === 1) return { ...describe(possible[0]), decidedBy: "dockerfile" };
+  const introducer = await introducerFromLayers(docker, imageId, target, final, possible);
+  return introducer ? { ...describe(introducer), decidedBy: "layers" } : { decidedBy: "layers" };
+}
+
+/**
+ * Several steps could have brought the venv in: the image's layers say which did. The lowest layer that has the
+ * pyvenv.cfg (after any that deleted it) is the step's; the config's history maps layers to instructions, and the
+ * final stage's instructions are its last entries (a classic build ends with one more, for the build's labels).
+ */
+async function introducerFromLayers(
+  docker: Dockerode,
+  imageId: string,
+  target: string,
+  final: StageFacts,
+  possible: Introducer[],
+): Promise<Introducer | undefined> {
+  const exported = await readExportForPath(docker, imageId, target);
+  const layer = introducingLayer(exported.layers);
+  const entry = layer === undefined ? undefined : historyIndexOfLayer(exported.history, layer);
+  if (entry === undefined) return undefined;
+  const history = exported.history;
+  const last = history[history.length - 1]?.created_by ?? "";
+  const trailing = /LABEL org\.lab-grader\./.test(last) && final.steps[final.steps.length - 1]?.keyword !== "LABEL" ? 1 : 0;
+  const firstOfStage = history.length - trailing - final.steps.length;
+  if (entry < firstOfStage) return possible.find((p) => p.stepIndex === undefined);
+  const stepIndex = entry - firstOfStage;
+  const step = final.steps[stepIndex];
+  // The history entry must be the kind of instruction the Dockerfile has there, or the mapping is off.
+  if (!step || Boolean(step.copy) !== isCopyEntry({ createdBy: history[entry].created_by ?? "", size: 0 })) return undefined;
+  return possible.find((p) => p.stepIndex === stepIndex);
+}
+
+async function baseImageHas(docker: Dockerode, image: string, target: string, labels: Record<string, string>): Promise<boolean> {
+  return withImageFiles(docker, image, labels, (files) => files.exists(target)).catch(() => false);
+}
+
+/**
+ * Whether a COPY/ADD could have written `target`: it lies under the destination, and a source could hold it —
+ * a file source lands at dest/<name> only (seen in the final image as a regular file); a copy from the build
+ * context needs a pyvenv.cfg among the context's files.
+ */
+async function copyCanPlace(step: StageStep, target: string, files: ImageFiles, contextEntries: string[]): Promise<boolean> {
+  const copy = step.copy!;
+  const dest = copy.destination.replace(/(.)\/$/, "$1");
+  if (target !== dest && !target.startsWith(dest === "/" ? "/" : `${dest}/`)) return false;
+  if (!copy.from && !contextEntries.some((entry) => path.basename(entry) === "pyvenv.cfg")) return false;
+  const single = copy.sources.length === 1 && !copy.destination.endsWith("/");
+  if (single) return true;
+  for (const source of copy.sources) {
+    const name = path.basename(source.replace(/\/+$/, ""));
+    if (!name || /[*?[]/.test(name)) return true;
+    const landed = path.join(dest, name);
+    if (target === landed || target.startsWith(`${landed}/`)) return true;
+    const stat = await files.stat(landed);
+    if (!stat || (stat.mode & 0x80000000) !== 0) return true;
+  }
+  return false;
+}
+
+function copyOrigin(step: StageStep): VenvOrigin {
+  const copy = step.copy!;
+  if (!copy.from) return "copied-from-context";
+  return copy.stageIndex === undefined ? "copied-from-image" : "copied-from-stage";
 }

@@ -74,11 +74,11 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     // work at once) is what makes the grading concurrent. gradeFacts never rejects.
     void facts();
   });
-  // Images kept while another submission's build stood on them go once every build is over.
+  // Images a child image still stood on when their submission was released go once every build is over.
   afterAll(async () => {
     // No engine, no images: each submission's checks already say why.
     const images = await connected?.then((c) => c.images).catch(() => undefined);
-    await images?.releaseDeferred();
+    await images?.removeFree();
   });
 }
 

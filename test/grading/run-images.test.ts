@@ -24,6 +24,12 @@ async function buildUnique(engine: Engine, tag: string): Promise<BuildResult> {
   }
 }
 
+/** The images no other build on the engine can share: from the unique RUN on, WORKDIR steps (base + WORKDIR) aside. */
+function ownImages(built: BuildResult): string[] {
+  const unique = built.steps.findIndex((s) => s.instruction.startsWith("RUN echo "));
+  return built.steps.slice(unique).filter((s) => !/^(FROM|WORKDIR)\s/.test(s.instruction) && s.imageId).map((s) => s.imageId!);
+}
+
 const exists = (engine: Engine, id: string): Promise<boolean> =>
   engine.docker
     .getImage(id)
@@ -39,55 +45,56 @@ describe("RunImages", () => {
     engine = await connectEngine();
   });
 
-  it("removes a multi-stage submission's final image and its builder stage's images, which carry no tag", async () => {
+  it("removes a multi-stage submission's final image and every image of its stages, which carry no tag", async () => {
     const tag = `lab-grader-test/run-images:${process.pid}-a`;
     const built = await buildUnique(engine, tag);
     const images = submissionImages(tag, built.steps);
-    expect(images.leaves).toHaveLength(2);
-    const [builderLeaf, finalLeaf] = images.leaves;
-    expect(await exists(engine, builderLeaf)).toBe(true);
+    expect(images.chain.length).toBeGreaterThan(4);
+    for (const id of images.chain) expect(await exists(engine, id)).toBe(true);
 
-    await new RunImages(engine.docker).release(images);
+    const runImages = new RunImages(engine.docker);
+    const build = runImages.startBuild();
+    for (const id of images.chain) build.used(id);
+    await runImages.release(images);
     expect(await exists(engine, tag)).toBe(false);
-    expect(await exists(engine, finalLeaf)).toBe(false);
-    expect(await exists(engine, builderLeaf)).toBe(false);
+    for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
     // The base image the stages start FROM is never touched.
     expect(await exists(engine, "python:3.9-slim-buster")).toBe(true);
   }, 300_000);
 
-  it("keeps the images while another build in flight has used one of them, and removes them once it is over", async () => {
+  it("keeps an image while another submission's build holds it, and removes it and what it stood on once that one is released", async () => {
     const tag = `lab-grader-test/run-images:${process.pid}-b`;
     const built = await buildUnique(engine, tag);
     const images = submissionImages(tag, built.steps);
     const runImages = new RunImages(engine.docker);
-    const other = runImages.startBuild();
-    other.used(images.chain[1]);
+    const own = runImages.startBuild();
+    for (const id of images.chain) own.used(id);
+    const shared = ownImages(built)[1];
+    runImages.startBuild().used(shared);
 
     await runImages.release(images);
-    expect(runImages.deferredCount).toBe(1);
-    expect(await exists(engine, images.leaves[0])).toBe(true);
-    expect(await exists(engine, tag)).toBe(true);
-
-    other.done();
-    await runImages.releaseDeferred();
-    expect(runImages.deferredCount).toBe(0);
     expect(await exists(engine, tag)).toBe(false);
-    expect(await exists(engine, images.leaves[0])).toBe(false);
+    expect(await exists(engine, images.chain[images.chain.length - 1])).toBe(false);
+    expect(await exists(engine, shared)).toBe(true);
+
+    await runImages.release({ tag: `${tag}-other`, chain: [shared] });
+    await runImages.removeFree();
+    for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
   }, 300_000);
 });
 
 describe("submissionImages", () => {
-  it("takes every committed step but FROM, and the last image of each stage", () => {
+  it("takes every committed step but FROM, once each", () => {
     const step = (instruction: string, imageId?: string) => ({ instruction, line: `Step : ${instruction}`, imageId });
     const images = submissionImages("t", [
       step("FROM python:3.9-slim-buster AS builder", "base00000000"),
       step("WORKDIR /app", "aaaaaaaaaaaa"),
       step("RUN python -m venv /app/venv", "bbbbbbbbbbbb"),
       step("FROM python:3.9-slim-buster", "base00000000"),
+      step("WORKDIR /app", "dddddddddddd"),
       step("COPY --from=builder /app/venv /app/venv", "cccccccccccc"),
       step("CMD [\"python\", \"app.py\"]"),
     ]);
-    expect(images.chain).toEqual(["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]);
-    expect(images.leaves).toEqual(["bbbbbbbbbbbb", "cccccccccccc"]);
+    expect(images.chain).toEqual(["aaaaaaaaaaaa", "bbbbbbbbbbbb", "dddddddddddd", "cccccccccccc"]);
   });
 });

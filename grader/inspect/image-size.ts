@@ -1,0 +1,64 @@
+import path from "node:path/posix";
+import type Dockerode from "dockerode";
+import type { DockerfileFacts, StageStep } from "../dockerfile/analyze";
+import { finalStageCopyEntries, readImageHistory } from "./image-history";
+import type { ImageFiles } from "./image-files";
+
+/** A COPY --from whose layer the engine's store kept smaller than what it copied. */
+export interface CountedCopy {
+  line: number;
+  /** The bytes the store kept in that step's layer. */
+  storedBytes: number;
+  /** The bytes the step copied, as counted. */
+  countedBytes: number;
+}
+
+export interface ImageSize {
+  /** What the size check compares: every layer's bytes, a COPY --from counted for all it copied. */
+  bytes: number;
+  /** The COPY --from steps counted for more than their stored layer (the containerd store). */
+  countedCopies: CountedCopy[];
+}
+
+/**
+ * The image's size as the grader defines it on every engine: the sum of its layers as the engine's history
+ * reports them (on Docker's classic overlay2 store this is `docker image inspect`'s Size), where each
+ * `COPY --from` of the final stage counts at least the bytes of what it copied. The containerd image store
+ * leaves out of a layer every file identical to the one below it, so `COPY --from=builder / /` from a builder on
+ * the same base keeps almost nothing, while the classic store (and every registry such an image is pushed to
+ * from it) keeps the whole copy. Counting what was copied gives a bloated answer the same size on both.
+ */
+export async function measureImageSize(docker: Dockerode, image: string, dockerfile: DockerfileFacts, files: ImageFiles): Promise<ImageSize> {
+  const history = await readImageHistory(docker, image);
+  let bytes = history.reduce((sum, e) => sum + e.size, 0);
+  const finalStage = dockerfile.stages[dockerfile.stages.length - 1];
+  const countedCopies: CountedCopy[] = [];
+  for (const { step, entry } of (finalStage && finalStageCopyEntries(history, finalStage)) ?? []) {
+    if (!step.copy?.from) continue;
+    const copied = await copiedBytes(step, files);
+    if (copied <= entry.size) continue;
+    bytes += copied - entry.size;
+    countedCopies.push({ line: step.line, storedBytes: entry.size, countedBytes: copied });
+  }
+  return { bytes, countedCopies };
+}
+
+/**
+ * What a COPY put at its destination, read from the final image: a file source lands at dest/<name> (or at
+ * dest itself when it is the only source and dest has no trailing slash); a directory source's contents are
+ * merged into dest, so dest as a whole is counted.
+ */
+async function copiedBytes(step: StageStep, files: ImageFiles): Promise<number> {
+  const { sources, destination } = step.copy!;
+  const dest = destination.replace(/(.)\/$/, "$1");
+  if (sources.length === 1 && !destination.endsWith("/")) return files.treeBytes(dest);
+  let bytes = 0;
+  for (const source of sources) {
+    const name = path.basename(source.replace(/\/+$/, ""));
+    const stat = name ? await files.stat(path.join(dest, name)) : undefined;
+    const isDirectory = stat ? (stat.mode & 0x80000000) !== 0 : true;
+    if (isDirectory) return files.treeBytes(dest);
+    bytes += stat!.size;
+  }
+  return bytes;
+}
