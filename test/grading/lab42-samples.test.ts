@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
@@ -8,10 +8,10 @@ import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
 import { ensureChromium, renderedDom, screenshot } from "../helpers/chromium";
 import { ensureXmllint, xmllintErrors } from "../helpers/xmllint";
+import { expectedFor, expectedVerdicts, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 
 const CHECK_IDS = ["dockerfile-multistage", "image-builds", "container-runs", "greeting-served", "venv-copied", "size-under-threshold"];
-const expected = JSON.parse(readFileSync(path.resolve("test/expected/lab42-verdicts.json"), "utf8")) as Record<string, Record<string, boolean>>;
-delete expected._comment;
+const expected = expectedFor("samples");
 
 /**
  * One real grading run over every sample submission plus the reference solution graded as a student:
@@ -34,6 +34,11 @@ describe("lab-grader grade on the sample submissions", () => {
     if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
     grades = JSON.parse(readFileSync(path.join(outDir, "results.json"), "utf8")) as GradesDocument;
   }, 900_000);
+
+  it("has an expected verdict for every sample and a sample for every expected verdict", () => {
+    const samples = [...readdirSync(SAMPLE_CORPORA.samples), ...readdirSync(SAMPLE_CORPORA.provenance)].sort();
+    expect(Object.keys(expectedVerdicts()).sort()).toEqual(samples);
+  });
 
   it("grades every sample, sorted by id, with every check", () => {
     const ids = [...Object.keys(expected), "reference-solution"].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -85,7 +90,11 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(message("heidi-localhost", "greeting-served").message).toMatch(/Is the app listening on 0\.0\.0\.0:5000\?/);
     expect(message("grace-wrong-greeting", "greeting-served").message).toContain('with "Hello, World!"; expected exactly "Hello, Docker Multi-Stage Build!"');
     expect(message("ivan-crash-on-start", "container-runs").message).toMatch(/exited with code 1[\s\S]*ImportError: cannot import name 'render_templates'/);
-    expect(message("laura-venv-in-final-stage", "venv-copied").message).toMatch(/created in the final stage/);
+    expect(message("laura-venv-in-final-stage", "venv-copied").message).toMatch(/created in the final stage .*\(by `RUN python -m venv \/app\/venv && .*`, line 8\)/);
+    expect(message("nina-final-from-builder", "venv-copied").message).toMatch(/already in the image the final stage starts FROM .*\(by `FROM builder`, line 8\)/);
+    expect(message("oscar-venv-from-context", "venv-copied").message).toMatch(/copied from the submission's own files, .*\(by `COPY venv \/app\/venv`, line 11\)/);
+    expect(message("peggy-deleted-later", "venv-copied").message).toMatch(/brought into the final stage by `COPY --from=builder \/app\/venv \/app\/venv` \(line 9\)/);
+    expect(message("alice-venv-app", "venv-copied").message).toMatch(/brought into the final stage by `COPY --from=builder \/app\/venv \.\/venv` \(line 8\)/);
     expect(message("mallory-buildkit-heredoc", "image-builds").message).toMatch(/BuildKit-only syntax: RUN with a heredoc \(<<\) \(line 5\)/);
     expect(message("ken-no-dockerfile", "image-builds").message).toMatch(/no file named Dockerfile/);
     expect(message("judy-bloated", "size-under-threshold").message).toMatch(/threshold is .* single-stage baseline is .*% larger/);
