@@ -1,6 +1,8 @@
 import { statfs } from "node:fs/promises";
-import { engineLocation, tryConnectEngine } from "./client";
+import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
+import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
 
 export interface ReadinessFact {
   name: string;
@@ -29,17 +31,13 @@ export async function readinessFacts(baseImages: string[]): Promise<ReadinessFac
       },
     ];
   }
-  const facts: ReadinessFact[] = [{ name: "engine", ok: true, value: `reachable at ${engineLocation()}` }];
   const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
-  facts.push({ name: "engine version", ok: true, value: `${version.Version} (API ${version.ApiVersion}, ${version.Os}/${version.Arch})` });
+  const kind = engineKind(version, info);
+  const facts: ReadinessFact[] = [engineFact(kind)];
+  facts.push({ name: "engine version", ok: true, value: `${productName(kind)} (API ${version.ApiVersion}, ${version.Os}/${version.Arch})` });
   facts.push({ name: "storage driver", ok: true, value: String(info.Driver) });
-  const [major, minor] = version.ApiVersion.split(".").map(Number);
-  const buildkit = major > BUILDKIT_MIN_API[0] || (major === BUILDKIT_MIN_API[0] && minor >= BUILDKIT_MIN_API[1]);
-  facts.push({
-    name: "BuildKit",
-    ok: true,
-    value: buildkit ? `available through the API (${version.ApiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})` : `not available (API ${version.ApiVersion})`,
-  });
+  facts.push({ name: "image store", ok: true, value: kind.storeDetail });
+  facts.push({ name: "BuildKit", ok: true, value: buildkitAvailability(kind) });
   facts.push(await freeDiskFact(String(info.DockerRootDir)));
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);
@@ -47,6 +45,32 @@ export async function readinessFacts(baseImages: string[]): Promise<ReadinessFac
     facts.push({ name: `image ${name}`, ok, value: state.detail, fix: ok ? undefined : "run `lab-grader setup`" });
   }
   return facts;
+}
+
+/** Reachable, and an engine lab-grader can grade on. */
+function engineFact(kind: EngineKind): ReadinessFact {
+  const why = unsupportedReason(kind);
+  if (!why) return { name: "engine", ok: true, value: `reachable at ${engineLocation()}` };
+  return {
+    name: "engine",
+    ok: false,
+    value: `${productName(kind)} at ${engineLocation()} is not supported: ${why}`,
+    fix: "use Docker Engine or Docker Desktop; Podman's Docker-compatible socket is not enough, since builds through it still run on Buildah",
+  };
+}
+
+/** For grade and check: refuses, with doctor's words, an engine lab-grader cannot grade on. */
+export async function requireSupportedEngine(engine: Engine): Promise<void> {
+  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+  const fact = engineFact(engineKind(version, info));
+  if (!fact.ok) throw new UserFacingError(`${fact.name}: ${fact.value}\nfix: ${fact.fix}`, ExitCode.notReady);
+}
+
+function buildkitAvailability(kind: EngineKind): string {
+  if (kind.product === "podman") return "not available (Podman builds with Buildah)";
+  const [major, minor] = kind.apiVersion.split(".").map(Number);
+  const buildkit = major > BUILDKIT_MIN_API[0] || (major === BUILDKIT_MIN_API[0] && minor >= BUILDKIT_MIN_API[1]);
+  return buildkit ? `available through the API (${kind.apiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})` : `not available (API ${kind.apiVersion})`;
 }
 
 async function freeDiskFact(dataRoot: string): Promise<ReadinessFact> {

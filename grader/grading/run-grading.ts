@@ -8,6 +8,8 @@ import { packagePath } from "../common/package-path";
 import { stateDir } from "../common/state-dir";
 import { baseImageState, isReady } from "../engine/base-images";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
+import { requireSupportedEngine } from "../engine/readiness";
+import { engineKind, productName } from "../engine/engine-kind";
 import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
 import { runLabels } from "../engine/labels";
 import type { RunNetwork } from "../engine/run-container";
@@ -103,6 +105,7 @@ export function jestSpecFile(spec: LabSpec): string {
 async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
   const engine = await tryConnectEngine();
   if (!engine) throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: run \`lab-grader setup\` (or start Docker) first`, ExitCode.notReady);
+  await requireSupportedEngine(engine);
   const states = await Promise.all(spec.baseImages.map((name) => baseImageState(engine, name)));
   const missing = states.filter((s) => !isReady(s));
   if (missing.length) {
@@ -128,8 +131,17 @@ async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): P
 }
 
 async function engineSummary(engine: Engine): Promise<EngineSummary> {
-  const version = await engine.docker.version();
-  return { location: engineLocation(), version: version.Version, apiVersion: version.ApiVersion, os: version.Os, architecture: version.Arch };
+  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+  const kind = engineKind(version, info);
+  return {
+    location: engineLocation(),
+    product: productName(kind),
+    imageStore: kind.storeDetail,
+    version: version.Version,
+    apiVersion: version.ApiVersion,
+    os: version.Os,
+    architecture: version.Arch,
+  };
 }
 
 async function runJest(specFile: string, configFile: string): Promise<void> {

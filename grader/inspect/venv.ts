@@ -159,7 +159,7 @@ async function introducerFromLayers(
   if (entry === undefined) return undefined;
   const history = exported.history;
   const last = history[history.length - 1]?.created_by ?? "";
-  const trailing = /LABEL org\.lab-grader\./.test(last) && final.steps[final.steps.length - 1]?.keyword !== "LABEL" ? 1 : 0;
+  const trailing = /LABEL "?org\.lab-grader\./.test(last) && final.steps[final.steps.length - 1]?.keyword !== "LABEL" ? 1 : 0;
   const firstOfStage = history.length - trailing - final.steps.length;
   if (entry < firstOfStage) return possible.find((p) => p.stepIndex === undefined);
   const stepIndex = entry - firstOfStage;

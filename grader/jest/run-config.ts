@@ -8,6 +8,10 @@ export const RUN_CONFIG_ENV = "LAB_GRADER_RUN";
 
 export interface EngineSummary {
   location: string;
+  /** "Docker Engine 28.5.2", as doctor names it. */
+  product: string;
+  /** Where the engine keeps images, e.g. "overlay2 graphdriver" or "containerd snapshotter (overlayfs)". */
+  imageStore: string;
   version: string;
   apiVersion: string;
   os: string;

@@ -6,7 +6,7 @@ const grades = (id: string, message: string): GradesDocument =>
     lab: { id: "lab42", title: "Lab <42>", file: "f" },
     runId: "r",
     gradedAt: "2026-01-01T00:00:00Z",
-    engine: { location: "x", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
+    engine: { location: "x", product: "Docker Engine 1", imageStore: "overlay2 graphdriver", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
     reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
     skipped: [{ name: "<b>notes</b>.txt", reason: "neither a directory nor a .zip archive" }],
     grader: { version: "0", peakRssBytes: 1 },

@@ -32,7 +32,7 @@ export function renderHtmlReport(grades: GradesDocument): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">Lab <code>${escapeHtml(grades.lab.id)}</code> · run ${escapeHtml(grades.runId)} · graded ${escapeHtml(grades.gradedAt)} · engine ${escapeHtml(grades.engine.version)} (${escapeHtml(grades.engine.os)}/${escapeHtml(grades.engine.architecture)})</p>
+<p class="meta">Lab <code>${escapeHtml(grades.lab.id)}</code> · run ${escapeHtml(grades.runId)} · graded ${escapeHtml(grades.gradedAt)} · ${escapeHtml(grades.engine.product)}, ${escapeHtml(grades.engine.imageStore)} (${escapeHtml(grades.engine.os)}/${escapeHtml(grades.engine.architecture)})</p>
 ${classSummary(grades)}
 ${sizeChart(grades)}
 <h2>Submissions</h2>

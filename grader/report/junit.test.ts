@@ -8,7 +8,7 @@ function grades(id: string, message: string): GradesDocument {
     lab: { id: "lab42", title: "t", file: "f" },
     runId: "r",
     gradedAt: "2026-01-01T00:00:00Z",
-    engine: { location: "x", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
+    engine: { location: "x", product: "Docker Engine 1", imageStore: "overlay2 graphdriver", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
     reference: { referenceBytes: 1, baselineBytes: 1, thresholdBytes: 1, thresholdRule: "r" },
     skipped: [],
     grader: { version: "0", peakRssBytes: 1 },

@@ -17,9 +17,11 @@ describe("lab-grader doctor", () => {
     const result = await runCli(["doctor"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    for (const fact of ["engine", "engine version", "storage driver", "BuildKit", "free disk"]) {
+    for (const fact of ["engine", "engine version", "storage driver", "image store", "BuildKit", "free disk"]) {
       expect(result.stdout).toMatch(new RegExp(`^ok +${fact}: `, "m"));
     }
+    expect(result.stdout).toMatch(/^ok +engine version: Docker Engine \d+\.\d+/m);
+    expect(result.stdout).toMatch(/^ok +image store: (\S+ graphdriver|containerd snapshotter \(\S+\))$/m);
     for (const image of ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"]) {
       expect(result.stdout).toMatch(new RegExp(`^ok +image ${image.replace(/[.]/g, "\\.")}: (present|stand-in)`, "m"));
     }

@@ -70,6 +70,8 @@ describe("lab-grader grade on the sample submissions", () => {
 
   it("records the engine, the reference sizes and the builder", () => {
     expect(grades.engine.apiVersion).toMatch(/^\d+\.\d+$/);
+    expect(grades.engine.product).toMatch(/^Docker Engine \d+\./);
+    expect(grades.engine.imageStore).toMatch(/ graphdriver$|^containerd snapshotter/);
     expect(grades.reference.thresholdBytes).toBe(Math.floor(grades.reference.referenceBytes * 1.1));
     expect(grades.reference.baselineBytes).toBeGreaterThan(0);
     expect(grades.submissions.find((s) => s.id === "alice-venv-app")!.builder).toBe("classic");

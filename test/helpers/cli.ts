@@ -9,10 +9,14 @@ export interface CliResult {
 
 const BIN = path.resolve(__dirname, "../../bin/lab-grader.js");
 
-/** Runs the built CLI (dist/, made by `npm ci`/`npm run build`) as a user would. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<CliResult> {
+/**
+ * Runs the built CLI (dist/, made by `npm ci`/`npm run build`) as a user would; `prefix` is a command that runs
+ * it (e.g. `nsenter … --`).
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string, prefix: string[] = []): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: cwd ?? path.resolve(__dirname, "../..") });
+    const [program, ...rest] = [...prefix, process.execPath, BIN, ...args];
+    const child = spawn(program, rest, { env, cwd: cwd ?? path.resolve(__dirname, "../..") });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -1,0 +1,85 @@
+import { cpSync, readFileSync } from "node:fs";
+import path from "node:path";
+import Dockerode from "dockerode";
+import type { GradesDocument } from "../../grader/report/grades";
+import type { CliResult } from "../helpers/cli";
+import { loadStandIns, runCliIn, startMatrixEngine, type EngineMode, type MatrixEngine } from "../helpers/engine-matrix";
+import { expectedVerdicts, gradedVerdicts, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
+import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
+
+const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"];
+
+/**
+ * Grades every sample (submissions/, test/provenance/ and the reference solution, in one run, with the lab
+ * variant that allows the provenance samples' extra image) on a current Docker engine of the matrix, and holds
+ * it to the same expected verdicts as the host's engine. The engine is started for this file and stopped after.
+ */
+export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: RegExp): void {
+  describe(`Docker 28 with ${mode === "overlay2" ? "the overlay2 graphdriver" : "the containerd image store"}`, () => {
+    let engine: MatrixEngine;
+    let docker: Dockerode;
+    let doctor: CliResult;
+    let grades: GradesDocument;
+    let danglingBefore: Set<string>;
+
+    const dangling = async (): Promise<Set<string>> => new Set((await docker.listImages({ filters: { dangling: ["true"] } })).map((i) => i.Id));
+
+    beforeAll(async () => {
+      engine = await startMatrixEngine(mode);
+      docker = new Dockerode({ socketPath: engine.socketPath });
+      await loadStandIns(engine, BASE_IMAGES);
+      await ensureFlaskVenvImage(docker);
+      doctor = await runCliIn(engine, ["doctor"]);
+      const { labFile, work } = provenanceLab();
+      const submissions = path.join(work, "submissions");
+      cpSync(SAMPLE_CORPORA.samples, submissions, { recursive: true, verbatimSymlinks: true });
+      cpSync(SAMPLE_CORPORA.provenance, submissions, { recursive: true });
+      cpSync(path.resolve("reference/solution"), path.join(submissions, "reference-solution"), { recursive: true });
+      danglingBefore = await dangling();
+      const result = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out")]);
+      if (result.code !== 0) throw new Error(`grade on the ${mode} engine exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+      grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
+    }, 1_800_000);
+
+    afterAll(async () => {
+      await engine?.stop();
+    }, 120_000);
+
+    it("is the engine doctor says, with its image store, and ready", () => {
+      expect(doctor.stdout).toMatch(/^ok +engine version: Docker Engine 28\.\d+\.\d+/m);
+      expect(doctor.stdout).toMatch(store);
+      expect(doctor.stdout).toMatch(/^ready$/m);
+      expect(doctor.code).toBe(0);
+      expect(grades.engine.version).toMatch(/^28\./);
+      expect(`ok      image store: ${grades.engine.imageStore}`).toMatch(store);
+    });
+
+    it("gives every sample the verdicts it gets on every other engine", () => {
+      const expected = expectedVerdicts();
+      expect(gradedVerdicts(grades, expected)).toEqual(expected);
+      for (const submission of grades.submissions) expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
+    });
+
+    it("gives the reference solution full marks and fails the bloated answers on size", () => {
+      const byId = (id: string) => grades.submissions.find((s) => s.id === id)!;
+      expect(byId("reference-solution").score).toBe(10);
+      expect(grades.reference.referenceBytes).toBe(byId("reference-solution").imageBytes);
+      for (const id of ["judy-bloated", "peggy-deleted-later"]) {
+        expect(byId(id).imageBytes! / grades.reference.referenceBytes).toBeGreaterThan(1.2);
+      }
+      const judySize = byId("judy-bloated").checks.find((c) => c.id === "size-under-threshold")!.message;
+      // Only the containerd store leaves the copied duplicates out of the layer; then the message says what was counted.
+      if (mode === "containerd") expect(judySize).toMatch(/Each COPY --from counts for all it copied: line 9 copied [\d.]+ MB, of which this engine's image store kept [\d.]+ MB/);
+      else expect(judySize).not.toMatch(/Each COPY --from counts/);
+    });
+
+    it("leaves no containers, no tagged submission images and no untagged images of the submissions behind", async () => {
+      expect(await docker.listContainers({ all: true, filters: { label: [`org.lab-grader.run=${grades.runId}`] } })).toEqual([]);
+      expect(await docker.listImages({ filters: { reference: [`lab-grader/lab42-*:${grades.runId}`] } })).toEqual([]);
+      // What may stay: the images of the reference's and the baseline's builds (kept for the next run). Without
+      // the clean-up, every submission would leave one per step (well over a hundred).
+      const left = [...(await dangling())].filter((id) => !danglingBefore.has(id));
+      expect(left.length).toBeLessThanOrEqual(25);
+    });
+  });
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs one engine of the test matrix in its own network, mount and pid namespaces (privileged containers cannot
+# start on these machines, so Docker-in-Docker is not an option), sharing nothing with the host's engine but the
+# kernel. Its API socket is STATE/sock/docker.sock; everything it stores is under STATE/data. The engine runs
+# until this script's process is killed: the namespace's first process then dies and takes every process of the
+# namespace with it.
+# Usage: start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
+set -euo pipefail
+R=$1; S=$2; MODE=$3
+mkdir -p "$S/sock" "$S/data/docker" "$S/data/containerd" "$S/data/containers"
+mkdir -p "$R/lab-grader-sock" "$R/etc/docker" "$R/var/lib/docker" "$R/var/lib/containerd" "$R/var/lib/containers"
+rm -f "$S/sock/docker.sock"
+case $MODE in
+  overlay2) CONFIG='{"features":{"containerd-snapshotter":false}}' ;;
+  containerd) CONFIG='{"features":{"containerd-snapshotter":true}}' ;;
+  podman) CONFIG= ;;
+  *) echo "unknown mode $MODE" >&2; exit 2 ;;
+esac
+exec unshare --net --mount --pid --fork --kill-child bash -c '
+  set -e
+  R=$1; S=$2; MODE=$3; CONFIG=$4
+  mount --make-rprivate /
+  # runc remounts the root read-only-ish; it must be a mount point of its own.
+  mount --bind "$R" "$R"
+  mount -t proc proc "$R/proc"
+  mount --rbind /sys "$R/sys"
+  mount --rbind /dev "$R/dev"
+  mount -t tmpfs tmpfs "$R/run"
+  mount -t tmpfs tmpfs "$R/tmp"
+  mount -t tmpfs tmpfs "$R/etc/docker"
+  mount --bind "$S/sock" "$R/lab-grader-sock"
+  mount --bind "$S/data/docker" "$R/var/lib/docker"
+  mount --bind "$S/data/containerd" "$R/var/lib/containerd"
+  mount --bind "$S/data/containers" "$R/var/lib/containers"
+  ip link set lo up
+  if [ "$MODE" = podman ]; then
+    exec chroot "$R" tini -- podman system service --time=0 unix:///lab-grader-sock/docker.sock
+  fi
+  echo "$CONFIG" > "$R/etc/docker/daemon.json"
+  # tini as the namespace's first process reaps what the engine orphans (containerd shims), and forwards SIGTERM.
+  exec chroot "$R" tini -- dockerd -H unix:///lab-grader-sock/docker.sock --pidfile /run/docker.pid --cgroup-parent "/lab-grader-$MODE"
+' start-engine "$R" "$S" "$MODE" "$CONFIG"
