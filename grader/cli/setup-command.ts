@@ -3,6 +3,7 @@ import { formatSeconds } from "../common/duration";
 import { loadLabSpec } from "../lab/lab-spec";
 import { ensureEngine } from "../engine/provision-engine";
 import { ensureBaseImages } from "../engine/base-images";
+import { requireSupportedEngine } from "../engine/readiness";
 
 /** `lab-grader setup`: makes the engine and every base image of the lab ready; safe to run again. */
 export async function setupCommand(options: { lab: string; pull: boolean; pullTimeout: number }): Promise<number> {
@@ -10,6 +11,7 @@ export async function setupCommand(options: { lab: string; pull: boolean; pullTi
   const spec = loadLabSpec(options.lab);
   const report = (line: string): void => console.log(line);
   const engine = await ensureEngine(report);
+  await requireSupportedEngine(engine);
   await ensureBaseImages(engine, spec.baseImages, { pull: options.pull, pullTimeoutMs: options.pullTimeout * 1000 }, report);
   report(`ready in ${formatSeconds(Date.now() - started)}`);
   return ExitCode.ok;

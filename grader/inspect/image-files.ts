@@ -48,41 +48,22 @@ export class ImageFiles {
 
   /** The first `maxBytes` of a regular file, or undefined when it does not exist or is not a regular file. */
   async readFile(path: string, maxBytes = 64 * 1024): Promise<Buffer | undefined> {
-    let stream: Readable;
-    try {
-      stream = (await this.container.getArchive({ path })) as unknown as Readable;
-    } catch (error) {
-      if (isAbsent(error)) return undefined;
-      throw error;
-    }
-    const extract = tarStream.extract();
     let content: Buffer | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      extract.on("entry", (header, entry, next) => {
-        if (content === undefined && header.type === "file") {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          entry.on("data", (data: unknown) => {
-            const chunk = data as Buffer;
-            if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
-            size += chunk.length;
-          });
-          entry.on("end", () => {
-            content = Buffer.concat(chunks);
-            next();
-          });
-        } else {
-          entry.on("end", next);
-          entry.resume();
-        }
+    const found = await this.eachArchiveEntry(path, (header, entry, next) => {
+      if (content !== undefined || header.type !== "file") return false;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      entry.on("data", (chunk: Buffer) => {
+        if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+        size += chunk.length;
       });
-      extract.on("finish", resolve);
-      extract.on("error", reject);
-      stream.on("error", reject);
+      entry.on("end", () => {
+        content = Buffer.concat(chunks);
+        next();
+      });
+      return true;
     });
-    stream.pipe(extract);
-    await done;
-    return content;
+    return found ? content : undefined;
   }
 
   /**
@@ -90,28 +71,42 @@ export class ImageFiles {
    * 0 when nothing is there.
    */
   async treeBytes(path: string): Promise<number> {
+    let bytes = 0;
+    await this.eachArchiveEntry(path, (header) => {
+      if (header.type === "file") bytes += header.size ?? 0;
+      return false;
+    });
+    return bytes;
+  }
+
+  /**
+   * Streams the engine's tar archive of `path` through `onEntry`, which returns true when it consumes the entry
+   * itself (and calls next); other entries are skipped. False when nothing is at `path`.
+   */
+  private async eachArchiveEntry(
+    path: string,
+    onEntry: (header: tarStream.Header, entry: Readable, next: () => void) => boolean,
+  ): Promise<boolean> {
     let stream: Readable;
     try {
       stream = (await this.container.getArchive({ path })) as unknown as Readable;
     } catch (error) {
-      if (isAbsent(error)) return 0;
+      if (isAbsent(error)) return false;
       throw error;
     }
     const extract = tarStream.extract();
-    let bytes = 0;
-    const done = new Promise<void>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       extract.on("entry", (header, entry, next) => {
-        if (header.type === "file") bytes += header.size ?? 0;
+        if (onEntry(header, entry as unknown as Readable, next)) return;
         entry.on("end", next);
         entry.resume();
       });
       extract.on("finish", resolve);
       extract.on("error", reject);
       stream.on("error", reject);
+      stream.pipe(extract);
     });
-    stream.pipe(extract);
-    await done;
-    return bytes;
+    return true;
   }
 
   async close(): Promise<void> {

@@ -52,7 +52,7 @@ describe("engine matrix: Docker Engine 28 with the overlay2 graphdriver", () => 
 
 describe("engine matrix: Podman 5 through its Docker-compatible socket", () => {
   it(
-    "is refused by doctor, grade and check with exit 3 and the same reason",
+    "is refused by doctor, setup, grade and check with exit 3 and the same reason",
     async () => {
       engine = await startMatrixEngine("podman");
       const doctor = await runCliIn(engine, ["doctor"]);
@@ -68,6 +68,9 @@ describe("engine matrix: Podman 5 through its Docker-compatible socket", () => {
       const check = await runCliIn(engine, ["check", path.join(work, "submissions", "alice-venv-app")]);
       expect(check.code).toBe(3);
       expect(check.stderr).toContain(`lab-grader: ${problem![1]}`);
+      const setup = await runCliIn(engine, ["setup"]);
+      expect(setup.code).toBe(3);
+      expect(setup.stderr).toContain(`lab-grader: ${problem![1]}`);
       const grade = await runCliIn(engine, ["grade", path.join(work, "submissions"), "--out", path.join(work, "reports")]);
       expect(grade.code).toBe(3);
       expect(grade.stderr).toContain(`lab-grader: ${problem![1]}`);

@@ -37,6 +37,6 @@ exec unshare --net --mount --pid --fork --kill-child bash -c '
     exec chroot "$R" tini -- podman system service --time=0 unix:///lab-grader-sock/docker.sock
   fi
   echo "$CONFIG" > "$R/etc/docker/daemon.json"
-  # tini as the namespace's first process reaps what the engine orphans (containerd shims), and forwards SIGTERM.
+  # tini, as the first process of the namespace, reaps what the engine orphans (containerd shims) and passes SIGTERM on.
   exec chroot "$R" tini -- dockerd -H unix:///lab-grader-sock/docker.sock --pidfile /run/docker.pid --cgroup-parent "/lab-grader-$MODE"
 ' start-engine "$R" "$S" "$MODE" "$CONFIG"
