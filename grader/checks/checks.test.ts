@@ -53,6 +53,15 @@ describe("the Lab 42 checks on facts", () => {
     expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/killed for using too much memory \(OOM\)/) });
   });
 
+  it("greeting-served: says when the verdict comes from a second run with nothing else running, and what the first saw", () => {
+    const refused = { kind: "refused" as const, detail: "connection refused", elapsedMs: 19_400 };
+    const firstRunUnderLoad = { probe: refused, running: true };
+    const answered = greetingServed.evaluate(facts({ run: { ...facts().run!, firstRunUnderLoad } }), context);
+    expect(answered).toEqual({ passed: true, message: expect.stringMatching(/answered 200 .* \(graded a second time with nothing else running; beside other submissions' builds and runs it had got "connection refused" for 19 s\)$/) });
+    const again = greetingServed.evaluate(facts({ run: { ...facts().run!, probe: refused, firstRunUnderLoad } }), context);
+    expect(again).toEqual({ passed: false, message: expect.stringMatching(/connection refused for 19 s, .* \(the same when graded a second time with nothing else running\)$/) });
+  });
+
   it("greeting-served: ignores surrounding whitespace but not other text; quotes bodies safely", () => {
     const probe = (body: string) => ({ ...facts().run!, probe: { kind: "response" as const, status: 200, body, bodyTruncated: false, elapsedMs: 1 } });
     expect(greetingServed.evaluate(facts({ run: probe("  Hello, Docker Multi-Stage Build!\n\n") }), context).passed).toBe(true);

@@ -44,6 +44,11 @@ export interface RunFacts {
   logs: string;
   /** How long creating and starting the container took. */
   startMs?: number;
+  /**
+   * Set when these facts come from a second run with nothing else running, made because the first — beside other
+   * submissions' builds and runs — got no answer in time: what that first run saw.
+   */
+  firstRunUnderLoad?: { probe?: ProbeResult; running: boolean };
 }
 
 /**

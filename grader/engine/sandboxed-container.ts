@@ -1,5 +1,11 @@
 import { GenericContainer } from "testcontainers";
 
+/**
+ * What a container's log may take on the engine's disk: json-file, rotated at 1 MiB, 2 files. The feedback
+ * keeps only the last lines anyway; without a cap a flood stays on disk until the container is removed.
+ */
+export const CONTAINER_LOG_FILES = { maxSizeBytes: 1024 * 1024, maxFiles: 2 };
+
 export interface RunLimits {
   memoryBytes: number;
   cpus: number;
@@ -8,8 +14,8 @@ export interface RunLimits {
 
 /**
  * A GenericContainer with the sandbox a submission runs in: memory with no extra swap, a CPU quota, a pids
- * limit, every capability dropped and no privilege escalation. testcontainers has no builder methods for
- * the last three, so this sets them on its host config.
+ * limit, every capability dropped, no privilege escalation and a capped log. testcontainers has no builder
+ * methods for most of these, so this sets them on its host config.
  */
 export class SandboxedContainer extends GenericContainer {
   withSandbox(limits: RunLimits): this {
@@ -20,6 +26,10 @@ export class SandboxedContainer extends GenericContainer {
     this.hostConfig.PidsLimit = limits.pids;
     this.hostConfig.CapDrop = ["ALL"];
     this.hostConfig.SecurityOpt = ["no-new-privileges"];
+    this.hostConfig.LogConfig = {
+      Type: "json-file",
+      Config: { "max-size": String(CONTAINER_LOG_FILES.maxSizeBytes), "max-file": String(CONTAINER_LOG_FILES.maxFiles) },
+    };
     return this;
   }
 

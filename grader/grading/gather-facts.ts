@@ -4,7 +4,8 @@ import { buildImage, type BuildResult } from "../engine/build";
 import { Semaphore } from "../common/semaphore";
 import { withWatchdog } from "../common/watchdog";
 import { LABELS, imageLabels } from "../engine/labels";
-import { runAndProbe, type RunNetwork } from "../engine/run-container";
+import { runAndProbe, type RunFacts, type RunNetwork, type RunRequest } from "../engine/run-container";
+import { LoadGate } from "../common/load-gate";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
 import type { DockerfileFacts } from "../dockerfile/analyze";
@@ -20,10 +21,12 @@ import { readSubmissionDockerfile, type DockerfileRead } from "../submission/rea
 import { submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 
-/** How many submissions may be in each phase at once. */
+/** How many submissions may be in each phase at once, and whether a phase ran beside others. */
 export interface PhaseSlots {
   build: Semaphore;
   run: Semaphore;
+  /** Builds and run phases go through it shared; a run phase graded again alone, exclusive. */
+  load: LoadGate;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface PhaseSlots {
  * (the container must still run after `startSeconds`), so 3 × N of them overlap the builds.
  */
 export function phaseSlots(concurrency: number): PhaseSlots {
-  return { build: new Semaphore(concurrency + 1), run: new Semaphore(concurrency * 3) };
+  return { build: new Semaphore(concurrency + 1), run: new Semaphore(concurrency * 3), load: new LoadGate() };
 }
 
 export interface GatherOptions {
@@ -102,19 +105,21 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const buildOnce = (): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () => {
       const tracker = options.images.startBuild();
-      return guarded(
-        engine,
-        tag,
-        options,
-        options.buildTimeoutSeconds * 1000,
-        buildImage(engine.docker, {
-          context: context.tar(),
-          tags: [tag],
-          labels: imageLabels(labels),
-          timeoutMs: options.buildTimeoutSeconds * 1000,
-          limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
-          onImage: tracker.used,
-        }),
+      return options.slots.load.shared(() =>
+        guarded(
+          engine,
+          tag,
+          options,
+          options.buildTimeoutSeconds * 1000,
+          buildImage(engine.docker, {
+            context: context.tar(),
+            tags: [tag],
+            labels: imageLabels(labels),
+            timeoutMs: options.buildTimeoutSeconds * 1000,
+            limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+            onImage: tracker.used,
+          }),
+        ),
       );
     });
   const notes = analysis.syntaxDirective
@@ -139,7 +144,21 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     if (!build.ok || !build.imageId) return facts;
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
     const sources: VenvSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
-    await queued(options.slots.run, timingsMs, () => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options)));
+    const crowded = await queued(options.slots.run, timingsMs, () =>
+      options.slots.load.shared((crowded) => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options)).then(crowded)),
+    );
+    if (crowded && dependsOnLoad(facts.run!)) {
+      // Nothing answered while other submissions were building and running: it may have been starved of CPU or
+      // I/O rather than wrong. Graded again with nothing else running, the second run decides.
+      const first = facts.run!;
+      const alone = await options.slots.load.exclusive(() => {
+        const started = Date.now();
+        return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, tag, options))).finally(
+          () => (timingsMs.regradedAlone = Date.now() - started),
+        );
+      });
+      facts.run = { ...alone, firstRunUnderLoad: { probe: first.probe, running: first.running } };
+    }
   } finally {
     // A failed build leaves the images of the steps that succeeded: they go too.
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
@@ -207,17 +226,7 @@ async function runPhase(
   let containerStarted!: () => void;
   const whenStarted = new Promise<void>((resolve) => (containerStarted = resolve));
   const [run, inspection] = await Promise.all([
-    runAndProbe(engine, {
-      image: tag,
-      port: spec.app.port,
-      path: spec.app.path,
-      labels,
-      startSeconds: spec.timeouts.startSeconds,
-      probeSeconds: options.runTimeoutSeconds,
-      limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
-      network: options.network,
-      onStarted: containerStarted,
-    }).finally(() => {
+    runAndProbe(engine, runRequest(spec, tag, options, containerStarted)).finally(() => {
       containerStarted(); // in case the run failed before it could say
       timingsMs.run = Date.now() - started;
     }),
@@ -245,6 +254,28 @@ async function runPhase(
   if (run.startMs !== undefined) timingsMs.start = run.startMs;
   if (run.probe) timingsMs.probe = run.probe.elapsedMs;
   facts.sizeReference = await sizeReferenceFor(engine, spec, sources.dockerfile, options);
+}
+
+function runRequest(spec: LabSpec, tag: string, options: GatherOptions, onStarted?: () => void): RunRequest {
+  return {
+    image: tag,
+    port: spec.app.port,
+    path: spec.app.path,
+    labels: options.labels,
+    startSeconds: spec.timeouts.startSeconds,
+    probeSeconds: options.runTimeoutSeconds,
+    limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
+    network: options.network,
+    onStarted,
+  };
+}
+
+/**
+ * A run whose verdict can depend on what else ran meanwhile: the container was up but nothing answered in time.
+ * A wrong answer or a crash is the submission's own, whatever the load.
+ */
+export function dependsOnLoad(run: RunFacts): boolean {
+  return run.started && ["refused", "closed", "timeout", "error"].includes(run.probe?.kind ?? "");
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */

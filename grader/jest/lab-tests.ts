@@ -117,8 +117,6 @@ export function check(definition: Check | { id: string; points: number; title?: 
   });
 }
 
-
-
 /** A submission's last check is decided: keep its grade (for --resume) and show progress. */
 function reportFinished(index: number, submission: Submission, results: CheckResult[]): void {
   const grade = submissionGrade(submission.id, results, run!.records.readSummary(index));

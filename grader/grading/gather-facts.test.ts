@@ -1,5 +1,6 @@
 import type { BuildResult } from "../engine/build";
-import { lostCachedImage } from "./gather-facts";
+import type { RunFacts } from "../engine/run-container";
+import { dependsOnLoad, lostCachedImage } from "./gather-facts";
 
 const failed = (error: string, extra: Partial<BuildResult> = {}): BuildResult => ({ ok: false, error, log: "", steps: [], timedOut: false, durationMs: 1, ...extra });
 
@@ -15,5 +16,17 @@ describe("lostCachedImage", () => {
     expect(lostCachedImage(failed('COPY failed: stat app/venv: file does not exist'))).toBe(false);
     expect(lostCachedImage(failed("No such image: sha256:4f2a9c0d1e7b", { timedOut: true }))).toBe(false);
     expect(lostCachedImage({ ...failed(""), ok: true })).toBe(false);
+  });
+});
+
+describe("dependsOnLoad", () => {
+  const run = (probe: RunFacts["probe"], started = true): RunFacts => ({ started, running: true, logs: "", probe });
+  it("is true when the container was up and nothing answered in time", () => {
+    for (const kind of ["refused", "closed", "timeout", "error"] as const) expect(dependsOnLoad(run({ kind, detail: "", elapsedMs: 1 }))).toBe(true);
+  });
+  it("is false for an answer, a crash, or a container that never started", () => {
+    expect(dependsOnLoad(run({ kind: "response", status: 200, body: "x", bodyTruncated: false, elapsedMs: 1 }))).toBe(false);
+    expect(dependsOnLoad(run({ kind: "exited", detail: "", elapsedMs: 1 }))).toBe(false);
+    expect(dependsOnLoad(run({ kind: "refused", detail: "", elapsedMs: 1 }, false))).toBe(false);
   });
 });
