@@ -145,7 +145,9 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
     const sources: VenvSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
     const crowded = await queued(options.slots.run, timingsMs, () =>
-      options.slots.load.shared((crowded) => guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options)).then(crowded)),
+      options.slots.load.shared((ranBesideOthers) =>
+        guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options)).then(ranBesideOthers),
+      ),
     );
     if (crowded && dependsOnLoad(facts.run!)) {
       // Nothing answered while other submissions were building and running: it may have been starved of CPU or

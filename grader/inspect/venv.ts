@@ -106,8 +106,7 @@ async function findFlask(files: ImageFiles, venv: string, cfg: string): Promise<
 /** A step of the final stage that could have put the venv's pyvenv.cfg where it is, or the stage's base. */
 interface Introducer {
   origin: VenvOrigin;
-  /** Index in the final stage's steps; undefined for the base. */
-  stepIndex?: number;
+  /** The Dockerfile line: the step's, or the final stage's FROM for its base. */
   line: number;
 }
 
@@ -125,10 +124,10 @@ async function venvProvenance(
   if (final.baseStageIndex !== undefined || (await baseImageHas(docker, final.baseImage, target, sources.labels))) {
     possible.push({ origin: "inherited-from-base", line: final.line });
   }
-  for (const [stepIndex, step] of final.steps.entries()) {
-    if (step.keyword === "RUN") possible.push({ origin: "created-in-final-stage", stepIndex, line: step.line });
+  for (const step of final.steps) {
+    if (step.keyword === "RUN") possible.push({ origin: "created-in-final-stage", line: step.line });
     else if (step.copy && (await copyCanPlace(step, target, files, sources.contextEntries))) {
-      possible.push({ origin: copyOrigin(step), stepIndex, line: step.line });
+      possible.push({ origin: copyOrigin(step), line: step.line });
     }
   }
   const describe = (introducer: Introducer) => ({
@@ -137,7 +136,7 @@ async function venvProvenance(
     introducedAt: introducer.line,
   });
   if (possible.length === 1) return { ...describe(possible[0]), decidedBy: "dockerfile" };
-  const introducer = await introducerFromLayers(docker, imageId, target, final, possible);
+  const introducer = await introducerFromLayers(docker, imageId, target, final);
   return introducer ? { ...describe(introducer), decidedBy: "layers" } : { decidedBy: "layers" };
 }
 
@@ -151,7 +150,6 @@ async function introducerFromLayers(
   imageId: string,
   target: string,
   final: StageFacts,
-  possible: Introducer[],
 ): Promise<Introducer | undefined> {
   const exported = await readExportForPath(docker, imageId, target);
   const layer = introducingLayer(exported.layers);
@@ -161,12 +159,12 @@ async function introducerFromLayers(
   const last = history[history.length - 1]?.created_by ?? "";
   const trailing = /LABEL "?org\.lab-grader\./.test(last) && final.steps[final.steps.length - 1]?.keyword !== "LABEL" ? 1 : 0;
   const firstOfStage = history.length - trailing - final.steps.length;
-  if (entry < firstOfStage) return possible.find((p) => p.stepIndex === undefined);
-  const stepIndex = entry - firstOfStage;
-  const step = final.steps[stepIndex];
+  if (entry < firstOfStage) return { origin: "inherited-from-base", line: final.line };
+  const step = final.steps[entry - firstOfStage];
   // The history entry must be the kind of instruction the Dockerfile has there, or the mapping is off.
   if (!step || Boolean(step.copy) !== isCopyEntry({ createdBy: history[entry].created_by ?? "", size: 0 })) return undefined;
-  return possible.find((p) => p.stepIndex === stepIndex);
+  if (step.copy) return { origin: copyOrigin(step), line: step.line };
+  return step.keyword === "RUN" ? { origin: "created-in-final-stage", line: step.line } : undefined;
 }
 
 async function baseImageHas(docker: Dockerode, image: string, target: string, labels: Record<string, string>): Promise<boolean> {
