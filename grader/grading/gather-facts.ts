@@ -120,7 +120,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
             onImage: tracker.used,
           }),
         ),
-      );
+      ).finally(tracker.done);
     });
   const notes = analysis.syntaxDirective
     ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
@@ -173,9 +173,9 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
  * cannot cause this: FROM and COPY --from may only name the lab's base images and earlier stages (policy).
  */
 export function lostCachedImage(build: BuildResult): boolean {
-  // The classic store says "No such image: sha256:…"; the containerd store "unable to find image "sha256:…"" or
-  // "failed to get destination image "sha256:…"".
-  return !build.ok && !build.timedOut && /(No such image: |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "");
+  // The classic store says "No such image: sha256:…" or "failed to get digest sha256:…"; the containerd store
+  // "unable to find image "sha256:…"" or "failed to get destination image "sha256:…"".
+  return !build.ok && !build.timedOut && /(No such image: |failed to get digest |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "");
 }
 
 /** Runs `work` in a slot of `slots`, adding the time spent waiting for it to `timingsMs.queued`. */

@@ -95,7 +95,7 @@ async function referenceImage(
       labels,
       timeoutMs: timeoutSeconds * 1000,
       onImage: tracker?.used,
-    });
+    }).finally(() => tracker?.done());
     if (!result.ok || !result.imageId) {
       throw new UserFacingError(
         `the reference ${name} (${dir}) did not build: ${result.error}\n${result.log.split("\n").slice(-15).join("\n")}`,

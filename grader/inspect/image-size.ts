@@ -1,8 +1,8 @@
-import path from "node:path/posix";
 import type Dockerode from "dockerode";
 import type { DockerfileFacts, StageStep } from "../dockerfile/analyze";
 import { finalStageCopyEntries, readImageHistory } from "./image-history";
 import type { ImageFiles } from "./image-files";
+import { copyLanding } from "./copy-landing";
 
 /** A COPY --from whose layer the engine's store kept smaller than what it copied. */
 export interface CountedCopy {
@@ -43,22 +43,8 @@ export async function measureImageSize(docker: Dockerode, image: string, dockerf
   return { bytes, countedCopies };
 }
 
-/**
- * What a COPY put at its destination, read from the final image: a file source lands at dest/<name> (or at
- * dest itself when it is the only source and dest has no trailing slash); a directory source's contents are
- * merged into dest, so dest as a whole is counted.
- */
 async function copiedBytes(step: StageStep, files: ImageFiles): Promise<number> {
-  const { sources, destination } = step.copy!;
-  const dest = destination.replace(/(.)\/$/, "$1");
-  if (sources.length === 1 && !destination.endsWith("/")) return files.treeBytes(dest);
-  let bytes = 0;
-  for (const source of sources) {
-    const name = path.basename(source.replace(/\/+$/, ""));
-    const stat = name ? await files.stat(path.join(dest, name)) : undefined;
-    const isDirectory = stat ? (stat.mode & 0x80000000) !== 0 : true;
-    if (isDirectory) return files.treeBytes(dest);
-    bytes += stat!.size;
-  }
-  return bytes;
+  const landing = await copyLanding(step.copy!, files);
+  if ("directory" in landing) return files.treeBytes(landing.directory);
+  return landing.files.reduce((sum, f) => sum + f.size, 0);
 }

@@ -4,6 +4,7 @@ import type { DockerfileFacts, StageFacts, StageStep } from "../dockerfile/analy
 import { withImageFiles, type ImageFiles } from "./image-files";
 import { historyIndexOfLayer, introducingLayer, readExportForPath } from "./image-export";
 import { isCopyEntry } from "./image-history";
+import { copyLanding, landingCovers } from "./copy-landing";
 
 export type VenvOrigin =
   /** A COPY --from=<earlier stage> step of the final stage brought it in: what the lab asks for. */
@@ -172,26 +173,12 @@ async function baseImageHas(docker: Dockerode, image: string, target: string, la
 }
 
 /**
- * Whether a COPY/ADD could have written `target`: it lies under the destination, and a source could hold it —
- * a file source lands at dest/<name> only (seen in the final image as a regular file); a copy from the build
- * context needs a pyvenv.cfg among the context's files.
+ * Whether a COPY/ADD could have written `target`: where it landed covers it, and — for a copy from the build
+ * context — the context holds a pyvenv.cfg at all.
  */
 async function copyCanPlace(step: StageStep, target: string, files: ImageFiles, contextEntries: string[]): Promise<boolean> {
-  const copy = step.copy!;
-  const dest = copy.destination.replace(/(.)\/$/, "$1");
-  if (target !== dest && !target.startsWith(dest === "/" ? "/" : `${dest}/`)) return false;
-  if (!copy.from && !contextEntries.some((entry) => path.basename(entry) === "pyvenv.cfg")) return false;
-  const single = copy.sources.length === 1 && !copy.destination.endsWith("/");
-  if (single) return true;
-  for (const source of copy.sources) {
-    const name = path.basename(source.replace(/\/+$/, ""));
-    if (!name || /[*?[]/.test(name)) return true;
-    const landed = path.join(dest, name);
-    if (target === landed || target.startsWith(`${landed}/`)) return true;
-    const stat = await files.stat(landed);
-    if (!stat || (stat.mode & 0x80000000) !== 0) return true;
-  }
-  return false;
+  if (!step.copy!.from && !contextEntries.some((entry) => path.basename(entry) === "pyvenv.cfg")) return false;
+  return landingCovers(await copyLanding(step.copy!, files), target);
 }
 
 function copyOrigin(step: StageStep): VenvOrigin {

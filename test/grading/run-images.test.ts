@@ -55,6 +55,7 @@ describe("RunImages", () => {
     const runImages = new RunImages(engine.docker);
     const build = runImages.startBuild();
     for (const id of images.chain) build.used(id);
+    await build.done();
     await runImages.release(images);
     expect(await exists(engine, tag)).toBe(false);
     for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
@@ -69,8 +70,11 @@ describe("RunImages", () => {
     const runImages = new RunImages(engine.docker);
     const own = runImages.startBuild();
     for (const id of images.chain) own.used(id);
+    await own.done();
     const shared = ownImages(built)[1];
-    runImages.startBuild().used(shared);
+    const other = runImages.startBuild();
+    other.used(shared);
+    await other.done();
 
     await runImages.release(images);
     expect(await exists(engine, tag)).toBe(false);
@@ -79,6 +83,29 @@ describe("RunImages", () => {
 
     await runImages.release({ tag: `${tag}-other`, chain: [shared] });
     await runImages.removeFree();
+    for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
+  }, 300_000);
+
+  it("waits while a build in flight stands on the same chain (it may reuse the next step any moment), then removes", async () => {
+    const tag = `lab-grader-test/run-images:${process.pid}-c`;
+    const built = await buildUnique(engine, tag);
+    const images = submissionImages(tag, built.steps);
+    const runImages = new RunImages(engine.docker);
+    const own = runImages.startBuild();
+    for (const id of images.chain) own.used(id);
+    await own.done();
+    const inFlight = runImages.startBuild();
+    inFlight.used(ownImages(built)[0]);
+
+    await runImages.release(images);
+    const last = images.chain[images.chain.length - 1];
+    expect(await exists(engine, tag)).toBe(true);
+    expect(await exists(engine, last)).toBe(true);
+
+    await inFlight.done();
+    expect(await exists(engine, tag)).toBe(false);
+    expect(await exists(engine, last)).toBe(false);
+    await runImages.release({ tag: `${tag}-other`, chain: [ownImages(built)[0]] });
     for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
   }, 300_000);
 });
