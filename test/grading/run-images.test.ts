@@ -45,32 +45,36 @@ describe("RunImages", () => {
     engine = await connectEngine();
   });
 
-  it("removes a multi-stage submission's final image and every image of its stages, which carry no tag", async () => {
-    const tag = `lab-grader-test/run-images:${process.pid}-a`;
-    const built = await buildUnique(engine, tag);
-    const images = submissionImages(tag, built.steps);
-    expect(images.chain.length).toBeGreaterThan(4);
-    for (const id of images.chain) expect(await exists(engine, id)).toBe(true);
-
-    const runImages = new RunImages(engine.docker);
-    const build = runImages.startBuild();
-    for (const id of images.chain) build.used(id);
-    await build.done();
-    await runImages.release(images);
-    expect(await exists(engine, tag)).toBe(false);
-    for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
-    // The base image the stages start FROM is never touched.
-    expect(await exists(engine, "python:3.9-slim-buster")).toBe(true);
-  }, 300_000);
-
-  it("keeps an image while another submission's build holds it, and removes it and what it stood on once that one is released", async () => {
-    const tag = `lab-grader-test/run-images:${process.pid}-b`;
+  /** A unique build whose images a finished build of `runImages` holds, as a graded submission's are. */
+  async function heldBuild(suffix: string) {
+    const tag = `lab-grader-test/run-images:${process.pid}-${suffix}`;
     const built = await buildUnique(engine, tag);
     const images = submissionImages(tag, built.steps);
     const runImages = new RunImages(engine.docker);
     const own = runImages.startBuild();
     for (const id of images.chain) own.used(id);
     await own.done();
+    return { tag, built, images, runImages };
+  }
+
+  const expectGone = async (ids: string[]): Promise<void> => {
+    for (const id of ids) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
+  };
+
+  it("removes a multi-stage submission's final image and every image of its stages, which carry no tag", async () => {
+    const { tag, built, images, runImages } = await heldBuild("a");
+    expect(images.chain.length).toBeGreaterThan(4);
+    for (const id of images.chain) expect(await exists(engine, id)).toBe(true);
+
+    await runImages.release(images);
+    expect(await exists(engine, tag)).toBe(false);
+    await expectGone(ownImages(built));
+    // The base image the stages start FROM is never touched.
+    expect(await exists(engine, "python:3.9-slim-buster")).toBe(true);
+  }, 300_000);
+
+  it("keeps an image while another submission's build holds it, and removes it and what it stood on once that one is released", async () => {
+    const { tag, built, images, runImages } = await heldBuild("b");
     const shared = ownImages(built)[1];
     const other = runImages.startBuild();
     other.used(shared);
@@ -83,17 +87,11 @@ describe("RunImages", () => {
 
     await runImages.release({ tag: `${tag}-other`, chain: [shared] });
     await runImages.removeFree();
-    for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
+    await expectGone(ownImages(built));
   }, 300_000);
 
   it("waits while a build in flight stands on the same chain (it may reuse the next step any moment), then removes", async () => {
-    const tag = `lab-grader-test/run-images:${process.pid}-c`;
-    const built = await buildUnique(engine, tag);
-    const images = submissionImages(tag, built.steps);
-    const runImages = new RunImages(engine.docker);
-    const own = runImages.startBuild();
-    for (const id of images.chain) own.used(id);
-    await own.done();
+    const { tag, built, images, runImages } = await heldBuild("c");
     const inFlight = runImages.startBuild();
     inFlight.used(ownImages(built)[0]);
 
@@ -106,7 +104,7 @@ describe("RunImages", () => {
     expect(await exists(engine, tag)).toBe(false);
     expect(await exists(engine, last)).toBe(false);
     await runImages.release({ tag: `${tag}-other`, chain: [ownImages(built)[0]] });
-    for (const id of ownImages(built)) expect({ id, exists: await exists(engine, id) }).toEqual({ id, exists: false });
+    await expectGone(ownImages(built));
   }, 300_000);
 });
 
