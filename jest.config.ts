@@ -1,6 +1,6 @@
 import type { Config } from "jest";
 
-/** The harness's own test suite (`npm test`). Grading runs use specs/jest.grading.config.ts instead. */
+/** The harness's own test suite (`npm test`). Grading runs build their own Jest config (grader/grading/run-grading.ts). */
 const config: Config = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
