@@ -33,8 +33,6 @@ export interface VenvFacts {
   introducedBy?: string;
   /** Its line in the Dockerfile. */
   introducedAt?: number;
-  /** How the step was found: from the Dockerfile alone, or from the image's layers (several steps could have). */
-  decidedBy?: "dockerfile" | "layers";
 }
 
 /** What the grader knows besides the image: the Dockerfile's text and the build context's files. */
@@ -117,7 +115,7 @@ async function venvProvenance(
   target: string,
   files: ImageFiles,
   sources: VenvSources,
-): Promise<Pick<VenvFacts, "origin" | "introducedBy" | "introducedAt" | "decidedBy">> {
+): Promise<Pick<VenvFacts, "origin" | "introducedBy" | "introducedAt">> {
   const stages = sources.dockerfile.stages;
   const final = stages[stages.length - 1];
   const possible: Introducer[] = [];
@@ -136,9 +134,9 @@ async function venvProvenance(
     introducedBy: (sources.dockerfileLines[introducer.line - 1] ?? "").trim().slice(0, 300),
     introducedAt: introducer.line,
   });
-  if (possible.length === 1) return { ...describe(possible[0]), decidedBy: "dockerfile" };
+  if (possible.length === 1) return describe(possible[0]);
   const introducer = await introducerFromLayers(docker, imageId, target, final);
-  return introducer ? { ...describe(introducer), decidedBy: "layers" } : { decidedBy: "layers" };
+  return introducer ? describe(introducer) : {};
 }
 
 /**
