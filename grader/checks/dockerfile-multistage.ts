@@ -1,4 +1,5 @@
 import { fail, pass, type Check } from "./check";
+import { copiesFrom } from "../dockerfile/analyze";
 
 export const dockerfileMultistage: Check = {
   id: "dockerfile-multistage",
@@ -18,9 +19,9 @@ export const dockerfileMultistage: Check = {
       );
     }
     const final = stages[stages.length - 1];
-    const fromStage = final.copiesFrom.find((c) => c.stageIndex !== undefined);
+    const fromStage = copiesFrom(final).find((c) => c.stageIndex !== undefined);
     if (!fromStage) {
-      const other = final.copiesFrom[0];
+      const other = copiesFrom(final)[0];
       const found = other ? `its only COPY --from (line ${other.line}) names ${JSON.stringify(other.from)}, which is not an earlier stage` : "it has no COPY --from";
       return fail(
         `the final stage (line ${final.line}) copies nothing from an earlier stage: ${found}. ` +

@@ -1,8 +1,8 @@
-import { analyzeDockerfile } from "./analyze";
+import { analyzeDockerfile, copiesFrom } from "./analyze";
 
 const finalCopies = (text: string) => {
   const facts = analyzeDockerfile(text);
-  return facts.stages[facts.stages.length - 1]?.copiesFrom ?? [];
+  return (facts.stages.length ? copiesFrom(facts.stages[facts.stages.length - 1]) : []);
 };
 
 describe("analyzeDockerfile", () => {
@@ -12,7 +12,7 @@ describe("analyzeDockerfile", () => {
     );
     expect(facts.problems).toEqual([]);
     expect(facts.stages.map((s) => [s.name, s.baseImage])).toEqual([["builder", "python:3.9-slim"], [undefined, "python:3.9-slim"]]);
-    expect(facts.stages[1].copiesFrom).toEqual([
+    expect(copiesFrom(facts.stages[1])).toEqual([
       { line: 6, from: "builder", stageIndex: 0, sources: ["/app/venv"], destination: "/app/venv" },
     ]);
   });
@@ -43,7 +43,7 @@ describe("analyzeDockerfile", () => {
   it("handles CRLF line endings", () => {
     const facts = analyzeDockerfile("FROM a AS b\r\nFROM c\r\nCOPY --from=b /v /v\r\n");
     expect(facts.problems).toEqual([]);
-    expect(facts.stages[1].copiesFrom[0].destination).toBe("/v");
+    expect(copiesFrom(facts.stages[1])[0].destination).toBe("/v");
   });
 
   it("ignores comments and keeps line numbers right", () => {
@@ -128,7 +128,7 @@ describe("analyzeDockerfile", () => {
       { line: 3, feature: "RUN --mount", blocking: true },
       { line: 5, feature: "COPY --link", blocking: true },
     ]);
-    expect(facts.stages[1].copiesFrom[0].stageIndex).toBe(0);
+    expect(copiesFrom(facts.stages[1])[0].stageIndex).toBe(0);
   });
 
   it("accepts the classic flags: COPY --chown, FROM --platform", () => {
@@ -152,7 +152,7 @@ EXPOSE 5000
 CMD ["python", "app.py"]
 `);
     expect(facts.problems).toEqual([]);
-    expect(facts.stages[1].copiesFrom.map((c) => c.destination)).toEqual([
+    expect(copiesFrom(facts.stages[1]).map((c) => c.destination)).toEqual([
       "/app",
       "/app/venv",
       "/usr/local/lib/python3.9/site-packages",

@@ -2,17 +2,6 @@ import path from "node:path/posix";
 import { DockerfileParser, type Copy, type From, type Instruction } from "dockerfile-ast";
 import { detectBuildkitFeatures, type BuildkitFeature } from "./buildkit-features";
 
-export interface CopyFromFacts {
-  line: number;
-  /** The --from value as written. */
-  from: string;
-  /** The earlier stage it names (by name, any case, or by index), if any. */
-  stageIndex?: number;
-  sources: string[];
-  /** Destination made absolute against the stage's WORKDIR. */
-  destination: string;
-}
-
 /** A COPY or ADD of a stage: where it copies from and to. */
 export interface CopyStepFacts {
   /** The --from value as written; absent for a copy from the build context. */
@@ -41,7 +30,6 @@ export interface StageFacts {
   /** Set when FROM names an earlier stage instead of an image. */
   baseStageIndex?: number;
   line: number;
-  copiesFrom: CopyFromFacts[];
   /** Every instruction after FROM, in order (a builder commits one history entry for each). */
   steps: StageStep[];
   workdir: string;
@@ -120,7 +108,6 @@ function stageFromInstruction(from: From, stages: StageFacts[], line: number, pr
     baseImage,
     baseStageIndex,
     line,
-    copiesFrom: [],
     steps: [],
     addUrls: [],
     // A stage built FROM an earlier stage inherits its WORKDIR.
@@ -178,10 +165,14 @@ function addToStage(
       const destination = path.resolve(stage.workdir, written) + (written.endsWith("/") ? "/" : "");
       const stageIndex = from ? resolveStageReference(from, stages, stage.index) : undefined;
       step.copy = { from: from ?? undefined, stageIndex, sources: words.slice(0, -1), destination };
-      if (keyword === "COPY" && from) stage.copiesFrom.push({ line, from, stageIndex, sources: step.copy.sources, destination });
       break;
     }
   }
+}
+
+/** A stage's COPY --from steps, in order: what a multi-stage build brings over from elsewhere. */
+export function copiesFrom(stage: StageFacts): (CopyStepFacts & { from: string; line: number })[] {
+  return stage.steps.filter((s) => s.keyword === "COPY" && s.copy?.from).map((s) => ({ ...s.copy!, from: s.copy!.from!, line: s.line }));
 }
 
 /** The earlier stage `--from` names: a stage name (any case) or the index of an earlier stage. */

@@ -1,5 +1,5 @@
 import type { SandboxSpec } from "../lab/lab-spec";
-import type { DockerfileFacts } from "./analyze";
+import { copiesFrom, type DockerfileFacts } from "./analyze";
 
 /** Docker Hub's default registry prefixes mean the same image: python:3.9 = docker.io/library/python:3.9. */
 export function normalizeImage(reference: string): string {
@@ -20,7 +20,7 @@ export function policyViolations(facts: DockerfileFacts, baseImages: string[], s
     if (!sandbox.allowAnyImage && stage.baseStageIndex === undefined && stage.baseImage !== "scratch" && !allowed.has(normalizeImage(stage.baseImage))) {
       violations.push(`line ${stage.line}: FROM ${stage.baseImage} is not one of this lab's base images (${allowedList})`);
     }
-    for (const copy of stage.copiesFrom) {
+    for (const copy of copiesFrom(stage)) {
       if (!sandbox.allowAnyImage && copy.stageIndex === undefined && !allowed.has(normalizeImage(copy.from))) {
         violations.push(`line ${copy.line}: COPY --from=${copy.from} names neither an earlier stage nor one of this lab's base images`);
       }

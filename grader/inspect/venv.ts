@@ -1,6 +1,6 @@
 import path from "node:path/posix";
 import type Dockerode from "dockerode";
-import type { DockerfileFacts, StageFacts, StageStep } from "../dockerfile/analyze";
+import { copiesFrom, type DockerfileFacts, type StageFacts, type StageStep } from "../dockerfile/analyze";
 import { withImageFiles, type ImageFiles } from "./image-files";
 import { historyIndexOfLayer, introducingLayer, readExportForPath } from "./image-export";
 import { isCopyEntry } from "./image-history";
@@ -83,7 +83,7 @@ export function venvCandidates(dockerfile: DockerfileFacts, imageEnv: string[]):
   for (const word of [...(final?.entrypoint ?? []), ...(final?.cmd ?? [])]) {
     if (/^\/.*\/bin\/python[\d.]*$/.test(word)) add(path.dirname(path.dirname(word)));
   }
-  for (const copy of final?.copiesFrom ?? []) {
+  for (const copy of final ? copiesFrom(final) : []) {
     add(copy.destination);
     for (const source of copy.sources) add(path.join(copy.destination, path.basename(source)));
     add(path.join(copy.destination, "venv"));
