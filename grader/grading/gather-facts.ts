@@ -173,9 +173,14 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
  * cannot cause this: FROM and COPY --from may only name the lab's base images and earlier stages (policy).
  */
 export function lostCachedImage(build: BuildResult): boolean {
-  // The classic store says "No such image: sha256:…" or "failed to get digest sha256:…"; the containerd store
-  // "unable to find image "sha256:…"" or "failed to get destination image "sha256:…"".
-  return !build.ok && !build.timedOut && /(No such image: |failed to get digest |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "");
+  // The classic store says "No such image: sha256:…", "failed to get digest sha256:…" or, committing a step on
+  // a cached parent, "unknown parent image ID sha256:…"; the containerd store "unable to find image "sha256:…""
+  // or "failed to get destination image "sha256:…"".
+  return (
+    !build.ok &&
+    !build.timedOut &&
+    /(No such image: |failed to get digest |unknown parent image ID |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "")
+  );
 }
 
 /** Runs `work` in a slot of `slots`, adding the time spent waiting for it to `timingsMs.queued`. */

@@ -166,8 +166,19 @@ async function introducerFromLayers(
   return step.keyword === "RUN" ? { origin: "created-in-final-stage", line: step.line } : undefined;
 }
 
-async function baseImageHas(docker: Dockerode, image: string, target: string, labels: Record<string, string>): Promise<boolean> {
-  return withImageFiles(docker, image, labels, (files) => files.exists(target)).catch(() => false);
+const baseImageLookups = new WeakMap<Dockerode, Map<string, Promise<boolean>>>();
+
+/** Whether the base image has `target`; asked once per base image and path in a run (classes share both). */
+function baseImageHas(docker: Dockerode, image: string, target: string, labels: Record<string, string>): Promise<boolean> {
+  let lookups = baseImageLookups.get(docker);
+  if (!lookups) baseImageLookups.set(docker, (lookups = new Map()));
+  const key = `${image}\n${target}`;
+  let answer = lookups.get(key);
+  if (!answer) {
+    answer = withImageFiles(docker, image, labels, (files) => files.exists(target)).catch(() => false);
+    lookups.set(key, answer);
+  }
+  return answer;
 }
 
 /**
