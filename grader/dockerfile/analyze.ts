@@ -175,6 +175,11 @@ export function copiesFrom(stage: StageFacts): (CopyStepFacts & { from: string; 
   return stage.steps.filter((s) => s.keyword === "COPY" && s.copy?.from).map((s) => ({ ...s.copy!, from: s.copy!.from!, line: s.line }));
 }
 
+/** The images the stages start FROM (earlier stages aside), each once, sorted. */
+export function externalBaseImages(analysis: DockerfileFacts): string[] {
+  return [...new Set(analysis.stages.filter((stage) => stage.baseStageIndex === undefined).map((stage) => stage.baseImage))].sort();
+}
+
 /** The earlier stage `--from` names: a stage name (any case) or the index of an earlier stage. */
 export function resolveStageReference(from: string, stages: StageFacts[], currentIndex: number): number | undefined {
   if (/^\d+$/.test(from)) {

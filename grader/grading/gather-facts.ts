@@ -18,7 +18,7 @@ import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
-import { submissionImages, type RunImages } from "./run-images";
+import { baseImageIds, submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 
 /** How many submissions may be in each phase at once, and whether a phase ran beside others. */
@@ -102,9 +102,10 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   if (!context.ok) return notBuiltFacts(notBuilt(context.message));
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
+  const bases = await baseImageIds(engine.docker, analysis);
   const buildOnce = (): Promise<BuildResult> =>
-    queued(options.slots.build, timingsMs, () => {
-      const tracker = options.images.startBuild();
+    queued(options.slots.build, timingsMs, async () => {
+      const tracker = await options.images.startBuild(bases);
       return options.slots.load.shared(() =>
         guarded(
           engine,
@@ -130,7 +131,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     // The cleanup of another submission removed a cached image this build had just found (see RunImages: a
     // window of milliseconds). Built again, that step is simply built instead of reused.
     notes.push(`built twice: a cached image was removed during the first build (${build.error})`);
-    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
+    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
     build = await buildOnce();
   }
   timingsMs.build = build.durationMs;
@@ -163,7 +164,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     }
   } finally {
     // A failed build leaves the images of the steps that succeeded: they go too.
-    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps));
+    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
   }
   return facts;
 }

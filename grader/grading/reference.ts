@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Engine } from "../engine/client";
 import { stateDir } from "../common/state-dir";
-import { analyzeDockerfile } from "../dockerfile/analyze";
+import { analyzeDockerfile, externalBaseImages } from "../dockerfile/analyze";
 import { finalBaseImage, rebaseDockerfile } from "../dockerfile/rebase";
 import { buildImage } from "../engine/build";
 import { LABELS, ownerLabel } from "../engine/labels";
@@ -13,7 +13,7 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import { submissionKey } from "./result-cache";
-import type { RunImages } from "./run-images";
+import { baseImageIds, type RunImages } from "./run-images";
 import type { ReferenceFacts } from "./submission-facts";
 
 type InFlightBuilds = Pick<RunImages, "startBuild">;
@@ -87,8 +87,9 @@ async function referenceImage(
     if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
     const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
     const labels = { [REFERENCE_KEY_LABEL]: key };
+    const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
     // During a run, held like the submissions' builds (see RunImages), for good: the reference stays.
-    const tracker = builds?.startBuild();
+    const tracker = await builds?.startBuild(await baseImageIds(engine.docker, analysis));
     const result = await buildImage(engine.docker, {
       context: context.tar(),
       tags: [tag],
@@ -120,7 +121,7 @@ export const REFERENCE_KEY_LABEL = "org.lab-grader.reference-key";
  */
 export async function referenceKey(engine: Engine, dir: string): Promise<string> {
   const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
-  const bases = [...new Set(analysis.stages.filter((stage) => stage.baseStageIndex === undefined).map((stage) => stage.baseImage))].sort();
+  const bases = externalBaseImages(analysis);
   const ids = await Promise.all(
     bases.map(async (base) => `${base} ${await engine.docker.getImage(base).inspect().then((image) => image.Id, () => "absent")}`),
   );

@@ -3,7 +3,7 @@ import path from "node:path";
 import { connectEngine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
-import { expectedFor, gradedVerdicts, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
+import { expectedFor, verdictMismatches, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 
 /** The provenance samples that need a lab variant (a venv copied from another image), graded for real. */
@@ -22,7 +22,7 @@ describe("lab-grader grade on the provenance samples", () => {
 
   it("gives each the expected verdicts", () => {
     expect(Object.keys(expected).length).toBeGreaterThan(0);
-    expect(gradedVerdicts(grades, expected)).toEqual(expected);
+    expect(verdictMismatches(grades, expected)).toEqual([]);
   });
 
   it("says the venv came from another image, and from which step", () => {

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildImage, type BuildResult } from "../../grader/engine/build";
 import { connectEngine, type Engine } from "../../grader/engine/client";
-import { RunImages, submissionImages } from "../../grader/grading/run-images";
+import { baseImageIds, RunImages, submissionImages } from "../../grader/grading/run-images";
+import { analyzeDockerfile } from "../../grader/dockerfile/analyze";
 import { prepareBuildContext } from "../../grader/submission/context";
 
 /** The reference solution with a layer no other build has, so its images are this test's alone. */
@@ -41,17 +42,26 @@ const exists = (engine: Engine, id: string): Promise<boolean> =>
 
 describe("RunImages", () => {
   let engine: Engine;
+  /** The reference solution's base image, as the engine has it: every build here starts FROM it. */
+  let bases: string[];
+  /** A base image none of these builds start FROM. */
+  let otherBases: string[];
   beforeAll(async () => {
     engine = await connectEngine();
+    bases = await baseImageIds(engine.docker, analyzeDockerfile(readFileSync(path.resolve("reference/solution/Dockerfile"), "utf8")));
+    otherBases = await baseImageIds(engine.docker, analyzeDockerfile("FROM python:3.11-slim\n"));
+    expect(bases).toHaveLength(1);
+    expect(otherBases).toHaveLength(1);
+    expect(otherBases).not.toEqual(bases);
   });
 
   /** A unique build whose images a finished build of `runImages` holds, as a graded submission's are. */
   async function heldBuild(suffix: string) {
     const tag = `lab-grader-test/run-images:${process.pid}-${suffix}`;
     const built = await buildUnique(engine, tag);
-    const images = submissionImages(tag, built.steps);
+    const images = submissionImages(tag, built.steps, bases);
     const runImages = new RunImages(engine.docker);
-    const own = runImages.startBuild();
+    const own = await runImages.startBuild(bases);
     for (const id of images.chain) own.used(id);
     await own.done();
     return { tag, built, images, runImages };
@@ -76,7 +86,7 @@ describe("RunImages", () => {
   it("keeps an image while another submission's build holds it, and removes it and what it stood on once that one is released", async () => {
     const { tag, built, images, runImages } = await heldBuild("b");
     const shared = ownImages(built)[1];
-    const other = runImages.startBuild();
+    const other = await runImages.startBuild(bases);
     other.used(shared);
     await other.done();
 
@@ -85,26 +95,35 @@ describe("RunImages", () => {
     expect(await exists(engine, images.chain[images.chain.length - 1])).toBe(false);
     expect(await exists(engine, shared)).toBe(true);
 
-    await runImages.release({ tag: `${tag}-other`, chain: [shared] });
+    await runImages.release({ tag: `${tag}-other`, chain: [shared], bases });
     await runImages.removeFree();
     await expectGone(ownImages(built));
   }, 300_000);
 
-  it("waits while a build in flight stands on the same chain (it may reuse the next step any moment), then removes", async () => {
+  it("waits while a build in flight starts from the same base image (it may reuse any step of the chain), then removes", async () => {
     const { tag, built, images, runImages } = await heldBuild("c");
-    const inFlight = runImages.startBuild();
-    inFlight.used(ownImages(built)[0]);
+    const sameBase = await runImages.startBuild(bases);
+    const otherBase = await runImages.startBuild(otherBases);
 
     await runImages.release(images);
     const last = images.chain[images.chain.length - 1];
     expect(await exists(engine, tag)).toBe(true);
     expect(await exists(engine, last)).toBe(true);
 
-    await inFlight.done();
+    await otherBase.done();
+    expect(await exists(engine, last)).toBe(true);
+    await sameBase.done();
     expect(await exists(engine, tag)).toBe(false);
-    expect(await exists(engine, last)).toBe(false);
-    await runImages.release({ tag: `${tag}-other`, chain: [ownImages(built)[0]] });
     await expectGone(ownImages(built));
+  }, 300_000);
+
+  it("removes while only builds from other base images are in flight", async () => {
+    const { tag, built, images, runImages } = await heldBuild("d");
+    const otherBase = await runImages.startBuild(otherBases);
+    await runImages.release(images);
+    expect(await exists(engine, tag)).toBe(false);
+    await expectGone(ownImages(built));
+    await otherBase.done();
   }, 300_000);
 });
 
@@ -119,7 +138,7 @@ describe("submissionImages", () => {
       step("WORKDIR /app", "dddddddddddd"),
       step("COPY --from=builder /app/venv /app/venv", "cccccccccccc"),
       step("CMD [\"python\", \"app.py\"]"),
-    ]);
+    ], ["sha256:base"]);
     expect(images.chain).toEqual(["aaaaaaaaaaaa", "bbbbbbbbbbbb", "dddddddddddd", "cccccccccccc"]);
   });
 });

@@ -19,12 +19,20 @@ export function expectedFor(corpus: keyof typeof SAMPLE_CORPORA): Record<string,
   return Object.fromEntries(Object.entries(expectedVerdicts()).filter(([id]) => existsSync(path.join(SAMPLE_CORPORA[corpus], id))));
 }
 
-/** Each submission's verdicts as graded, for the ids in `expected`. */
-export function gradedVerdicts(grades: GradesDocument, expected: Record<string, Verdicts>): Record<string, Verdicts> {
-  return Object.fromEntries(
-    Object.keys(expected).map((id) => {
-      const submission = grades.submissions.find((s) => s.id === id);
-      return [id, Object.fromEntries((submission?.checks ?? []).map((c) => [c.id, c.passed]))];
-    }),
-  );
+/**
+ * Every verdict that differs from `expected`, with the check's message (and, for a build that failed, the build's
+ * error): empty when all agree. A missing submission or check shows as `got: undefined`.
+ */
+export function verdictMismatches(grades: GradesDocument, expected: Record<string, Verdicts>) {
+  const mismatches: { id: string; check: string; expected: boolean; got?: boolean; message?: string }[] = [];
+  for (const [id, verdicts] of Object.entries(expected)) {
+    const submission = grades.submissions.find((s) => s.id === id);
+    for (const [check, want] of Object.entries(verdicts)) {
+      const graded = submission?.checks.find((c) => c.id === check);
+      if (graded?.passed !== want) mismatches.push({ id, check, expected: want, got: graded?.passed, message: graded?.message });
+    }
+    const extra = (submission?.checks ?? []).filter((c) => !(c.id in verdicts));
+    for (const c of extra) mismatches.push({ id, check: c.id, expected: false, got: c.passed, message: "a check the expectations do not list" });
+  }
+  return mismatches;
 }
