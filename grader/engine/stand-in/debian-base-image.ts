@@ -8,13 +8,14 @@ import { stateDir } from "../../common/state-dir";
 import { readJsonLines } from "../json-lines";
 import { imageExists } from "../images";
 import { ensureDebianPackages } from "../host-packages";
-import { debianBaseImage } from "./stand-in-recipe";
+import { debianBaseImage, debianPackages, recipeDir } from "./stand-in-recipe";
 
 const DEBIAN_MIRROR = process.env.LAB_GRADER_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
 
 /**
- * Makes `lab-grader/debian:<suite>`: a minimal Debian with python3 and venv support, bootstrapped on the host
- * with debootstrap from Debian's archive and imported into the engine. Needs root on a Debian/Ubuntu host.
+ * Makes `lab-grader/debian:<suite>-<recipe>`: a minimal Debian with its python3, bootstrapped on the host with
+ * debootstrap from Debian's archive, slimmed as the official slim images are (slim-debian.sh) and imported into
+ * the engine. Needs root on a Debian/Ubuntu host.
  */
 export async function ensureDebianBaseImage(engine: Engine, suite: string, report: (line: string) => void): Promise<string> {
   const image = debianBaseImage(suite);
@@ -25,7 +26,7 @@ export async function ensureDebianBaseImage(engine: Engine, suite: string, repor
   try {
     const result = await runCommand("debootstrap", [
       "--variant=minbase",
-      "--include=python3,python3-venv,ca-certificates",
+      `--include=${debianPackages(suite).join(",")}`,
       suite,
       target,
       DEBIAN_MIRROR,
@@ -37,6 +38,8 @@ export async function ensureDebianBaseImage(engine: Engine, suite: string, repor
         ExitCode.notReady,
       );
     }
+    const slimmed = await runCommand("sh", [`${recipeDir()}/slim-debian.sh`, target]);
+    if (slimmed.exitCode !== 0) throw new Error(`slimming ${target} failed (exit ${slimmed.exitCode}): ${slimmed.output.slice(-2000)}`);
     await importDirectory(engine, target, image);
     report(`  imported ${image}`);
     return image;

@@ -82,6 +82,10 @@ def python_marker(op, version):
     return f'python_version < "{version}"'
 
 
+# Dependencies Debian's packages name for every platform that upstream's metadata limits to some.
+UPSTREAM_MARKERS = {("click", "colorama"): 'platform_system == "Windows"'}
+
+
 def requires_dist(package):
     """Requires-Dist lines and the python3-* packages they name."""
     lines, needed = [], []
@@ -95,8 +99,11 @@ def requires_dist(package):
         requirement = dist_name(name)
         if op and op in OPERATORS:
             requirement += f" ({OPERATORS[op]}{upstream_version(version)})"
+        marker = UPSTREAM_MARKERS.get((dist_name(package), dist_name(name)))
         if fallback:
             requirement += f"; {python_marker(fallback[0][1], fallback[0][2])}"
+        elif marker:
+            requirement += f"; {marker}"
         lines.append(requirement)
         if is_installed(name):
             needed.append(name)

@@ -3,11 +3,21 @@ import { readFileSync } from "node:fs";
 import { packagePath } from "../../common/package-path";
 
 /** Debian releases whose own python3 matches an official image's Python minor version. */
-const SUITE_FOR_PYTHON: Record<string, { suite: string; debianVersion: string }> = {
-  "3.9": { suite: "bullseye", debianVersion: "11" },
-  "3.11": { suite: "bookworm", debianVersion: "12" },
-  "3.13": { suite: "trixie", debianVersion: "13" },
+const SUITES: Record<string, { debianVersion: string; python: string }> = {
+  bullseye: { debianVersion: "11", python: "3.9" },
+  bookworm: { debianVersion: "12", python: "3.11" },
+  trixie: { debianVersion: "13", python: "3.13" },
 };
+
+/**
+ * What debootstrap adds to Debian's minbase: Python and what the official images install beside it. Debian
+ * splits distutils and lib2to3 out of the standard library that Python 3.11 and earlier still have.
+ */
+export function debianPackages(suite: string): string[] {
+  const [major, minor] = SUITES[suite].python.split(".").map(Number);
+  const splitOut = major === 3 && minor < 12 ? ["python3-distutils", "python3-lib2to3"] : [];
+  return ["python3", ...splitOut, "ca-certificates", "netbase", "tzdata"];
+}
 
 /** The wheelhouse is repacked from this suite's packages; its wheels are pure Python and serve every suite. */
 export const WHEELHOUSE_SUITE = "bookworm";
@@ -28,27 +38,39 @@ export interface StandInPlan {
 /** How to stand in for `image` offline, or undefined when lab-grader knows no recipe for it. */
 export function standInPlanFor(image: string): StandInPlan | undefined {
   const match = /^(?:docker\.io\/)?(?:library\/)?python:(\d+\.\d+)(?:[.\d]*)(?:-(?:slim|bookworm|bullseye|buster|slim-[a-z]+))?$/.exec(image);
-  const target = match && SUITE_FOR_PYTHON[match[1]];
-  if (!match || !target) return undefined;
+  const suite = match && Object.keys(SUITES).find((name) => SUITES[name].python === match[1]);
+  if (!match || !suite) return undefined;
+  const target = SUITES[suite];
   return {
-    suite: target.suite,
+    suite,
     python: match[1],
     builtFrom:
-      `debootstrap --variant=minbase of Debian ${target.debianVersion} (${target.suite}) with its python3 ${match[1]}; ` +
+      `debootstrap --variant=minbase of Debian ${target.debianVersion} (${suite}) with its python3 ${match[1]} moved to /usr/local; ` +
       `Flask and its dependencies as wheels repacked from Debian ${WHEELHOUSE_SUITE} packages`,
   };
 }
 
+/** The slimmed Debian a stand-in builds on; its tag changes with what goes into it, so a new recipe makes a new one. */
 export function debianBaseImage(suite: string): string {
-  return `lab-grader/debian:${suite}`;
+  return `lab-grader/debian:${suite}-${recipeHash(["slim-debian.sh"], `${suite} ${debianPackages(suite).join(",")}`)}`;
 }
 
 export function wheelhouseImage(): string {
-  return `lab-grader/wheelhouse:${recipeHash(["wheelhouse.Dockerfile", "repack-debian-wheels.py"], WHEELHOUSE_SUITE)}`;
+  return `lab-grader/wheelhouse:${recipeHash(["wheelhouse.Dockerfile", "repack-debian-wheels.py"], debianBaseImage(WHEELHOUSE_SUITE))}`;
 }
 
 /** Files sent as the build context of the stand-in builds. */
-export const RECIPE_FILES = ["wheelhouse.Dockerfile", "stand-in.Dockerfile", "pip.conf", "repack-debian-wheels.py"];
+export const RECIPE_FILES = [
+  "wheelhouse.Dockerfile",
+  "stand-in.Dockerfile",
+  "pip.conf",
+  "repack-debian-wheels.py",
+  "install-python.sh",
+  "unpatch-debian-python.py",
+  "sitecustomize.py",
+  "ensurepip/__init__.py",
+  "ensurepip/__main__.py",
+];
 
 export function recipeDir(): string {
   return packagePath("grader", "engine", "stand-in");
@@ -56,7 +78,7 @@ export function recipeDir(): string {
 
 /** Changes whenever a recipe file or the suite changes, so `setup` rebuilds stand-ins made by an older recipe. */
 export function standInRecipeHash(plan: StandInPlan): string {
-  return recipeHash(RECIPE_FILES, `${plan.suite}/${plan.python}`);
+  return recipeHash(RECIPE_FILES, `${plan.suite}/${plan.python}/${debianBaseImage(plan.suite)}`);
 }
 
 function recipeHash(files: string[], salt: string): string {

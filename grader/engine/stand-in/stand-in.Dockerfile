@@ -1,17 +1,19 @@
-# An offline stand-in for an official python:X.Y-slim image, on a debootstrapped Debian with its own Python.
-# /usr/local is made a virtual environment so that, as on the official image, python/pip live in
-# /usr/local/bin and `pip install` as root lands in /usr/local/lib/pythonX.Y/site-packages.
+# An offline stand-in for an official python:X.Y-slim image: Debian's own python3 moved to /usr/local as an
+# installed Python (see install-python.sh), pip installing from a wheelhouse built into the image. The result
+# is copied into one layer, so that Debian's Python, removed in the build, takes no room in the image.
 ARG DEBIAN_BASE
 ARG WHEELHOUSE
 FROM ${WHEELHOUSE} AS wheelhouse
 
-FROM ${DEBIAN_BASE}
+FROM ${DEBIAN_BASE} AS build
 COPY --from=wheelhouse /wheelhouse /opt/lab-grader/wheelhouse
 COPY pip.conf /etc/pip.conf
-RUN rm -f /usr/lib/python3*/EXTERNALLY-MANAGED \
- && python3 -m venv /usr/local \
- && rm -f /usr/local/bin/activate* /usr/local/bin/Activate.ps1 \
- && /usr/local/bin/pip install --disable-pip-version-check --upgrade pip setuptools wheel \
- && rm -rf /root/.cache
-ENV LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY install-python.sh unpatch-debian-python.py sitecustomize.py /tmp/lab-grader/
+COPY ensurepip /tmp/lab-grader/ensurepip
+RUN sh /tmp/lab-grader/install-python.sh /tmp/lab-grader && rm -rf /tmp/lab-grader
+
+FROM scratch
+COPY --from=build / /
+# PATH as the official images set it (their ENV PATH=/usr/local/bin:$PATH on Docker's default).
+ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1
 CMD ["python3"]
