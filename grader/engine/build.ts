@@ -52,6 +52,16 @@ export interface BuildResult {
   durationMs: number;
 }
 
+/** The image each stage ended with (short ids), in stage order, from the steps the classic builder ran. */
+export function stageImages(steps: BuildStep[]): (string | undefined)[] {
+  const images: (string | undefined)[] = [];
+  for (const step of steps) {
+    if (/^FROM\s/i.test(step.instruction)) images.push(step.imageId);
+    else if (step.imageId && images.length) images[images.length - 1] = step.imageId;
+  }
+  return images;
+}
+
 /**
  * Builds an image through the engine API with the classic builder, streaming and capping the log.
  * On timeout the request is aborted, which makes the engine stop the build and remove its containers.

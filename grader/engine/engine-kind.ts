@@ -38,6 +38,11 @@ export function describeImageStore(info: InfoAnswer): string {
   return imageStore(info).storeDetail;
 }
 
+/** Which kind of store the engine keeps images in, from `docker info`. */
+export function imageStoreKind(info: InfoAnswer): EngineKind["store"] {
+  return imageStore(info).store;
+}
+
 function imageStore(info: InfoAnswer): Pick<EngineKind, "store" | "storeDetail"> {
   const driver = info.Driver || "unknown";
   if (info.BuildahVersion) return { store: "podman", storeDetail: `Podman containers/storage (${driver})` };

@@ -13,7 +13,7 @@ import { referenceBaseImage, sameBaseReference } from "./reference";
 import { analyzeDockerfile } from "../dockerfile/analyze";
 import { inspectVenv, type VenvSources } from "../inspect/venv";
 import { withImageFiles } from "../inspect/image-files";
-import { measureImageSize } from "../inspect/image-size";
+import { copySourceImage, measureImageSize } from "../inspect/image-size";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
@@ -241,7 +241,7 @@ async function runPhase(
     whenStarted
       .then(() =>
         withImageFiles(engine.docker, inspected.Id, labels, async (files) => ({
-          size: await measureImageSize(engine.docker, inspected.Id, sources.dockerfile, files),
+          size: await measureImageSize(engine.docker, inspected.Id, sources.dockerfile, files, copySourceImage(build.steps), labels),
           venv: await inspectVenv(engine.docker, inspected, files, sources),
         })),
       )

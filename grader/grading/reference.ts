@@ -5,10 +5,10 @@ import type { Engine } from "../engine/client";
 import { stateDir } from "../common/state-dir";
 import { analyzeDockerfile, externalBaseImages } from "../dockerfile/analyze";
 import { finalBaseImage, rebaseDockerfile } from "../dockerfile/rebase";
-import { buildImage } from "../engine/build";
+import { buildImage, type BuildStep } from "../engine/build";
 import { LABELS, ownerLabel } from "../engine/labels";
 import { withImageFiles } from "../inspect/image-files";
-import { measureImageSize } from "../inspect/image-size";
+import { copySourceImage, measureImageSize } from "../inspect/image-size";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
@@ -82,12 +82,13 @@ async function referenceImage(
   });
   const built = await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${key}`] } });
   let imageId = built[0]?.Id;
+  const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
+  let steps: BuildStep[] = [];
   if (!imageId) {
     const context = await prepareBuildContext(dir).catch((error: Error) => ({ ok: false as const, message: error.message }));
     if (!context.ok) throw new UserFacingError(`reference ${name} (${dir}): ${context.message}`, ExitCode.notReady);
     const tag = `lab-grader/${spec.id}-reference:${name}${base ? `-on-${base.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(0, 80)}` : ""}`;
     const labels = { [REFERENCE_KEY_LABEL]: key };
-    const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
     // During a run, held like the submissions' builds (see RunImages), for good: the reference stays.
     const tracker = await builds?.startBuild(await baseImageIds(engine.docker, analysis));
     const result = await buildImage(engine.docker, {
@@ -104,10 +105,13 @@ async function referenceImage(
       );
     }
     imageId = result.imageId;
+    steps = result.steps;
   }
   const image = await engine.docker.getImage(imageId).inspect();
-  const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
-  const size = await withImageFiles(engine.docker, imageId, { [LABELS.owner]: ownerLabel() }, (files) => measureImageSize(engine.docker, imageId!, analysis, files));
+  const labels = { [LABELS.owner]: ownerLabel() };
+  // A reference reused from an earlier run has no build steps here: its copies are counted where they landed.
+  const copySource = copySourceImage(steps);
+  const size = await withImageFiles(engine.docker, imageId, labels, (files) => measureImageSize(engine.docker, imageId!, analysis, files, copySource, labels));
   return { bytes: size.bytes, architecture: image.Architecture, reused: built.length > 0 };
 }
 

@@ -67,13 +67,15 @@ export class ImageFiles {
   }
 
   /**
-   * Bytes of the regular files at or under `path` (a hard link counts once), from the engine's archive of it;
-   * 0 when nothing is there.
+   * What the files at or under `path` take (a hard link counts once), from the engine's archive of it; 0 when
+   * nothing is there. In "bytes", the regular files' sizes; in "blocks", the disk space they and the directories
+   * take in 4 KiB blocks, as a disk-usage count of the same tree (how the containerd store sizes its layers).
    */
-  async treeBytes(path: string): Promise<number> {
+  async treeBytes(path: string, unit: LayerUnit = "bytes"): Promise<number> {
     let bytes = 0;
     await this.eachArchiveEntry(path, (header) => {
-      if (header.type === "file") bytes += header.size ?? 0;
+      if (header.type === "file") bytes += inLayerUnit(header.size ?? 0, unit);
+      else if (header.type === "directory" && unit === "blocks") bytes += BLOCK_BYTES;
       return false;
     });
     return bytes;
@@ -136,4 +138,14 @@ export async function withImageFiles<T>(
   } finally {
     await files.close();
   }
+}
+
+/** How an image store counts a layer's size: its files' bytes (Docker's graph drivers) or disk blocks (containerd). */
+export type LayerUnit = "bytes" | "blocks";
+
+const BLOCK_BYTES = 4096;
+
+/** A regular file's size as a store counting in `unit` counts it. */
+export function inLayerUnit(size: number, unit: LayerUnit): number {
+  return unit === "blocks" ? Math.ceil(size / BLOCK_BYTES) * BLOCK_BYTES : size;
 }

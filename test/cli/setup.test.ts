@@ -21,11 +21,25 @@ describe("lab-grader setup", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^engine: reachable at .*\(used as it is\)$/m);
     // Lines that only appear when setup does work.
-    expect(result.stdout).not.toMatch(/apt-get install|^ +debootstrap |^ +building |starting dockerd|pulled|cannot pull|stand-in built/m);
+    expect(result.stdout).not.toMatch(/apt-get install|^ +debootstrap |^ +building |starting dockerd|pulled|cannot pull|stand-in built|^removed /m);
     for (const image of images) expect(result.stdout).toMatch(new RegExp(`^image ${image.replace(/[.]/g, "\\.")}: (present|stand-in)`, "m"));
     const after = await Promise.all(images.map(async (name) => (await inspectImage(engine.docker, name))?.Id));
     expect(after).toEqual(before);
     expect(after.every(Boolean)).toBe(true);
+  });
+
+  it("removes the Debian bases and wheelhouses older stand-in recipes left, and nothing the lab uses", async () => {
+    const engine = await connectEngine();
+    const old = ["lab-grader/debian:bullseye-0123456789abcdef", "lab-grader/wheelhouse:0123456789abcdef"];
+    for (const name of old) {
+      const [repo, tag] = name.split(":");
+      await engine.docker.getImage(images[0]).tag({ repo, tag });
+    }
+    const result = await runCli(["setup"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^removed \d+ image\(s\) left by older stand-in recipes$/m);
+    for (const name of old) expect({ name, present: Boolean(await inspectImage(engine.docker, name)) }).toEqual({ name, present: false });
+    for (const name of images) expect({ name, present: Boolean(await inspectImage(engine.docker, name)) }).toEqual({ name, present: true });
   });
 
   it("rebuilds a stand-in that an older recipe made", async () => {

@@ -9,6 +9,11 @@ const SUITES: Record<string, { debianVersion: string; python: string }> = {
   trixie: { debianVersion: "13", python: "3.13" },
 };
 
+/** The Debian releases stand-ins are built on. */
+export function debianSuites(): string[] {
+  return Object.keys(SUITES);
+}
+
 /**
  * What debootstrap adds to Debian's minbase: Python and what the official images install beside it. Debian
  * splits distutils and lib2to3 out of the standard library that Python 3.11 and earlier still have.
