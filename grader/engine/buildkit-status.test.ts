@@ -1,0 +1,41 @@
+import { BuildkitProgress, decodeStatus, encodeStatus } from "./buildkit-status";
+
+const at = (seconds: number) => ({ seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) });
+const text = (s: string) => Buffer.from(s);
+
+describe("BuildkitProgress", () => {
+  it("prints steps, their output and their end as --progress=plain does, from encoded updates", () => {
+    const progress = new BuildkitProgress();
+    const lines = [
+      { vertexes: [{ digest: "sha256:a", name: "[1/2] FROM docker.io/library/python:3.9-slim", cached: true }] },
+      { vertexes: [{ digest: "sha256:b", name: "[2/2] RUN pip install flask", started: at(100) }] },
+      { logs: [{ vertex: "sha256:b", timestamp: at(100.25), msg: text("Collecting fla") }] },
+      { logs: [{ vertex: "sha256:b", timestamp: at(100.5), msg: text("sk\nInstalled\n") }] },
+      { vertexes: [{ digest: "sha256:b", name: "[2/2] RUN pip install flask", started: at(100), completed: at(101.5) }] },
+    ].flatMap((update) => progress.apply(decodeStatus(encodeStatus(update))));
+    expect(lines).toEqual([
+      "#1 [1/2] FROM docker.io/library/python:3.9-slim",
+      "#1 CACHED",
+      "#2 [2/2] RUN pip install flask",
+      "#2 0.500 Collecting flask",
+      "#2 0.500 Installed",
+      "#2 DONE 1.5s",
+    ]);
+    expect(progress.failedStep()).toBeUndefined();
+  });
+
+  it("names the failed step, its error and its last output lines", () => {
+    const progress = new BuildkitProgress();
+    progress.apply(decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:c", name: "[2/2] RUN exit 3", started: at(5) }] })));
+    progress.apply(decodeStatus(encodeStatus({ logs: [{ vertex: "sha256:c", timestamp: at(5.1), msg: text("about to fail\n") }] })));
+    const end = progress.apply(
+      decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:c", name: "[2/2] RUN exit 3", started: at(5), completed: at(5.2), error: "exit code: 3" }] })),
+    );
+    expect(end).toEqual(["#1 ERROR: exit code: 3"]);
+    expect(progress.failedStep()).toEqual({ name: "[2/2] RUN exit 3", error: "exit code: 3", lastLines: ["about to fail"] });
+  });
+
+  it("refuses bytes that are no status message", () => {
+    expect(() => decodeStatus(Buffer.from([0x0a, 0xff, 0xff, 0xff]).toString("base64"))).toThrow();
+  });
+});
