@@ -48,6 +48,14 @@ describe("the Lab 42 checks on facts", () => {
     expect(outcome.message).toMatch(/did not finish within 300 s and was stopped at Step 3\/5 : RUN sleep infinity/);
   });
 
+  it("image-builds and container-runs: say a build or a container was stopped for writing past the disk budget", () => {
+    const diskBudgetExceeded = { writtenBytes: 900 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 };
+    const build = imageBuilds.evaluate(facts({ build: { ...facts().build, ok: false, diskBudgetExceeded, lastStep: "Step 3/9 : RUN dd if=/dev/zero of=/fill" } }), context);
+    expect(build).toEqual({ passed: false, message: expect.stringMatching(/^the build wrote 900 MiB to the engine's disk; the budget is 128 MiB; it was stopped at Step 3\/9 : RUN dd/) });
+    const run = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, logs: "", diskBudgetExceeded } }), context);
+    expect(run).toEqual({ passed: false, message: expect.stringMatching(/^the container wrote 900 MiB to the engine's disk; the budget is 128 MiB, so it was stopped/) });
+  });
+
   it("container-runs: says OOM-killed when it was", () => {
     const outcome = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, oomKilled: true, logs: "" } }), context);
     expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/killed for using too much memory \(OOM\)/) });

@@ -1,3 +1,4 @@
+import { describeExceeded } from "../engine/disk-watch";
 import { fail, lastLines, NOT_BUILT, pass, type Check } from "./check";
 
 export const containerRuns: Check = {
@@ -8,6 +9,9 @@ export const containerRuns: Check = {
     const run = facts.run;
     if (!facts.image || !run) return NOT_BUILT;
     if (!run.started) return fail(`the container could not be started: ${run.startError}`);
+    if (run.diskBudgetExceeded) {
+      return fail(`the container ${describeExceeded(run.diskBudgetExceeded)}, so it was stopped. Do not write large files into the container's filesystem at run time.`);
+    }
     if (run.running) return pass(`still running ${spec.timeouts.startSeconds} s after start`);
     const why = run.oomKilled ? "was killed for using too much memory (OOM)" : `exited with code ${run.exitCode}`;
     const logs = run.logs.trim() ? `\nIts last output:\n${lastLines(run.logs)}` : " It printed nothing.";

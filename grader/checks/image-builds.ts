@@ -1,3 +1,4 @@
+import { describeExceeded } from "../engine/disk-watch";
 import { fail, lastLines, pass, type Check } from "./check";
 
 export const imageBuilds: Check = {
@@ -10,6 +11,9 @@ export const imageBuilds: Check = {
     const notes = build.notes.length ? ` (note: ${build.notes.join("; ")})` : "";
     if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${notes}`);
     const at = build.lastStep ? ` at ${build.lastStep}` : "";
+    if (build.diskBudgetExceeded) {
+      return fail(`the build ${describeExceeded(build.diskBudgetExceeded)}; it was stopped${at}. Keep large files out of build steps, or delete them in the step that makes them${notes}`);
+    }
     if (build.timedOut) {
       return fail(`the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
     }

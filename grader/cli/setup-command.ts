@@ -4,7 +4,7 @@ import { loadLabSpec } from "../lab/lab-spec";
 import { ensureEngine } from "../engine/provision-engine";
 import { ensureBaseImages } from "../engine/base-images";
 import { requireSupportedEngine } from "../engine/readiness";
-import { removeSupersededStandIns } from "../engine/stand-in/superseded";
+import { removeSupersededRecipeImages } from "../engine/stand-in/superseded";
 
 /** `lab-grader setup`: makes the engine and every base image of the lab ready; safe to run again. */
 export async function setupCommand(options: { lab: string; pull: boolean; pullTimeout: number }): Promise<number> {
@@ -14,7 +14,7 @@ export async function setupCommand(options: { lab: string; pull: boolean; pullTi
   const engine = await ensureEngine(report);
   await requireSupportedEngine(engine);
   await ensureBaseImages(engine, spec.baseImages, { pull: options.pull, pullTimeoutMs: options.pullTimeout * 1000 }, report);
-  const removed = await removeSupersededStandIns(engine);
+  const removed = await removeSupersededRecipeImages(engine);
   if (removed) report(`removed ${removed} image(s) left by older stand-in recipes`);
   report(`ready in ${formatSeconds(Date.now() - started)}`);
   return ExitCode.ok;

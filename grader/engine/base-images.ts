@@ -13,6 +13,8 @@ export type BaseImageStatus = "present" | "stand-in" | "outdated-stand-in" | "mi
 export interface BaseImageState {
   name: string;
   status: BaseImageStatus;
+  /** The image the engine has under the name now. */
+  id?: string;
   /** One line for doctor/setup output. */
   detail: string;
   plan?: StandInPlan;
@@ -32,11 +34,12 @@ export async function baseImageState(engine: Engine, name: string): Promise<Base
     return { name, status: "missing", detail: `missing: ${how}`, plan };
   }
   const labels = image.Config?.Labels ?? {};
-  if (labels[LABEL.standIn] !== "true") return { name, status: "present", detail: `present (${shortId(image.Id)})`, plan };
+  const id = image.Id;
+  if (labels[LABEL.standIn] !== "true") return { name, status: "present", id, detail: `present (${shortId(id)})`, plan };
   if (plan && labels[LABEL.recipe] !== standInRecipeHash(plan)) {
-    return { name, status: "outdated-stand-in", detail: "stand-in from an older recipe: lab-grader setup rebuilds it", plan };
+    return { name, status: "outdated-stand-in", id, detail: "stand-in from an older recipe: lab-grader setup rebuilds it", plan };
   }
-  return { name, status: "stand-in", detail: `stand-in (${shortId(image.Id)}): ${labels[LABEL.builtFrom] ?? ""}`, plan };
+  return { name, status: "stand-in", id, detail: `stand-in (${shortId(id)}): ${labels[LABEL.builtFrom] ?? ""}`, plan };
 }
 
 export interface EnsureBaseImagesOptions {
@@ -82,6 +85,10 @@ export async function ensureBaseImages(
   for (const { plan, names: group } of toBuild.values()) {
     await buildStandIn(engine, plan, group, report);
     for (const name of group) report(`image ${name}: stand-in built`);
+  }
+  // The stand-ins the new ones replaced, now untagged: removed unless something still stands on them.
+  for (const state of states) {
+    if (state.status === "outdated-stand-in" && state.id) await engine.docker.getImage(state.id).remove().catch(() => undefined);
   }
   return Promise.all(names.map((name) => baseImageState(engine, name)));
 }

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
+import { describeExceeded, watchDisk, type DiskBudgetExceeded } from "./disk-watch";
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 
@@ -23,6 +24,8 @@ export interface BuildRequest {
   limits?: { memoryBytes: number; cpus: number };
   /** Told each image a step uses (a cache hit) or commits, as the engine reports it. */
   onImage?: (shortId: string) => void;
+  /** What the build may write to the engine's disk (its layers and the container of the step running); past it, it is stopped. */
+  diskBudgetBytes?: number;
 }
 
 export interface BuildStep {
@@ -49,6 +52,8 @@ export interface BuildResult {
    */
   steps: BuildStep[];
   timedOut: boolean;
+  /** Set when the build was stopped for writing past its disk budget. */
+  diskBudgetExceeded?: DiskBudgetExceeded;
   durationMs: number;
 }
 
@@ -75,12 +80,23 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let error: string | undefined;
   let lastStep: string | undefined;
   const steps: BuildStep[] = [];
+  const disk = request.diskBudgetBytes === undefined ? undefined : new BuildDiskUse(docker);
+  let diskBudgetExceeded: DiskBudgetExceeded | undefined;
+  const watch = disk && watchDisk(() => disk.written(), request.diskBudgetBytes!, (exceeded) => {
+    diskBudgetExceeded = exceeded;
+    controller.abort();
+  });
+  const stopped = (): string =>
+    diskBudgetExceeded
+      ? `the build ${describeExceeded(diskBudgetExceeded)}; it was stopped`
+      : `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
   const finish = (extra: Partial<BuildResult>): BuildResult => ({
     ok: false,
     log: log.text(),
     lastStep,
     steps,
-    timedOut: controller.signal.aborted,
+    timedOut: controller.signal.aborted && !diskBudgetExceeded,
+    diskBudgetExceeded,
     durationMs: Date.now() - started,
     ...extra,
   });
@@ -110,6 +126,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       if (typeof m.stream === "string") {
         log.append(m.stream);
         trackSteps(m.stream, steps, request.onImage);
+        disk?.follow(m.stream);
         if (steps.length) lastStep = steps[steps.length - 1].line;
       } else if (typeof m.status === "string") {
         log.append(`${m.status}\n`);
@@ -121,16 +138,13 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       }
     }
   } catch (thrown) {
-    if (controller.signal.aborted) {
-      return finish({ error: `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped` });
-    }
+    if (controller.signal.aborted) return finish({ error: stopped() });
     return finish({ error: engineErrorText(thrown) });
   } finally {
     clearTimeout(timer);
+    watch?.stop();
   }
-  if (controller.signal.aborted) {
-    return finish({ error: `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped` });
-  }
+  if (controller.signal.aborted) return finish({ error: stopped() });
   if (error || !imageId) return finish({ error: error ?? "the engine reported no image id" });
   for (const tag of request.tags.slice(1)) {
     const [repo, version] = splitTag(tag);
@@ -148,6 +162,46 @@ function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string
       steps[steps.length - 1].imageId = committed[1];
       onImage?.(committed[1]);
     }
+  }
+}
+
+/**
+ * What a classic build has written so far: the layers its steps committed (each step's own layer, from the
+ * image's history) and the writable layer of the step container running now.
+ */
+class BuildDiskUse {
+  private committed = 0;
+  private pending: Promise<void> = Promise.resolve();
+  private running?: string;
+  /** The step being run is a FROM: the image it names is a base, not written by this build. */
+  private fromStep = false;
+
+  constructor(private readonly docker: Dockerode) {}
+
+  /** Reads the build's output as it streams. */
+  follow(text: string): void {
+    for (const line of text.split("\n")) {
+      if (/^Step \d+\/\d+ : /.test(line)) this.fromStep = /^Step \d+\/\d+ : FROM\s/i.test(line);
+      const running = /^ ---> Running in ([0-9a-f]{12})\s*$/.exec(line);
+      if (running) this.running = running[1];
+      const committed = /^ ---> ([0-9a-f]{12})\s*$/.exec(line);
+      if (committed && !this.fromStep) {
+        this.running = undefined;
+        const id = committed[1];
+        this.pending = this.pending.then(async () => {
+          const [own] = await this.docker.getImage(id).history().catch(() => []);
+          this.committed += own?.Size ?? 0;
+        });
+      }
+    }
+  }
+
+  async written(): Promise<number> {
+    await this.pending;
+    const running = this.running;
+    if (!running) return this.committed;
+    const container = (await this.docker.getContainer(running).inspect({ size: true } as object).catch(() => undefined)) as { SizeRw?: number } | undefined;
+    return this.committed + (container?.SizeRw ?? 0);
   }
 }
 

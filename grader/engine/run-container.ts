@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { watchDisk, type DiskBudgetExceeded } from "./disk-watch";
 import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import { sleep } from "../common/duration";
@@ -29,6 +30,8 @@ export interface RunRequest {
   network: RunNetwork;
   /** Told once the container has started, or could not be (work that should not slow its start waits for it). */
   onStarted?: () => void;
+  /** What the container may write to its writable layer; past it, it is killed. */
+  diskBudgetBytes?: number;
 }
 
 export interface RunFacts {
@@ -49,6 +52,8 @@ export interface RunFacts {
    * submissions' builds and runs — got no answer in time: what that first run saw.
    */
   firstRunUnderLoad?: { probe?: ProbeResult; running: boolean };
+  /** Set when the container was killed for writing past its disk budget. */
+  diskBudgetExceeded?: DiskBudgetExceeded;
 }
 
 /**
@@ -74,6 +79,18 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   const startedAt = Date.now();
   request.onStarted?.();
   const handle = engine.docker.getContainer(container.getId());
+  let diskBudgetExceeded: DiskBudgetExceeded | undefined;
+  const watch =
+    request.diskBudgetBytes === undefined
+      ? undefined
+      : watchDisk(
+          async () => ((await handle.inspect({ size: true } as object)) as { SizeRw?: number }).SizeRw ?? 0,
+          request.diskBudgetBytes,
+          (exceeded) => {
+            diskBudgetExceeded = exceeded;
+            void handle.kill().catch(() => undefined);
+          },
+        );
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;
     const address = await appAddress(container, handle, request);
@@ -92,8 +109,10 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       probe,
       logs: await readLogs(handle),
       startMs: startedAt - asked,
+      ...(diskBudgetExceeded ? { diskBudgetExceeded } : {}),
     };
   } finally {
+    watch?.stop();
     await container.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() =>
       handle.remove({ force: true, v: true }).catch(() => undefined),
     );

@@ -118,6 +118,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
             labels: imageLabels(labels),
             timeoutMs: options.buildTimeoutSeconds * 1000,
             limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+            diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
             onImage: tracker.used,
           }),
         ),
@@ -275,6 +276,7 @@ function runRequest(spec: LabSpec, tag: string, options: GatherOptions, onStarte
     limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
     network: options.network,
     onStarted,
+    diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
   };
 }
 
@@ -283,7 +285,7 @@ function runRequest(spec: LabSpec, tag: string, options: GatherOptions, onStarte
  * A wrong answer or a crash is the submission's own, whatever the load.
  */
 export function dependsOnLoad(run: RunFacts): boolean {
-  return run.started && ["refused", "closed", "timeout", "error"].includes(run.probe?.kind ?? "");
+  return run.started && !run.diskBudgetExceeded && ["refused", "closed", "timeout", "error"].includes(run.probe?.kind ?? "");
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */

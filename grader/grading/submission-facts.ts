@@ -5,6 +5,7 @@ import type { BuildkitFeature } from "../dockerfile/buildkit-features";
 import type { VenvFacts } from "../inspect/venv";
 import type { CountedCopy } from "../inspect/image-size";
 import type { DockerfileRead } from "../submission/read-dockerfile";
+import type { DiskBudgetExceeded } from "../engine/disk-watch";
 
 export type Builder = "classic";
 
@@ -19,6 +20,8 @@ export interface BuildFacts {
   lastStep?: string;
   log: string;
   timedOut: boolean;
+  /** Set when the build was stopped for writing past the lab's disk budget. */
+  diskBudgetExceeded?: DiskBudgetExceeded;
   /** The build timeout in force for this run. */
   timeoutSeconds: number;
   durationMs: number;

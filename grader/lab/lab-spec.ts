@@ -28,6 +28,7 @@ export interface SandboxSpec {
   network: "auto" | "internal" | "published";
   buildMemoryMb: number;
   buildCpus: number;
+  diskBudgetMb: number;
   allowAddUrl: boolean;
   allowAnyImage: boolean;
   watchdogSeconds: number;

@@ -70,6 +70,8 @@ describe("lab-grader setup", () => {
       expect(result.stdout).toContain(`image ${name}: stand-in built`);
       const labels = (await inspectImage(engine.docker, name))?.Config?.Labels ?? {};
       expect(labels[LABEL.recipe]).toBe(standInRecipeHash(standInPlanFor(name)!));
+      // The stand-in it replaced is gone, not left untagged.
+      expect(await inspectImage(engine.docker, relabel.imageId!)).toBeUndefined();
     } finally {
       await engine.docker.getImage(name).remove({ force: true }).catch(() => undefined);
     }

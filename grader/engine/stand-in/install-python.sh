@@ -19,7 +19,13 @@ rm -rf $stdlib/test $stdlib/idlelib/idle_test $stdlib/lib2to3/tests $stdlib/EXTE
 python3 $recipe/unpatch-debian-python.py $stdlib
 mkdir -p $stdlib/site-packages $stdlib/ensurepip/_bundled
 cp $recipe/ensurepip/__init__.py $recipe/ensurepip/__main__.py $stdlib/ensurepip/
-cp $wheelhouse/pip-*.whl $wheelhouse/setuptools-*.whl $stdlib/ensurepip/_bundled/
+# The release's own pip wheel where the base has one (Debian 13 on: the wheelhouse's pip predates Python 3.12).
+if ls /usr/share/python-wheels/pip-*.whl > /dev/null 2>&1; then
+  cp /usr/share/python-wheels/pip-*.whl $stdlib/ensurepip/_bundled/
+else
+  cp $wheelhouse/pip-*.whl $stdlib/ensurepip/_bundled/
+fi
+cp $wheelhouse/setuptools-*.whl $stdlib/ensurepip/_bundled/
 ln -s python$version /usr/local/bin/python3
 ln -s python3 /usr/local/bin/python
 # From 3.11 on, the binary runs the site module frozen into it at Debian's build, not site.py from the disk.

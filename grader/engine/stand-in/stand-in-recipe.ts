@@ -16,12 +16,13 @@ export function debianSuites(): string[] {
 
 /**
  * What debootstrap adds to Debian's minbase: Python and what the official images install beside it. Debian
- * splits distutils and lib2to3 out of the standard library that Python 3.11 and earlier still have.
+ * splits distutils and lib2to3 out of the standard library that Python 3.11 and earlier still have. From 3.12
+ * on, the wheelhouse's pip (Debian 12's) no longer runs: the release's own pip wheel is taken instead.
  */
 export function debianPackages(suite: string): string[] {
   const [major, minor] = SUITES[suite].python.split(".").map(Number);
-  const splitOut = major === 3 && minor < 12 ? ["python3-distutils", "python3-lib2to3"] : [];
-  return ["python3", ...splitOut, "ca-certificates", "netbase", "tzdata"];
+  const byVersion = major === 3 && minor < 12 ? ["python3-distutils", "python3-lib2to3"] : ["python3-pip-whl"];
+  return ["python3", ...byVersion, "ca-certificates", "netbase", "tzdata"];
 }
 
 /** The wheelhouse is repacked from this suite's packages; its wheels are pure Python and serve every suite. */

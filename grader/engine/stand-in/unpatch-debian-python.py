@@ -97,7 +97,9 @@ def unpatch_site(stdlib):
 
 
 def unpatch_sysconfig(stdlib):
-    source = Source(os.path.join(stdlib, "sysconfig.py"))
+    # A module up to 3.12, a package from 3.13 on.
+    module = os.path.join(stdlib, "sysconfig.py")
+    source = Source(module if os.path.exists(module) else os.path.join(stdlib, "sysconfig", "__init__.py"))
     tree = source.tree()
     if any(isinstance(n, ast.FunctionDef) and n.name == "_get_preferred_schemes" for n in tree.body):
         choice = one(nodes(function(tree, "_get_preferred_schemes"), ast.If, lambda n: mentions(n, "DEB_PYTHON_INSTALL_LAYOUT") and isinstance(n.test, (ast.BoolOp, ast.Compare))),

@@ -1,0 +1,45 @@
+/** What a submission wrote past its disk budget, when a watch stopped it. */
+export interface DiskBudgetExceeded {
+  writtenBytes: number;
+  budgetBytes: number;
+}
+
+/**
+ * Polls `measure` (bytes written so far) every `everyMs` until stopped; the first time it exceeds the budget,
+ * calls `onExceeded` once and stops polling. A measurement that fails (the container just went) is skipped.
+ * Engines' storage rarely supports hard quotas on build steps and containers (overlay2 only over xfs with
+ * pquota), so this watch is how the budget holds everywhere: a fast writer can pass it by what it writes in one
+ * interval.
+ */
+export function watchDisk(
+  measure: () => Promise<number>,
+  budgetBytes: number,
+  onExceeded: (exceeded: DiskBudgetExceeded) => void,
+  everyMs = 1000,
+): { stop: () => void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async (): Promise<void> => {
+    const written = await measure().catch(() => undefined);
+    if (stopped) return;
+    if (written !== undefined && written > budgetBytes) {
+      stopped = true;
+      onExceeded({ writtenBytes: written, budgetBytes });
+      return;
+    }
+    timer = setTimeout(() => void tick(), everyMs);
+  };
+  timer = setTimeout(() => void tick(), everyMs);
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The budget's words for a message: "wrote 2301 MiB to the engine's disk; the budget is 2048 MiB". */
+export function describeExceeded(exceeded: DiskBudgetExceeded): string {
+  const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
+  return `wrote ${mib(exceeded.writtenBytes)} to the engine's disk; the budget is ${mib(exceeded.budgetBytes)}`;
+}
