@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,12 +8,16 @@ import { BuildkitProgress, decodeStatus } from "../../grader/engine/buildkit-sta
 import { connectEngine } from "../../grader/engine/client";
 import { readJsonLines } from "../../grader/engine/json-lines";
 
-/** Builds `dockerfile` with the engine's BuildKit (`version=2`) and decodes its status stream. */
+/**
+ * Builds `dockerfile` with the engine's BuildKit (`version=2`) and decodes its status stream. A label unique to
+ * the call keeps BuildKit's cache from answering for an earlier run; the image made is removed.
+ */
 async function buildWithBuildkit(dockerfile: string): Promise<{ text: string[]; progress: BuildkitProgress; error?: string }> {
   const engine = await connectEngine();
   const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-buildkit-"));
-  writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
-  const stream = (await engine.docker.buildImage(tar.pack(dir) as unknown as NodeJS.ReadableStream, { version: "2", networkmode: "none" } as object)) as unknown as Readable;
+  writeFileSync(path.join(dir, "Dockerfile"), dockerfile.replace(/^(FROM .*)$/m, `$1\nARG NONCE=${randomUUID()}`));
+  const tag = `lab-grader-test/buildkit-status:${process.pid}`;
+  const stream = (await engine.docker.buildImage(tar.pack(dir) as unknown as NodeJS.ReadableStream, { version: "2", networkmode: "none", t: tag } as object)) as unknown as Readable;
   const progress = new BuildkitProgress();
   const text: string[] = [];
   let error: string | undefined;
@@ -21,6 +26,7 @@ async function buildWithBuildkit(dockerfile: string): Promise<{ text: string[]; 
     if (m.id === "moby.buildkit.trace" && typeof m.aux === "string") text.push(...progress.apply(decodeStatus(m.aux)));
     if (m.error) error = m.error;
   }
+  await engine.docker.getImage(tag).remove().catch(() => undefined);
   return { text, progress, error };
 }
 
@@ -36,7 +42,10 @@ describe("BuildKit's status stream from the engine", () => {
     expect(text).toContainEqual(expect.stringMatching(new RegExp(`^${number} [\\d.]+ first line$`)));
     expect(text).toContainEqual(expect.stringMatching(new RegExp(`^${number} [\\d.]+ second line$`)));
     expect(text).toContainEqual(expect.stringMatching(new RegExp(`^${number} ERROR: .*exit code: 3`)));
-    expect(progress.failedStep()).toEqual({ name: expect.stringMatching(/^\[2\/2\] RUN echo 'first line'/), error: expect.stringMatching(/exit code: 3/), lastLines: ["first line", "second line"] });
+    const failed = progress.failedStep();
+    expect(failed).toEqual({ name: expect.stringMatching(/^\[2\/2\] RUN echo 'first line'/), error: expect.stringMatching(/exit code: 3/), lastLines: expect.any(Array) });
+    // stdout and stderr reach BuildKit on separate streams: their order is not kept.
+    expect([...failed!.lastLines].sort()).toEqual(["first line", "second line"]);
   }, 120_000);
 
   it("marks a successful step DONE", async () => {
