@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
-import { describeExceeded, watchDisk, type DiskBudgetExceeded } from "./disk-watch";
+import { describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded } from "./disk-watch";
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 
@@ -35,6 +35,8 @@ export interface BuildStep {
   line: string;
   /** Short id of the image committed by this step (the FROM step: the base image). */
   imageId?: string;
+  /** Short id of the container the step runs in (RUN steps), from "Running in …". */
+  container?: string;
 }
 
 export interface BuildResult {
@@ -80,7 +82,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let error: string | undefined;
   let lastStep: string | undefined;
   const steps: BuildStep[] = [];
-  const disk = request.diskBudgetBytes === undefined ? undefined : new BuildDiskUse(docker);
+  const disk = request.diskBudgetBytes === undefined ? undefined : new BuildDiskUse(docker, steps);
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;
   const watch = disk && watchDisk(() => disk.written(), request.diskBudgetBytes!, (exceeded) => {
     diskBudgetExceeded = exceeded;
@@ -126,7 +128,6 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       if (typeof m.stream === "string") {
         log.append(m.stream);
         trackSteps(m.stream, steps, request.onImage);
-        disk?.follow(m.stream);
         if (steps.length) lastStep = steps[steps.length - 1].line;
       } else if (typeof m.status === "string") {
         log.append(`${m.status}\n`);
@@ -157,6 +158,8 @@ function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string
   for (const line of text.split("\n")) {
     const step = /^Step \d+\/\d+ : (.*)$/.exec(line);
     if (step) steps.push({ instruction: step[1].trim().slice(0, 1000), line: line.trim().slice(0, 1000) });
+    const running = /^ ---> Running in ([0-9a-f]{12})\s*$/.exec(line);
+    if (running && steps.length) steps[steps.length - 1].container = running[1];
     const committed = /^ ---> ([0-9a-f]{12})\s*$/.exec(line);
     if (committed && steps.length) {
       steps[steps.length - 1].imageId = committed[1];
@@ -166,42 +169,34 @@ function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string
 }
 
 /**
- * What a classic build has written so far: the layers its steps committed (each step's own layer, from the
- * image's history) and the writable layer of the step container running now.
+ * What a classic build has written so far, from the steps tracked while it streams: the layer each non-FROM step
+ * committed (the newest entry of its image's history) and the writable layer of the step still running.
  */
 class BuildDiskUse {
-  private committed = 0;
-  private pending: Promise<void> = Promise.resolve();
-  private running?: string;
-  /** The step being run is a FROM: the image it names is a base, not written by this build. */
-  private fromStep = false;
+  private readonly layers = new Map<string, Promise<number>>();
 
-  constructor(private readonly docker: Dockerode) {}
-
-  /** Reads the build's output as it streams. */
-  follow(text: string): void {
-    for (const line of text.split("\n")) {
-      if (/^Step \d+\/\d+ : /.test(line)) this.fromStep = /^Step \d+\/\d+ : FROM\s/i.test(line);
-      const running = /^ ---> Running in ([0-9a-f]{12})\s*$/.exec(line);
-      if (running) this.running = running[1];
-      const committed = /^ ---> ([0-9a-f]{12})\s*$/.exec(line);
-      if (committed && !this.fromStep) {
-        this.running = undefined;
-        const id = committed[1];
-        this.pending = this.pending.then(async () => {
-          const [own] = await this.docker.getImage(id).history().catch(() => []);
-          this.committed += own?.Size ?? 0;
-        });
-      }
-    }
-  }
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly steps: BuildStep[],
+  ) {}
 
   async written(): Promise<number> {
-    await this.pending;
-    const running = this.running;
-    if (!running) return this.committed;
-    const container = (await this.docker.getContainer(running).inspect({ size: true } as object).catch(() => undefined)) as { SizeRw?: number } | undefined;
-    return this.committed + (container?.SizeRw ?? 0);
+    let bytes = 0;
+    for (const step of this.steps) {
+      if (/^FROM\s/i.test(step.instruction)) continue;
+      if (step.imageId) bytes += await this.layer(step.imageId);
+      else if (step.container) bytes += await writtenByContainer(this.docker.getContainer(step.container));
+    }
+    return bytes;
+  }
+
+  private layer(id: string): Promise<number> {
+    let size = this.layers.get(id);
+    if (!size) {
+      size = this.docker.getImage(id).history().then(([own]) => own?.Size ?? 0, () => 0);
+      this.layers.set(id, size);
+    }
+    return size;
   }
 }
 

@@ -1,3 +1,5 @@
+import type Dockerode from "dockerode";
+
 /** What a submission wrote past its disk budget, when a watch stopped it. */
 export interface DiskBudgetExceeded {
   writtenBytes: number;
@@ -36,6 +38,12 @@ export function watchDisk(
       clearTimeout(timer);
     },
   };
+}
+
+/** The bytes of a container's writable layer, as the engine measures them (`docker inspect --size`). */
+export async function writtenByContainer(container: Dockerode.Container): Promise<number> {
+  const inspected = (await container.inspect({ size: true } as object)) as { SizeRw?: number };
+  return inspected.SizeRw ?? 0;
 }
 
 /** The budget's words for a message: "wrote 2301 MiB to the engine's disk; the budget is 2048 MiB". */

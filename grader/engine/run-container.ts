@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { watchDisk, type DiskBudgetExceeded } from "./disk-watch";
+import { watchDisk, writtenByContainer, type DiskBudgetExceeded } from "./disk-watch";
 import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import { sleep } from "../common/duration";
@@ -84,7 +84,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
     request.diskBudgetBytes === undefined
       ? undefined
       : watchDisk(
-          async () => ((await handle.inspect({ size: true } as object)) as { SizeRw?: number }).SizeRw ?? 0,
+          () => writtenByContainer(handle),
           request.diskBudgetBytes,
           (exceeded) => {
             diskBudgetExceeded = exceeded;

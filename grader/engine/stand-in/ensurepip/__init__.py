@@ -4,6 +4,7 @@ patched to refuse the system Python and to copy Debian's wheel directory into ev
 """
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,13 +46,7 @@ def _bootstrap(*, root=None, upgrade=False, user=False, altinstall=False, defaul
     elif not default_pip:
         os.environ["ENSUREPIP_OPTIONS"] = "install"
     with tempfile.TemporaryDirectory() as tmpdir:
-        wheels = []
-        for project in _PROJECTS:
-            with open(_wheel(project), "rb") as source:
-                path = os.path.join(tmpdir, os.path.basename(source.name))
-                with open(path, "wb") as target:
-                    target.write(source.read())
-            wheels.append(path)
+        wheels = [shutil.copy(_wheel(project), tmpdir) for project in _PROJECTS]
         args = ["install", "--no-cache-dir", "--no-index", "--find-links", tmpdir]
         if root:
             args += ["--root", root]
