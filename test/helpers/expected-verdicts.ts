@@ -20,8 +20,8 @@ export function expectedFor(corpus: keyof typeof SAMPLE_CORPORA): Record<string,
 }
 
 /**
- * Every verdict that differs from `expected`, with the check's message (and, for a build that failed, the build's
- * error): empty when all agree. A missing submission or check shows as `got: undefined`.
+ * Every verdict that differs from `expected`, with the check's message: empty when all agree. A missing submission
+ * or check shows as `got: undefined`; a check the expectations do not list, as a mismatch too.
  */
 export function verdictMismatches(grades: GradesDocument, expected: Record<string, Verdicts>) {
   const mismatches: { id: string; check: string; expected: boolean; got?: boolean; message?: string }[] = [];
