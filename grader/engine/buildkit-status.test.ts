@@ -35,6 +35,15 @@ describe("BuildkitProgress", () => {
     expect(progress.failedStep()).toEqual({ name: "[2/2] RUN exit 3", error: "exit code: 3", lastLines: ["about to fail"] });
   });
 
+  it("cuts a step's output lines, and lets out a line that never ends before it grows without bound", () => {
+    const progress = new BuildkitProgress();
+    progress.apply(decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:d", name: "[2/2] RUN flood", started: at(1) }] })));
+    const flood = progress.apply(decodeStatus(encodeStatus({ logs: [{ vertex: "sha256:d", timestamp: at(2), msg: text(`${"x".repeat(100_000)}\n${"y".repeat(100_000)}`) }] })));
+    expect(flood).toHaveLength(2);
+    for (const line of flood) expect(line.length).toBeLessThanOrEqual(16 * 1024 + 20);
+    expect(flood[1]).toMatch(/^#1 1\.000 y+$/);
+  });
+
   it("refuses bytes that are no status message", () => {
     expect(() => decodeStatus(Buffer.from([0x0a, 0xff, 0xff, 0xff]).toString("base64"))).toThrow();
   });

@@ -101,6 +101,8 @@ export interface FailedStep {
 }
 
 const KEEP_LINES = 40;
+/** A step's output is untrusted: a line longer than this is cut, and a line that never ends is let out in pieces. */
+const MAX_LINE_CHARS = 16 * 1024;
 
 /**
  * Turns BuildKit status updates into the plain text `docker build --progress=plain` prints: a `#N name` line per
@@ -128,8 +130,8 @@ export class BuildkitProgress {
         state.finished = true;
         if (state.partial) out.push(...this.emit(state, state.partial, undefined));
         if (v.error) {
-          state.error = v.error;
-          out.push(`#${state.number} ERROR: ${v.error}`);
+          state.error = v.error.slice(0, MAX_LINE_CHARS);
+          out.push(`#${state.number} ERROR: ${state.error}`);
         } else {
           out.push(`#${state.number} DONE ${(seconds(v.completed) - (state.started ?? seconds(v.completed))).toFixed(1)}s`);
         }
@@ -140,11 +142,15 @@ export class BuildkitProgress {
       const text = state.partial + Buffer.from(log.msg).toString("utf8");
       const pieces = text.split(/\r?\n/);
       state.partial = pieces.pop() ?? "";
-      for (const piece of pieces) out.push(...this.emit(state, piece, log.timestamp));
+      if (state.partial.length > MAX_LINE_CHARS) {
+        pieces.push(state.partial);
+        state.partial = "";
+      }
+      for (const piece of pieces) out.push(...this.emit(state, piece.slice(0, MAX_LINE_CHARS), log.timestamp));
     }
     for (const warning of update.warnings) {
       const state = this.vertex(warning.vertex, "");
-      out.push(`#${state.number} WARN: ${Buffer.from(warning.short).toString("utf8")}`);
+      out.push(`#${state.number} WARN: ${Buffer.from(warning.short).toString("utf8").slice(0, MAX_LINE_CHARS)}`);
     }
     return out;
   }
