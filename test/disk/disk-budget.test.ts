@@ -5,6 +5,7 @@ import type { GradesDocument } from "../../grader/report/grades";
 import { runCli, type CliResult } from "../helpers/cli";
 import { loadStandIns, runCliIn, startMatrixEngine, type MatrixEngine } from "../helpers/engine-matrix";
 import { copySamples, labVariant } from "../helpers/lab-variant";
+import { connectEngine } from "../../grader/engine/client";
 import { loadLabSpec } from "../../grader/lab/lab-spec";
 
 const BUDGET_MIB = 128;
@@ -18,7 +19,7 @@ interface EngineUnderTest {
 
 /** The engine `setup` installs here, and the matrix's Docker 28 with either image store, one after another. */
 const ENGINES: [string, () => Promise<EngineUnderTest>][] = [
-  ["the host's engine", async () => ({ docker: new Dockerode(), grade: runCli, stop: async () => undefined })],
+  ["the host's engine", async () => ({ docker: (await connectEngine()).docker, grade: runCli, stop: async () => undefined })],
   ...(["overlay2", "containerd"] as const).map((mode): [string, () => Promise<EngineUnderTest>] => [
     `Docker 28 with ${mode}`,
     async () => {
