@@ -48,6 +48,23 @@ describe("the Lab 42 checks on facts", () => {
     expect(outcome.message).toMatch(/did not finish within 300 s and was stopped at Step 3\/5 : RUN sleep infinity/);
   });
 
+  it("image-builds: a failed BuildKit build shows the failed step's own output, not the steps beside it", () => {
+    const build = {
+      ...facts().build,
+      builder: "buildkit" as const,
+      ok: false,
+      error: "process did not complete successfully: exit code: 1",
+      lastStep: "[builder 3/4] RUN pip install -r requirements.txt",
+      log: "#7 output of the failed step\n#9 output of a parallel stage\n",
+      failedStepOutput: "No matching distribution found for flask==99\nERROR: process did not complete successfully: exit code: 1",
+    };
+    const outcome = imageBuilds.evaluate(facts({ build }), context);
+    expect(outcome.message).toBe(
+      "the build failed at [builder 3/4] RUN pip install -r requirements.txt: process did not complete successfully: exit code: 1\n" +
+        "Last lines of that step's output:\nNo matching distribution found for flask==99\nERROR: process did not complete successfully: exit code: 1",
+    );
+  });
+
   it("image-builds and container-runs: say a build or a container was stopped for writing past the disk budget", () => {
     const diskBudgetExceeded = { writtenBytes: 900 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 };
     const build = imageBuilds.evaluate(facts({ build: { ...facts().build, ok: false, diskBudgetExceeded, lastStep: "Step 3/9 : RUN dd if=/dev/zero of=/fill" } }), context);

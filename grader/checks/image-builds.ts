@@ -17,6 +17,7 @@ export const imageBuilds: Check = {
     if (build.timedOut) {
       return fail(`the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
     }
-    return fail(`the build failed${at}: ${build.error ?? "unknown error"}${notes}\nLast lines of the build output:\n${lastLines(build.log)}`);
+    const output = build.failedStepOutput ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}` : `Last lines of the build output:\n${lastLines(build.log)}`;
+    return fail(`the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`);
   },
 };

@@ -1,3 +1,4 @@
+import type { BuilderRequest } from "../grading/choose-builder";
 import { appendFileSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,6 +17,7 @@ export interface CheckOptions {
   out?: string;
   buildTimeout?: number;
   runTimeout?: number;
+  builder?: BuilderRequest;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       buildTimeoutSeconds: options.buildTimeout,
       runTimeoutSeconds: options.runTimeout,
       keepImages: false,
+      builder: options.builder,
       printTable: false,
     });
     const submission = grades.submissions[0];

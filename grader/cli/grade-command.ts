@@ -3,6 +3,7 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { submissionKey, ResultCache } from "../grading/result-cache";
 import { jestSpecFile, runGrading } from "../grading/run-grading";
 import { inShard, type Shard } from "../grading/shard";
+import type { BuilderRequest } from "../grading/choose-builder";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
 import type { SubmissionGrade } from "../report/grades";
 import { sanitizeForTerminal } from "../report/sanitize";
@@ -21,6 +22,7 @@ export interface GradeOptions {
   resume: boolean;
   only?: string;
   shard?: Shard;
+  builder: BuilderRequest;
 }
 
 /** Exit code when every submission got a grade but the grader itself failed on some (their checks say so). */
@@ -32,7 +34,7 @@ export const EXIT_GRADER_ERRORS = 4;
  */
 function planRun(spec: LabSpec, submissions: Submission[], options: GradeOptions): { toGrade: Submission[]; reused: SubmissionGrade[]; skipped: SkippedEntry[] } {
   const labFiles = [spec.file, jestSpecFile(spec)];
-  const keyed = submissions.map((s) => ({ ...s, key: submissionKey(s.dir, labFiles) }));
+  const keyed = submissions.map((s) => ({ ...s, key: submissionKey(s.dir, labFiles, options.builder) }));
   const cache = new ResultCache(options.out);
   if (options.only !== undefined) {
     const target = keyed.find((s) => s.id === options.only);
@@ -90,6 +92,7 @@ async function gradeSubmissions(spec: LabSpec, submissions: Submission[], skippe
     buildTimeoutSeconds: options.buildTimeout,
     runTimeoutSeconds: options.runTimeout,
     keepImages: options.keepImages,
+    builder: options.builder,
     printTable: true,
   });
   console.error(`wrote results.json, junit.xml, grades.csv, summary.md and report.html to ${options.out}`);

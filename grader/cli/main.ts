@@ -1,3 +1,4 @@
+import { BUILDER_REQUESTS, type BuilderRequest } from "../grading/choose-builder";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packageVersion } from "../common/package-path";
@@ -13,6 +14,11 @@ export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number greater than 0");
   return n;
+}
+
+export function parseBuilder(value: string): BuilderRequest {
+  if (!(BUILDER_REQUESTS as string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${BUILDER_REQUESTS.join(", ")}`);
+  return value as BuilderRequest;
 }
 
 export function positiveInteger(value: string): number {
@@ -61,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
     .option("--only <id>", "grade just this submission; report the others' latest results")
     .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
+    .option("--builder <kind>", "auto (classic, BuildKit for BuildKit-only syntax), classic or buildkit", parseBuilder, "auto")
     .action(async (dir, options) => {
       exitCode = await gradeCommand(dir, options);
     });
@@ -84,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--out <dir>", "also keep results.json, junit.xml, grades.csv, summary.md and report.html there (for CI to publish)")
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
     .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
+    .option("--builder <kind>", "auto (classic, BuildKit for BuildKit-only syntax), classic or buildkit", parseBuilder, "auto")
     .action(async (dir, options) => {
       exitCode = await checkCommand(dir, options);
     });

@@ -114,7 +114,7 @@ describe("analyzeDockerfile", () => {
 
   it("finds heredocs as blocking BuildKit syntax", () => {
     const facts = analyzeDockerfile("FROM a\nRUN <<EOF\necho hi\nEOF\n");
-    expect(facts.buildkitFeatures).toEqual([{ line: 2, feature: "RUN with a heredoc (<<)", blocking: true }]);
+    expect(facts.buildkitFeatures).toEqual([{ line: 2, feature: "RUN with a heredoc (<<)", blocking: true, minEngine: "23.0" }]);
     expect(facts.problems).toEqual([]);
   });
 
@@ -125,10 +125,26 @@ describe("analyzeDockerfile", () => {
     expect(facts.syntaxDirective).toBe("docker/dockerfile:1");
     expect(facts.buildkitFeatures).toEqual([
       { line: 1, feature: "# syntax=docker/dockerfile:1", blocking: false },
-      { line: 3, feature: "RUN --mount", blocking: true },
-      { line: 5, feature: "COPY --link", blocking: true },
+      { line: 3, feature: "RUN --mount=type=cache", blocking: true },
+      { line: 5, feature: "COPY --link", blocking: true, minEngine: "23.0" },
     ]);
     expect(copiesFrom(facts.stages[1])[0].stageIndex).toBe(0);
+  });
+
+  it("tells RUN --mount types apart, keeps what a mount reads from, and marks what the grader refuses", () => {
+    const facts = analyzeDockerfile(
+      "FROM a AS b\nRUN --mount=source=x,target=/x true\nRUN --mount=type=secret,id=s true\nRUN --mount=type=ssh true\n" +
+        "RUN --mount=type=bind,from=other:1,target=/o true\nRUN --network=host true\nRUN --network=none true\nRUN --security=insecure true\n",
+    );
+    expect(facts.buildkitFeatures.map(({ line, feature, refused, mountFrom }) => ({ line, feature, refused: refused !== undefined, mountFrom }))).toEqual([
+      { line: 2, feature: "RUN --mount=type=bind", refused: false, mountFrom: undefined },
+      { line: 3, feature: "RUN --mount=type=secret", refused: true, mountFrom: undefined },
+      { line: 4, feature: "RUN --mount=type=ssh", refused: true, mountFrom: undefined },
+      { line: 5, feature: "RUN --mount=type=bind", refused: false, mountFrom: "other:1" },
+      { line: 6, feature: "RUN --network=host", refused: true, mountFrom: undefined },
+      { line: 7, feature: "RUN --network", refused: false, mountFrom: undefined },
+      { line: 8, feature: "RUN --security=insecure", refused: true, mountFrom: undefined },
+    ]);
   });
 
   it("accepts the classic flags: COPY --chown, FROM --platform", () => {

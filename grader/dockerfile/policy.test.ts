@@ -22,6 +22,11 @@ describe("policyViolations", () => {
     ]);
   });
 
+  it("refuses RUN --mount from an image that is not a base image; allows stages and base images", () => {
+    const text = "FROM python:3.9-slim AS b\nRUN --mount=from=b,target=/b true\nRUN --mount=type=bind,from=python:3.11-slim,target=/p true\nRUN --mount=type=cache,from=alpine:3,target=/a true\n";
+    expect(violations(text)).toEqual(["line 4: RUN --mount from=alpine:3 names neither a stage nor one of this lab's base images"]);
+  });
+
   it("refuses ADD <url> unless allowed", () => {
     const text = "FROM python:3.9-slim\nADD https://example.invalid/x.tar.gz /x\nADD local.txt /y\n";
     expect(violations(text)).toEqual([expect.stringMatching(/^line 2: ADD https:\/\/example.invalid\/x.tar.gz downloads from the network/)]);

@@ -31,5 +31,12 @@ export function policyViolations(facts: DockerfileFacts, baseImages: string[], s
       }
     }
   }
+  for (const mount of facts.buildkitFeatures.filter((f) => f.mountFrom !== undefined)) {
+    const from = mount.mountFrom!;
+    const stage = facts.stages.some((s, i) => s.name === from.toLowerCase() || String(i) === from);
+    if (!sandbox.allowAnyImage && !stage && !allowed.has(normalizeImage(from))) {
+      violations.push(`line ${mount.line}: RUN --mount from=${from} names neither a stage nor one of this lab's base images`);
+    }
+  }
   return violations;
 }

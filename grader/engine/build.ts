@@ -3,8 +3,14 @@ import type Dockerode from "dockerode";
 import { describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded } from "./disk-watch";
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
+import { BuildkitProgress, decodeStatus } from "./buildkit-status";
+
+/** Docker's classic builder, or the engine's own BuildKit (`version=2` of the build API). */
+export type Builder = "classic" | "buildkit";
 
 export interface BuildRequest {
+  /** Default "classic". BuildKit takes no limits from the request: see BuildkitLimiter. */
+  builder?: Builder;
   /** A tar stream of the build context. */
   context: Readable;
   /** Path of the Dockerfile inside the context. */
@@ -20,7 +26,7 @@ export interface BuildRequest {
   logCapBytes?: number;
   /** Re-use the engine's layer cache (default true). */
   useCache?: boolean;
-  /** Memory (no extra swap) and CPU of each RUN step; the classic builder enforces them. */
+  /** Memory (no extra swap) and CPU of each RUN step; the classic builder enforces them, BuildKit ignores them. */
   limits?: { memoryBytes: number; cpus: number };
   /** Told each image a step uses (a cache hit) or commits, as the engine reports it. */
   onImage?: (shortId: string) => void;
@@ -46,11 +52,14 @@ export interface BuildResult {
   log: string;
   /** The engine's error text when the build failed. */
   error?: string;
-  /** The last `Step N/M : …` line before the end: the instruction that failed when !ok. */
+  /** The instruction that failed when !ok: the last `Step N/M : …` line (classic) or the failed step's name (BuildKit). */
   lastStep?: string;
+  /** BuildKit: the failed step's own last output lines (the log interleaves steps that run in parallel). */
+  failedStepOutput?: string;
   /**
    * Every step the classic builder ran, in order, with the image it committed. Tracked while streaming, so a
-   * flooded (capped) log never loses them. The later steps after the last FROM are the final stage.
+   * flooded (capped) log never loses them. The later steps after the last FROM are the final stage. Empty with
+   * BuildKit, which commits no image per step.
    */
   steps: BuildStep[];
   timedOut: boolean;
@@ -70,8 +79,9 @@ export function stageImages(steps: BuildStep[]): (string | undefined)[] {
 }
 
 /**
- * Builds an image through the engine API with the classic builder, streaming and capping the log.
- * On timeout the request is aborted, which makes the engine stop the build and remove its containers.
+ * Builds an image through the engine API, streaming and capping the log (BuildKit's status stream rendered as
+ * `--progress=plain` text). On timeout the request is aborted, which makes the engine stop the build: the classic
+ * builder removes its containers, BuildKit cancels the solve and kills the running step.
  */
 export async function buildImage(docker: Dockerode, request: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
@@ -81,8 +91,10 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let imageId: string | undefined;
   let error: string | undefined;
   let lastStep: string | undefined;
+  let failedStepOutput: string | undefined;
   const steps: BuildStep[] = [];
-  const disk = request.diskBudgetBytes === undefined ? undefined : new BuildDiskUse(docker, steps);
+  const buildkit = request.builder === "buildkit" ? new BuildkitProgress() : undefined;
+  const disk = request.diskBudgetBytes === undefined || buildkit ? undefined : new BuildDiskUse(docker, steps);
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;
   const watch = disk && watchDisk(() => disk.written(), request.diskBudgetBytes!, (exceeded) => {
     diskBudgetExceeded = exceeded;
@@ -96,6 +108,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     ok: false,
     log: log.text(),
     lastStep,
+    failedStepOutput,
     steps,
     timedOut: controller.signal.aborted && !diskBudgetExceeded,
     diskBudgetExceeded,
@@ -110,7 +123,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       labels: request.labels,
       networkmode: request.networkMode,
       nocache: request.useCache === false,
-      ...(request.limits
+      ...(request.limits && !buildkit
         ? {
             memory: request.limits.memoryBytes,
             memswap: request.limits.memoryBytes,
@@ -120,11 +133,20 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
         : {}),
       rm: true,
       forcerm: true,
-      version: "1",
+      version: buildkit ? "2" : "1",
       abortSignal: controller.signal,
     })) as unknown as Readable;
     for await (const message of readJsonLines(stream)) {
-      const m = message as { stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } };
+      const m = message as { id?: string; stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: unknown };
+      if (buildkit && m.id === "moby.buildkit.trace" && typeof m.aux === "string") {
+        for (const line of buildkit.apply(decodeStatus(m.aux))) log.append(`${line}\n`);
+        const failed = buildkit.failedStep();
+        if (failed) {
+          lastStep = failed.name;
+          failedStepOutput = [...failed.lastLines, `ERROR: ${failed.error}`].join("\n");
+        }
+        continue;
+      }
       if (typeof m.stream === "string") {
         log.append(m.stream);
         trackSteps(m.stream, steps, request.onImage);
@@ -132,7 +154,8 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       } else if (typeof m.status === "string") {
         log.append(`${m.status}\n`);
       }
-      if (m.aux?.ID) imageId = m.aux.ID;
+      const id = (m.aux as { ID?: unknown } | undefined)?.ID;
+      if (typeof id === "string") imageId = id;
       if (m.error || m.errorDetail) {
         error = m.errorDetail?.message ?? m.error ?? "the build failed";
         log.append(`${error}\n`);

@@ -66,11 +66,16 @@ export async function requireSupportedEngine(engine: Engine): Promise<void> {
   if (!fact.ok) throw new UserFacingError(`${fact.name}: ${fact.value}\nfix: ${fact.fix}`, ExitCode.notReady);
 }
 
+/** Whether the engine takes BuildKit builds (`version=2`) through its API. */
+export function apiHasBuildkit(kind: EngineKind): boolean {
+  if (kind.product === "podman") return false;
+  const [major, minor] = kind.apiVersion.split(".").map(Number);
+  return major > BUILDKIT_MIN_API[0] || (major === BUILDKIT_MIN_API[0] && minor >= BUILDKIT_MIN_API[1]);
+}
+
 function buildkitAvailability(kind: EngineKind): string {
   if (kind.product === "podman") return "not available (Podman builds with Buildah)";
-  const [major, minor] = kind.apiVersion.split(".").map(Number);
-  const buildkit = major > BUILDKIT_MIN_API[0] || (major === BUILDKIT_MIN_API[0] && minor >= BUILDKIT_MIN_API[1]);
-  return buildkit ? `available through the API (${kind.apiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})` : `not available (API ${kind.apiVersion})`;
+  return apiHasBuildkit(kind) ? `available through the API (${kind.apiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})` : `not available (API ${kind.apiVersion})`;
 }
 
 async function freeDiskFact(dataRoot: string): Promise<ReadinessFact> {

@@ -20,6 +20,7 @@ import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
 import { baseImageIds, submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
+import { chooseBuilder, type BuilderPlan } from "./choose-builder";
 
 /** How many submissions may be in each phase at once, and whether a phase ran beside others. */
 export interface PhaseSlots {
@@ -54,6 +55,8 @@ export interface GatherOptions {
   watchdogExtraMs: number;
   /** Removes each submission's images when its grading ends (unless keepImages). */
   images: RunImages;
+  /** Which builders this run may use (see choose-builder.ts). */
+  builders: BuilderPlan;
 }
 
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
@@ -96,8 +99,8 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
 
   const violations = policyViolations(analysis, spec.baseImages, spec.sandbox);
   if (violations.length) return notBuiltFacts(notBuilt(`the Dockerfile does what this lab does not allow: ${violations.join("; ")}`));
-  const blocking = analysis.buildkitFeatures.filter((f) => f.blocking);
-  if (blocking.length) return notBuiltFacts(notBuilt(buildkitMessage(blocking), { blockingFeatures: blocking }));
+  const choice = chooseBuilder(options.builders, analysis);
+  if (!choice.ok) return notBuiltFacts(notBuilt(choice.reason, { blockingFeatures: choice.blocking }));
   const context = await prepareBuildContext(submission.dir);
   if (!context.ok) return notBuiltFacts(notBuilt(context.message));
   const labels = options.labels;
@@ -113,7 +116,8 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
           options,
           options.buildTimeoutSeconds * 1000,
           buildImage(engine.docker, {
-            context: context.tar(),
+            builder: choice.builder,
+            context: context.tar({ blankDockerfileLines: choice.blankLines }),
             tags: [tag],
             labels: imageLabels(labels),
             timeoutMs: options.buildTimeoutSeconds * 1000,
@@ -124,9 +128,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
         ),
       ).finally(tracker.done);
     });
-  const notes = analysis.syntaxDirective
-    ? [`the "# syntax=${analysis.syntaxDirective}" line was ignored: the grader builds with Docker's classic builder`]
-    : [];
+  const notes = [...choice.notes];
   let build = await buildOnce();
   if (lostCachedImage(build)) {
     // The cleanup of another submission removed a cached image this build had just found (see RunImages: a
@@ -139,7 +141,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const facts: SubmissionFacts = {
     id: submission.id,
     dockerfile,
-    build: { ...build, attempted: true, builder: "classic", timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
+    build: { ...build, attempted: true, builder: choice.builder, timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
     timingsMs,
   };
   try {
@@ -295,13 +297,4 @@ async function sizeReferenceFor(engine: Engine, spec: LabSpec, analysis: Dockerf
   const labBase = referenceBaseImage(spec);
   if (!base || !labBase || normalizeImage(base) === normalizeImage(labBase)) return undefined;
   return sameBaseReference(engine, spec, base, options.buildTimeoutSeconds, options.images);
-}
-
-function buildkitMessage(features: { line: number; feature: string }[]): string {
-  const list = features.map((f) => `${f.feature} (line ${f.line})`).join(", ");
-  return (
-    `the Dockerfile uses BuildKit-only syntax: ${list}. Docker Desktop builds with BuildKit, so it may have built ` +
-    `for you, but the grader builds with Docker's classic builder, which cannot build it. Rewrite those lines ` +
-    `without it (for example one RUN with && instead of a heredoc, no --mount/--link flags) — the lab needs none of it`
-  );
 }

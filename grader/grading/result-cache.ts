@@ -13,10 +13,11 @@ interface CacheEntry {
 
 /**
  * What makes a grade reusable: the submission's files (names, types, contents, link targets — links are never
- * followed), the lab spec and its Jest file, and the grader version. Any change means grading again.
+ * followed), the lab spec and its Jest file, the grader version and the --builder asked for. Any change means grading again.
  */
-export function submissionKey(dir: string, labFiles: string[]): string {
+export function submissionKey(dir: string, labFiles: string[], builder?: string): string {
   const hash = createHash("sha256").update(`lab-grader ${packageVersion()}\n`);
+  if (builder) hash.update(`builder ${builder}\n`);
   for (const file of labFiles) hash.update(`lab ${path.basename(file)}\n`).update(readFileSync(file));
   let entries = 0;
   const walk = (relative: string): void => {

@@ -8,7 +8,11 @@ import { packagePath } from "../common/package-path";
 import { stateDir } from "../common/state-dir";
 import { baseImageState, isReady } from "../engine/base-images";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
-import { requireSupportedEngine } from "../engine/readiness";
+import { apiHasBuildkit, requireSupportedEngine } from "../engine/readiness";
+import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
+import { buildCacheIds, pruneBuildCacheAdded } from "../engine/buildkit-cache";
+import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
+import type { BuilderPlan, BuilderRequest } from "./choose-builder";
 import { engineKind, productName } from "../engine/engine-kind";
 import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
 import { runLabels } from "../engine/labels";
@@ -31,6 +35,8 @@ export interface GradingRequest {
   buildTimeoutSeconds?: number;
   runTimeoutSeconds?: number;
   keepImages: boolean;
+  /** Default "auto" (see choose-builder.ts). */
+  builder?: BuilderRequest;
   /** Print the class table at the end (grade) or not (check). */
   printTable: boolean;
 }
@@ -55,6 +61,12 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   }
   console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
   const network = await createRunNetwork(engine, spec, runId);
+  const requested = request.builder ?? "auto";
+  const cacheBefore = requested === "classic" ? undefined : await buildCacheIds(engine.docker);
+  const { plan: builders, limiter } = await planBuilders(engine, spec, requested, runId);
+  if (builders.requested !== "classic") {
+    console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
+  }
 
   const config: GradingRunConfig = {
     runId,
@@ -71,6 +83,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     network,
     reference,
     engine: engineFacts,
+    builders,
     startedAt: new Date().toISOString(),
     printTable: request.printTable,
   };
@@ -81,6 +94,8 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   try {
     await runJest(specFile, configFile);
   } finally {
+    limiter?.stop();
+    if (cacheBefore && !request.keepImages) await pruneBuildCacheAdded(engine.docker, cacheBefore).catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
     if (network.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
     const left = await leftoversOfRun(engine, runId);
     if (left.containers.length + left.networks.length) {
@@ -128,6 +143,31 @@ async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): P
   const name = `lab-grader-${runId}`;
   await engine.docker.createNetwork({ Name: name, Internal: true, Labels: runLabels(runId), CheckDuplicate: true });
   return { mode, name };
+}
+
+/**
+ * Whether this run may build with BuildKit: only where the engine has it and the grader can hold its RUN steps
+ * to the lab's build limits (probed with the lab's first base image). `--builder buildkit` without that is an
+ * error; `auto` then builds what the classic builder can and says why the rest is not built.
+ */
+async function planBuilders(engine: Engine, spec: LabSpec, requested: BuilderRequest, runId: string): Promise<{ plan: BuilderPlan; limiter?: BuildkitLimiter }> {
+  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+  const plan = (buildkit: BuilderPlan["buildkit"]): BuilderPlan => ({ requested, buildkit, engineVersion: version.Version });
+  if (requested === "classic") return { plan: plan({ usable: false, reason: "--builder classic" }) };
+  let result: { plan: BuilderPlan; limiter?: BuildkitLimiter };
+  if (!apiHasBuildkit(engineKind(version, info))) {
+    result = { plan: plan({ usable: false, reason: `the engine's API (${version.ApiVersion}) has no BuildKit builds` }) };
+  } else {
+    const limits = { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus, pids: spec.sandbox.pids };
+    const sandbox = await startBuildkitSandbox(engine.docker, spec.baseImages[0], limits, runLabels(runId));
+    result = sandbox.ok
+      ? { plan: plan({ usable: true, cgroup: sandbox.cgroup.parent }), limiter: sandbox.limiter }
+      : { plan: plan({ usable: false, reason: `its build steps cannot be held to the lab's limits: ${sandbox.reason}` }) };
+  }
+  if (requested === "buildkit" && !result.plan.buildkit.usable) {
+    throw new UserFacingError(`--builder buildkit: ${result.plan.buildkit.reason}. Use --builder auto or classic`, ExitCode.notReady);
+  }
+  return result;
 }
 
 async function engineSummary(engine: Engine): Promise<EngineSummary> {

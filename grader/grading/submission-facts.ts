@@ -1,4 +1,4 @@
-import type { BuildStep } from "../engine/build";
+import type { BuildStep, Builder } from "../engine/build";
 import type { RunFacts } from "../engine/run-container";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import type { BuildkitFeature } from "../dockerfile/buildkit-features";
@@ -6,8 +6,6 @@ import type { VenvFacts } from "../inspect/venv";
 import type { CountedCopy } from "../inspect/image-size";
 import type { DockerfileRead } from "../submission/read-dockerfile";
 import type { DiskBudgetExceeded } from "../engine/disk-watch";
-
-export type Builder = "classic";
 
 export interface BuildFacts {
   attempted: boolean;
@@ -18,6 +16,8 @@ export interface BuildFacts {
   error?: string;
   /** The step the build stopped at, as the engine echoed it. */
   lastStep?: string;
+  /** BuildKit: the failed step's own last output lines. */
+  failedStepOutput?: string;
   log: string;
   timedOut: boolean;
   /** Set when the build was stopped for writing past the lab's disk budget. */
@@ -27,7 +27,7 @@ export interface BuildFacts {
   durationMs: number;
   steps: BuildStep[];
   blockingFeatures: BuildkitFeature[];
-  /** Notes about what the classic builder did differently from BuildKit (e.g. an ignored # syntax line). */
+  /** Notes on how the Dockerfile was built (e.g. an ignored or replaced # syntax line). */
   notes: string[];
 }
 

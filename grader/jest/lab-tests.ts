@@ -140,6 +140,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
       slots,
       watchdogExtraMs: context.spec.sandbox.watchdogSeconds * 1000,
       images,
+      builders: config.builders,
     });
   } catch (error) {
     facts = {

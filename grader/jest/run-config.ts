@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { RunNetwork } from "../engine/run-container";
 import type { ReferenceFacts } from "../grading/submission-facts";
+import type { BuilderPlan } from "../grading/choose-builder";
 import type { SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
 
@@ -38,6 +39,7 @@ export interface GradingRunConfig {
   network: RunNetwork;
   reference: ReferenceFacts;
   engine: EngineSummary;
+  builders: BuilderPlan;
   startedAt: string;
   /** Whether the reporter prints the class table on stdout. */
   printTable: boolean;

@@ -11,7 +11,7 @@ export interface SubmissionGrade {
   imageBytes?: number;
   architecture?: string;
   os?: string;
-  /** Which builder built the image ("classic"); absent when nothing was built. */
+  /** Which builder built the image ("classic" or "buildkit"); absent when nothing was built. */
   builder?: string;
   /** Set when the grader (not the submission) failed; the checks say "grader error". */
   graderError?: string;

@@ -1,15 +1,20 @@
 import { constants } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import dockerignore from "@balena/dockerignore";
 import tar from "tar-fs";
 
 export const CONTEXT_LIMITS = { maxEntries: 10_000, maxBytes: 200 * 1024 * 1024, maxIgnoreBytes: 64 * 1024 };
 
 export type BuildContext =
-  | { ok: true; entries: string[]; bytes: number; tar: () => Readable }
+  | { ok: true; entries: string[]; bytes: number; tar: (options?: ContextTarOptions) => Readable }
   | { ok: false; message: string };
+
+export interface ContextTarOptions {
+  /** 0-based lines of the Dockerfile sent as comments of the same length (so the tar header's size still holds). */
+  blankDockerfileLines?: number[];
+}
 
 /**
  * The exact build context the Docker CLI would send: the submission's files minus what .dockerignore excludes
@@ -51,10 +56,50 @@ export async function prepareBuildContext(dir: string): Promise<BuildContext> {
   }
   const entries = [...included];
   const skip = (absolute: string): boolean => !included.has(path.relative(dir, absolute).split(path.sep).join("/"));
-  return { ok: true, entries, bytes, tar: () => tar.pack(dir, { ignore: skip, dereference: false }) as unknown as Readable };
+  const pack = (options: ContextTarOptions = {}): Readable => {
+    const blank = options.blankDockerfileLines ?? [];
+    return tar.pack(dir, {
+      ignore: skip,
+      dereference: false,
+      mapStream: (stream, header) =>
+        blank.length && header.name === "Dockerfile" ? (stream.pipe(blankingLines(blank)) as unknown as typeof stream) : stream,
+    }) as unknown as Readable;
+  };
+  return { ok: true, entries, bytes, tar: pack };
 }
 
 class ContextTooLarge extends Error {}
+
+/** Replaces the given lines with "#" and spaces, byte for byte (the Dockerfile is small: it is read whole). */
+function blankingLines(lines: number[]): Transform {
+  const chunks: Buffer[] = [];
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+    flush(done) {
+      done(null, blankLines(Buffer.concat(chunks), lines));
+    },
+  });
+}
+
+export function blankLines(content: Buffer, lines: number[]): Buffer {
+  const out = Buffer.from(content);
+  let line = 0;
+  let start = 0;
+  for (let i = 0; i <= out.length; i++) {
+    if (i === out.length || out[i] === 0x0a) {
+      if (lines.includes(line)) {
+        const end = i > start && out[i - 1] === 0x0d ? i - 1 : i;
+        if (end > start) out.fill(0x20, start, end).write("#", start);
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return out;
+}
 
 async function readDockerignore(dir: string): Promise<string[]> {
   try {

@@ -64,6 +64,31 @@ describe("prepareBuildContext", () => {
     writeFileSync(path.join(dir, "app.py"), "");
     expect((await tarEntries(dir)).map((e) => e.name)).toEqual([".dockerignore", "Dockerfile", "app.py", "keep.log"]);
   });
+
+  it("sends the Dockerfile lines asked for as comments of the same length, and every other file as it is", async () => {
+    const dir = temp();
+    const dockerfile = "# syntax=docker/dockerfile:1\r\nFROM a\nRUN true\n";
+    writeFileSync(path.join(dir, "Dockerfile"), dockerfile);
+    writeFileSync(path.join(dir, "app.py"), "# syntax=docker/dockerfile:1\n");
+    const context = await prepareBuildContext(dir);
+    if (!context.ok) throw new Error(context.message);
+    const files = new Map<string, string>();
+    const extract = tarStream.extract();
+    extract.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        files.set(header.name, Buffer.concat(chunks).toString());
+        next();
+      });
+    });
+    const done = new Promise<void>((resolve) => extract.on("finish", () => resolve()));
+    context.tar({ blankDockerfileLines: [0] }).pipe(extract);
+    await done;
+    expect(files.get("Dockerfile")).toBe(`#${" ".repeat(27)}\r\nFROM a\nRUN true\n`);
+    expect(files.get("Dockerfile")!.length).toBe(dockerfile.length);
+    expect(files.get("app.py")).toBe("# syntax=docker/dockerfile:1\n");
+  });
 });
 
 describe("discoverSubmissions", () => {

@@ -6,6 +6,7 @@ import type { CliResult } from "../helpers/cli";
 import { loadStandIns, runCliIn, startMatrixEngine, type EngineMode, type MatrixEngine } from "../helpers/engine-matrix";
 import { expectedVerdicts, verdictMismatches, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
+import { buildCacheIds } from "../../grader/engine/buildkit-cache";
 
 const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"];
 
@@ -20,7 +21,9 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     let docker: Dockerode;
     let doctor: CliResult;
     let grades: GradesDocument;
+    let buildkitGrades: GradesDocument;
     let danglingBefore: Set<string>;
+    let cacheBefore: Set<string>;
 
     const dangling = async (): Promise<Set<string>> => new Set((await docker.listImages({ filters: { dangling: ["true"] } })).map((i) => i.Id));
 
@@ -36,10 +39,14 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       cpSync(SAMPLE_CORPORA.provenance, submissions, { recursive: true });
       cpSync(path.resolve("reference/solution"), path.join(submissions, "reference-solution"), { recursive: true });
       danglingBefore = await dangling();
+      cacheBefore = await buildCacheIds(docker);
       const result = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out")]);
       if (result.code !== 0) throw new Error(`grade on the ${mode} engine exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
       grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
-    }, 1_800_000);
+      const buildkit = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out-buildkit"), "--builder", "buildkit"]);
+      if (buildkit.code !== 0) throw new Error(`grade --builder buildkit on the ${mode} engine exited ${buildkit.code}:\n${buildkit.stderr}\n${buildkit.stdout}`);
+      buildkitGrades = JSON.parse(readFileSync(path.join(work, "out-buildkit", "results.json"), "utf8")) as GradesDocument;
+    }, 2_700_000);
 
     afterAll(async () => {
       await engine?.stop();
@@ -55,9 +62,21 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     });
 
     it("gives every sample the verdicts it gets on every other engine", () => {
-      const expected = expectedVerdicts();
+      const expected = expectedVerdicts(grades.engine.version);
       expect(verdictMismatches(grades, expected)).toEqual([]);
       for (const submission of grades.submissions) expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
+    });
+
+    it("builds with BuildKit only what the classic builder cannot build, by default", () => {
+      const buildkitBuilt = grades.submissions.filter((s) => s.builder === "buildkit").map((s) => s.id);
+      expect(buildkitBuilt.sort()).toEqual(["mallory-buildkit-heredoc", "olivia-docker-init", "pablo-run-mount"]);
+    });
+
+    it("gives every sample the same verdicts when BuildKit builds them all", () => {
+      expect(verdictMismatches(buildkitGrades, expectedVerdicts(buildkitGrades.engine.version))).toEqual([]);
+      const built = buildkitGrades.submissions.filter((s) => s.imageBytes !== undefined);
+      expect(built.length).toBeGreaterThan(15);
+      expect(built.filter((s) => s.builder !== "buildkit").map((s) => s.id)).toEqual([]);
     });
 
     it("builds each submission once: no build lost a cached image to another submission's clean-up", () => {
@@ -85,6 +104,8 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       // the clean-up, every submission would leave one per step (well over a hundred).
       const left = [...(await dangling())].filter((id) => !danglingBefore.has(id));
       expect(left.length).toBeLessThanOrEqual(25);
+      // BuildKit's cache records of both runs' builds were pruned at their ends
+      expect([...(await buildCacheIds(docker))].filter((id) => !cacheBefore.has(id))).toEqual([]);
     });
   });
 }

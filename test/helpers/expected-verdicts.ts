@@ -1,22 +1,34 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { GradesDocument } from "../../grader/report/grades";
+import { olderThan } from "../../grader/grading/choose-builder";
 
 export type Verdicts = Record<string, boolean>;
 
-/** test/expected/lab42-verdicts.json: the one truth for every sample's verdicts, on every engine. */
-export function expectedVerdicts(): Record<string, Verdicts> {
-  const all = JSON.parse(readFileSync(path.resolve("test/expected/lab42-verdicts.json"), "utf8")) as Record<string, Verdicts>;
+/**
+ * test/expected/lab42-verdicts.json: the one truth for every sample's verdicts. With an engine version, the
+ * verdicts of `_olderEngines` apply where that engine is older than the release they name.
+ */
+export function expectedVerdicts(engineVersion?: string): Record<string, Verdicts> {
+  const all = JSON.parse(readFileSync(path.resolve("test/expected/lab42-verdicts.json"), "utf8")) as Record<string, unknown>;
+  const older = all._olderEngines as Record<string, Record<string, Verdicts>>;
   delete all._comment;
-  return all;
+  delete all._olderEngines;
+  const verdicts = all as Record<string, Verdicts>;
+  if (engineVersion !== undefined) {
+    for (const [release, overrides] of Object.entries(older)) {
+      if (release !== "_comment" && olderThan(engineVersion, release)) Object.assign(verdicts, overrides);
+    }
+  }
+  return verdicts;
 }
 
 /** The folders that hold the samples: submissions/ and, for samples that need a lab variant, test/provenance/. */
 export const SAMPLE_CORPORA = { samples: path.resolve("submissions"), provenance: path.resolve("test/provenance/submissions") };
 
-/** The expected verdicts of the samples in one corpus. */
-export function expectedFor(corpus: keyof typeof SAMPLE_CORPORA): Record<string, Verdicts> {
-  return Object.fromEntries(Object.entries(expectedVerdicts()).filter(([id]) => existsSync(path.join(SAMPLE_CORPORA[corpus], id))));
+/** The expected verdicts of the samples in one corpus (on an engine of that version: see expectedVerdicts). */
+export function expectedFor(corpus: keyof typeof SAMPLE_CORPORA, engineVersion?: string): Record<string, Verdicts> {
+  return Object.fromEntries(Object.entries(expectedVerdicts(engineVersion)).filter(([id]) => existsSync(path.join(SAMPLE_CORPORA[corpus], id))));
 }
 
 /**

@@ -1,0 +1,214 @@
+import { existsSync, readFileSync, readdirSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import path from "node:path";
+
+/** What each BuildKit RUN step may use; the classic builder gets the same through its build request. */
+export interface StepLimits {
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
+}
+
+/** Where an engine's BuildKit puts its RUN steps: one child cgroup per step under `parent`. */
+export interface BuildkitCgroup {
+  version: 1 | 2;
+  /** The parent as the step saw it in /proc/self/cgroup, e.g. "/docker/buildkit". */
+  parent: string;
+  /** Directories on this machine to watch, by controller ("memory", "pids", "cpu"; "unified" on cgroup v2). */
+  dirs: Record<string, string>;
+}
+
+export type Located = { ok: true; cgroup: BuildkitCgroup } | { ok: false; reason: string };
+
+/**
+ * Finds, from the /proc/self/cgroup a BuildKit RUN step printed, the cgroup directories under which the engine
+ * puts every step, as this machine's cgroup filesystem shows them. The engine's BuildKit takes no memory, CPU,
+ * pids or cgroup-parent option from the build API (docs/buildkit.md), but this parent is fixed per engine
+ * (`<the daemon's cgroup parent>/buildkit` with the cgroupfs driver), so the grader can limit each step's
+ * cgroup as it appears. Fails with a reason when the engine is not on this machine's cgroup tree.
+ */
+export function locateBuildkitCgroup(procSelfCgroup: string, root = "/sys/fs/cgroup"): Located {
+  const lines = procSelfCgroup.split("\n").map((l) => l.trim()).filter(Boolean);
+  const v1 = new Map<string, string>();
+  let unified: string | undefined;
+  for (const line of lines) {
+    const [, controllers, where] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (where === undefined) continue;
+    if (controllers === "") unified = where;
+    else for (const c of controllers.split(",")) v1.set(c, where);
+    // v1 lines name their hierarchy's mount ("cpu,cpuacct"): keep that too
+    if (controllers) v1.set(`mount:${controllers}`, where);
+  }
+  const needed = ["memory", "pids", "cpu"];
+  if (needed.every((c) => v1.has(c))) {
+    const dirs: Record<string, string> = {};
+    for (const c of needed) {
+      const mount = [...v1.keys()].find((k) => k.startsWith("mount:") && k.slice(6).split(",").includes(c))!.slice(6);
+      const dir = path.join(root, mount, path.posix.dirname(v1.get(c)!));
+      if (!existsSync(dir)) return { ok: false, reason: `the engine's BuildKit steps run in cgroup ${v1.get(c)}, which this machine does not have (${dir}): the engine is not local` };
+      dirs[c] = dir;
+    }
+    return checkParent({ version: 1, parent: path.posix.dirname(v1.get("memory")!), dirs });
+  }
+  if (unified !== undefined && existsSync(path.join(root, "cgroup.controllers"))) {
+    const dir = path.join(root, path.posix.dirname(unified));
+    if (!existsSync(dir)) return { ok: false, reason: `the engine's BuildKit steps run in cgroup ${unified}, which this machine does not have: the engine is not local` };
+    return checkParent({ version: 2, parent: path.posix.dirname(unified), dirs: { unified: dir } });
+  }
+  return { ok: false, reason: `cannot tell the cgroups of the engine's BuildKit steps from: ${lines.join(" | ").slice(0, 300)}` };
+}
+
+function checkParent(cgroup: BuildkitCgroup): Located {
+  // Every new child of the parent is taken for a step: the parent must be BuildKit's own (cgroupfs layout), not a
+  // shared one such as systemd's system.slice, where services come and go.
+  if (path.posix.basename(cgroup.parent) !== "buildkit") {
+    return { ok: false, reason: `the engine's BuildKit steps run directly under ${cgroup.parent}, a cgroup others share (systemd cgroup driver?)` };
+  }
+  return { ok: true, cgroup };
+}
+
+/** What the limiter did with one step's cgroup, for tests and logs. */
+export interface LimitedStep {
+  name: string;
+  controller: string;
+  /** False when the step was already past a limit once limited: it was killed. */
+  withinLimits: boolean;
+  error?: string;
+}
+
+/**
+ * Writes the build limits into the cgroup of every BuildKit RUN step as it appears (inotify, and a short poll in
+ * case an event is missed), before or within milliseconds of the step's first instruction. A step already past
+ * a limit by then is killed, so no step runs above its limits for longer than that window.
+ */
+export class BuildkitLimiter {
+  private readonly watchers: FSWatcher[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly seen = new Set<string>();
+  readonly limited: LimitedStep[] = [];
+
+  constructor(
+    private readonly cgroup: BuildkitCgroup,
+    private readonly limits: StepLimits,
+    private readonly pollMs = 25,
+  ) {}
+
+  start(): this {
+    for (const [controller, dir] of Object.entries(this.cgroup.dirs)) {
+      for (const name of childDirs(dir)) this.seen.add(`${controller}/${name}`); // steps from before the run are not ours
+      const scan = (): void => {
+        for (const name of childDirs(dir)) this.limit(controller, dir, name);
+      };
+      try {
+        this.watchers.push(watch(dir, () => scan()));
+      } catch {
+        // inotify limits reached: the poll alone still limits every step
+      }
+      const timer = setInterval(scan, this.pollMs);
+      timer.unref();
+      this.timers.push(timer);
+    }
+    return this;
+  }
+
+  stop(): void {
+    for (const w of this.watchers.splice(0)) w.close();
+    for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  private limit(controller: string, dir: string, name: string): void {
+    const key = `${controller}/${name}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    const step = path.join(dir, name);
+    const record: LimitedStep = { name, controller, withinLimits: true };
+    try {
+      for (const [file, value] of limitFiles(this.cgroup.version, controller, this.limits)) {
+        if (!existsSync(path.join(step, file)) && optionalFiles.has(file)) continue;
+        try {
+          writeFileSync(path.join(step, file), value);
+        } catch (thrown) {
+          // v1 refuses a memory limit below what the cgroup already uses (EBUSY): the step is past it
+          if ((thrown as NodeJS.ErrnoException).code === "EBUSY") record.withinLimits = false;
+          else throw thrown;
+        }
+      }
+      if (record.withinLimits && pastPidsLimit(this.cgroup.version, controller, step, this.limits)) record.withinLimits = false;
+      if (!record.withinLimits) killAll(step);
+    } catch (thrown) {
+      // The step may have ended (its cgroup gone) between the event and the write
+      if (existsSync(step)) {
+        record.error = (thrown as Error).message;
+        killAll(step);
+      }
+    }
+    this.limited.push(record);
+  }
+}
+
+const optionalFiles = new Set(["memory.memsw.limit_in_bytes", "memory.swap.max"]);
+
+/** The cgroup files and values that hold a step to `limits`. */
+export function limitFiles(version: 1 | 2, controller: string, limits: StepLimits): [string, string][] {
+  const quota = String(Math.ceil(limits.cpus * 100_000));
+  const memory = String(limits.memoryBytes);
+  if (version === 2) {
+    return [
+      ["memory.max", memory],
+      ["memory.swap.max", "0"],
+      ["pids.max", String(limits.pids)],
+      ["cpu.max", `${quota} 100000`],
+    ];
+  }
+  switch (controller) {
+    case "memory":
+      return [
+        ["memory.limit_in_bytes", memory],
+        ["memory.memsw.limit_in_bytes", memory],
+      ];
+    case "pids":
+      return [["pids.max", String(limits.pids)]];
+    case "cpu":
+      return [
+        ["cpu.cfs_period_us", "100000"],
+        ["cpu.cfs_quota_us", quota],
+      ];
+    default:
+      return [];
+  }
+}
+
+function pastPidsLimit(version: 1 | 2, controller: string, step: string, limits: StepLimits): boolean {
+  if (version === 1 && controller !== "pids") return false;
+  const current = Number(readFileSync(path.join(step, "pids.current"), "utf8"));
+  return current > limits.pids;
+}
+
+function childDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => {
+      try {
+        return statSync(path.join(dir, name)).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+function killAll(step: string): void {
+  let procs: string;
+  try {
+    procs = readFileSync(path.join(step, "cgroup.procs"), "utf8");
+  } catch {
+    return;
+  }
+  for (const pid of procs.split("\n").map(Number).filter((n) => n > 0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
