@@ -1,8 +1,9 @@
 /**
  * Benchmark: lab-grader against a naive sequential docker loop, on the same engine in one run.
- * usage: npm run bench -- [--n 6] [--series 10,25,50] [--concurrency N] [--repeat K]
+ * usage: npm run bench -- [--n 6] [--series 10,25,50] [--concurrency N] [--repeat K] [--builder classic|buildkit]
  * Generates N distinct correct submissions (a unique layer before pip install, so none shares a cached layer
- * with another), grades half with bench/naive-grade.sh and half with `lab-grader grade`, and prints the ratio,
+ * with another), grades half with bench/naive-grade.sh and half with `lab-grader grade`, both sides with the same
+ * builder, and prints the ratio,
  * per-stage times, the grader's overhead per submission and its peak RSS. Figures go to bench/results/.
  * Not a test: nothing here asserts a timing.
  */
@@ -14,11 +15,15 @@ import path from "node:path";
 import { Command } from "commander";
 import Dockerode from "dockerode";
 import type { GradesDocument } from "../grader/report/grades";
+import { buildCacheIds, pruneBuildCacheAdded } from "../grader/engine/buildkit-cache";
 
 const ROOT = path.resolve(__dirname, "..");
 
+type Builder = "classic" | "buildkit";
+
 interface SeriesResult {
   n: number;
+  builder: Builder;
   concurrency: number;
   graderFirst: boolean;
   naiveSeconds: number;
@@ -32,10 +37,10 @@ interface SeriesResult {
   allCorrect: { naive: boolean; grader: boolean };
 }
 
-function run(command: string, args: string[]): Promise<{ code: number | null; seconds: number; stderr: string }> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; seconds: number; stderr: string }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
     child.on("error", reject);
@@ -57,15 +62,17 @@ function makeSubmissions(dir: string, n: number): string[] {
 }
 
 /**
- * `docker rmi` of a multi-stage image leaves its builder stage behind (untagged, unlabelled). Left there, each
- * run would add N/2 images, and the classic builder's cache lookup slows down as images pile up — the next
- * run's figures would drift. Removed outside the timed loop.
+ * `docker rmi` of a multi-stage image leaves its builder stage behind (untagged, unlabelled), and a BuildKit
+ * build its cache records. Left there, each run would add N/2 of them, and the classic builder's cache lookup
+ * slows down as images pile up — the next run's figures would drift. Removed outside the timed loop (lab-grader
+ * removes its own inside it).
  */
-async function removeNaiveLeftovers(sinceUnixSeconds: number): Promise<void> {
+async function removeNaiveLeftovers(sinceUnixSeconds: number, cacheBefore: Set<string>): Promise<void> {
   const docker = new Dockerode();
   for (const image of await docker.listImages({ filters: { dangling: ["true"] } })) {
     if (image.Created >= sinceUnixSeconds) await docker.getImage(image.Id).remove().catch(() => undefined);
   }
+  await pruneBuildCacheAdded(docker, cacheBefore);
 }
 
 function median(values: number[]): number {
@@ -76,7 +83,7 @@ function median(values: number[]): number {
 
 const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 
-async function benchOnce(n: number, concurrency: number, graderFirst: boolean): Promise<SeriesResult> {
+async function benchOnce(n: number, concurrency: number, graderFirst: boolean, builder: Builder): Promise<SeriesResult> {
   const work = mkdtempSync(path.join(tmpdir(), "lab-grader-bench-"));
   const all = makeSubmissions(path.join(work, "all"), n);
   const naiveDirs = all.filter((_, i) => i % 2 === 0);
@@ -87,14 +94,16 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean): 
   const tsv = path.join(work, "naive.tsv");
   const runNaive = async () => {
     const naiveStarted = Math.floor(Date.now() / 1000);
-    const result = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs]);
+    const cacheBefore = await buildCacheIds(new Dockerode());
+    const env = { ...process.env, DOCKER_BUILDKIT: builder === "buildkit" ? "1" : "0" };
+    const result = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs], env);
     if (result.code !== 0) throw new Error(`naive loop failed: ${result.stderr}`);
-    await removeNaiveLeftovers(naiveStarted);
+    await removeNaiveLeftovers(naiveStarted, cacheBefore);
     return result;
   };
   const out = path.join(work, "reports");
   const runGrader = async () => {
-    const result = await run(process.execPath, ["bin/lab-grader.js", "grade", graderRoot, "--out", out, "--concurrency", String(concurrency)]);
+    const result = await run(process.execPath, ["bin/lab-grader.js", "grade", graderRoot, "--out", out, "--concurrency", String(concurrency), "--builder", builder]);
     if (result.code !== 0) throw new Error(`lab-grader grade failed (${result.code}): ${result.stderr}`);
     return result;
   };
@@ -119,6 +128,7 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean): 
   const half = { naive: naiveDirs.length, grader: grades.submissions.length };
   return {
     n,
+    builder,
     concurrency,
     graderFirst,
     naiveSeconds: naive.seconds,
@@ -139,34 +149,42 @@ async function main(): Promise<void> {
     .option("--series <list>", "several N, e.g. 10,25,50 (overrides --n)")
     .option("--concurrency <n>", "lab-grader --concurrency", String(cpus().length))
     .option("--repeat <k>", "runs per N (the order of the two sides alternates); the median ratio is printed", "1")
+    .option("--builder <list>", "classic, buildkit or both (classic,buildkit): each side builds with it", "classic")
     .parse(process.argv)
-    .opts<{ n: string; series?: string; concurrency: string; repeat: string }>();
+    .opts<{ n: string; series?: string; concurrency: string; repeat: string; builder: string }>();
+  const builders = options.builder.split(",") as Builder[];
+  if (!builders.every((b) => b === "classic" || b === "buildkit")) throw new Error(`--builder ${options.builder}: expected classic, buildkit or both`);
   const series = (options.series ?? options.n).split(",").map(Number);
   const setup = await run(process.execPath, ["bin/lab-grader.js", "setup"]);
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
   const results: SeriesResult[] = [];
-  for (const n of series) {
-    for (let k = 0; k < Number(options.repeat); k++) {
-      process.stderr.write(`N = ${n}, run ${k + 1}…\n`);
-      const result = await benchOnce(n, Number(options.concurrency), k % 2 === 1);
-      results.push(result);
-      console.log(JSON.stringify(result));
+  for (const builder of builders) {
+    for (const n of series) {
+      for (let k = 0; k < Number(options.repeat); k++) {
+        process.stderr.write(`${builder}, N = ${n}, run ${k + 1}…\n`);
+        const result = await benchOnce(n, Number(options.concurrency), k % 2 === 1, builder);
+        results.push(result);
+        console.log(JSON.stringify(result));
+      }
     }
   }
-  console.log("\n   N  first   naive s/sub  grader s/sub  ratio  overhead ms/sub  peak RSS MiB  all correct");
+  console.log("\nbuilder     N  first   naive s/sub  grader s/sub  ratio  overhead ms/sub  peak RSS MiB  all correct");
   for (const r of results) {
     console.log(
-      `${String(r.n).padStart(4)}  ${(r.graderFirst ? "grader" : "naive").padEnd(6)}  ${r.perSubmission.naive.toFixed(2).padStart(11)}  ${r.perSubmission.grader.toFixed(2).padStart(12)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.overheadMsPerSubmission).padStart(15)}  ${String(r.peakRssMiB).padStart(12)}  ${r.allCorrect.naive && r.allCorrect.grader}`,
+      `${r.builder.padEnd(8)}  ${String(r.n).padStart(4)}  ${(r.graderFirst ? "grader" : "naive").padEnd(6)}  ${r.perSubmission.naive.toFixed(2).padStart(11)}  ${r.perSubmission.grader.toFixed(2).padStart(12)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.overheadMsPerSubmission).padStart(15)}  ${String(r.peakRssMiB).padStart(12)}  ${r.allCorrect.naive && r.allCorrect.grader}`,
     );
   }
-  for (const n of series) {
-    const ratios = results.filter((r) => r.n === n).map((r) => r.ratio);
-    if (ratios.length > 1) console.log(`N = ${n}: median ratio ${median(ratios).toFixed(2)} over ${ratios.length} runs (${ratios.map((x) => x.toFixed(2)).join(", ")})`);
+  for (const builder of builders) {
+    for (const n of series) {
+      const ratios = results.filter((r) => r.n === n && r.builder === builder).map((r) => r.ratio);
+      if (ratios.length > 1) console.log(`${builder}, N = ${n}: median ratio ${median(ratios).toFixed(2)} over ${ratios.length} runs (${ratios.map((x) => x.toFixed(2)).join(", ")})`);
+    }
   }
   const dir = path.join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, results }, null, 2)}\n`);
+  const engine = await new Dockerode().version();
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, engine: `Docker Engine ${engine.Version}`, results }, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(ROOT, file)}`);
 }
 

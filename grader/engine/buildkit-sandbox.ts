@@ -3,15 +3,13 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import tar from "tar-stream";
 import { buildImage } from "./build";
-import { BuildkitLimiter, locateBuildkitCgroup, type BuildkitCgroup, type StepLimits } from "./buildkit-cgroups";
+import { BuildkitLimiter, locateBuildkitCgroup, type BuildkitCgroup, type Located, type StepLimits } from "./buildkit-cgroups";
 
 export type BuildkitSandbox = { ok: true; limiter: BuildkitLimiter; cgroup: BuildkitCgroup } | { ok: false; reason: string };
 
 /**
- * Makes BuildKit safe to build untrusted Dockerfiles with on this engine: a probe build (FROM `probeImage`, one
- * RUN printing its cgroups) tells where the engine puts RUN steps, and a BuildkitLimiter then holds every step
- * to `limits` until stopped. Not ok, with the reason, when that cgroup tree is not this machine's (a remote
- * engine, Docker Desktop's VM) or the probe cannot build.
+ * Makes BuildKit safe to build untrusted Dockerfiles with on this engine: finds where it puts RUN steps
+ * (probeBuildkitCgroup), and a BuildkitLimiter then holds every step to `limits` until stopped.
  */
 export async function startBuildkitSandbox(
   docker: Dockerode,
@@ -19,6 +17,17 @@ export async function startBuildkitSandbox(
   limits: StepLimits,
   labels: Record<string, string>,
 ): Promise<BuildkitSandbox> {
+  const located = await probeBuildkitCgroup(docker, probeImage, labels);
+  if (!located.ok) return located;
+  return { ok: true, cgroup: located.cgroup, limiter: new BuildkitLimiter(located.cgroup, limits).start() };
+}
+
+/**
+ * A probe build (FROM `probeImage`, one RUN printing its cgroups) tells where the engine puts BuildKit's RUN
+ * steps. Not ok, with the reason, when that cgroup tree is not this machine's (a remote engine, Docker Desktop's
+ * VM) or the probe cannot build.
+ */
+export async function probeBuildkitCgroup(docker: Dockerode, probeImage: string, labels: Record<string, string>): Promise<Located> {
   const tag = `lab-grader/buildkit-probe:${randomBytes(6).toString("hex")}`;
   const probe = await buildImage(docker, {
     builder: "buildkit",
@@ -35,9 +44,7 @@ export async function startBuildkitSandbox(
     .split("\n")
     .map((line) => /^#\d+ [\d.]+ (\d+:[^:]*:\/.*)$/.exec(line)?.[1])
     .filter((line): line is string => line !== undefined);
-  const located = locateBuildkitCgroup(cgroupLines.join("\n"));
-  if (!located.ok) return located;
-  return { ok: true, cgroup: located.cgroup, limiter: new BuildkitLimiter(located.cgroup, limits).start() };
+  return locateBuildkitCgroup(cgroupLines.join("\n"));
 }
 
 function contextOf(dockerfile: string): Readable {

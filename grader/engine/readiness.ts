@@ -3,6 +3,7 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
+import { probeBuildkitCgroup } from "./buildkit-sandbox";
 
 export interface ReadinessFact {
   name: string;
@@ -37,12 +38,21 @@ export async function readinessFacts(baseImages: string[]): Promise<ReadinessFac
   facts.push({ name: "engine version", ok: true, value: `${productName(kind)} (API ${version.ApiVersion}, ${version.Os}/${version.Arch})` });
   facts.push({ name: "storage driver", ok: true, value: String(info.Driver) });
   facts.push({ name: "image store", ok: true, value: kind.storeDetail });
-  facts.push({ name: "BuildKit", ok: true, value: buildkitAvailability(kind) });
+  const buildkit: ReadinessFact = { name: "BuildKit", ok: true, value: buildkitAvailability(kind) };
+  facts.push(buildkit);
   facts.push(await freeDiskFact(String(info.DockerRootDir)));
+  let probeImage: string | undefined;
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);
     const ok = isReady(state);
+    if (ok) probeImage ??= name;
     facts.push({ name: `image ${name}`, ok, value: state.detail, fix: ok ? undefined : "run `lab-grader setup`" });
+  }
+  if (apiHasBuildkit(kind) && probeImage) {
+    const located = await probeBuildkitCgroup(engine.docker, probeImage, {});
+    buildkit.value += located.ok
+      ? `; grading may use it: its RUN steps can be capped through cgroup ${located.cgroup.parent}`
+      : `; not used for grading (a Dockerfile that needs it is not built): ${located.reason}`;
   }
   return facts;
 }

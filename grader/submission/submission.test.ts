@@ -76,7 +76,7 @@ describe("prepareBuildContext", () => {
     const extract = tarStream.extract();
     extract.on("entry", (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("data", (c) => chunks.push(c as Buffer));
       stream.on("end", () => {
         files.set(header.name, Buffer.concat(chunks).toString());
         next();
