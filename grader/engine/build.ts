@@ -4,6 +4,8 @@ import { describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceede
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 import { BuildkitProgress, decodeStatus } from "./buildkit-status";
+import { BuildkitDiskUse, buildHostName } from "./buildkit-disk";
+import { randomBytes } from "node:crypto";
 
 /** Docker's classic builder, or the engine's own BuildKit (`version=2` of the build API). */
 export type Builder = "classic" | "buildkit";
@@ -32,6 +34,8 @@ export interface BuildRequest {
   onImage?: (shortId: string) => void;
   /** What the build may write to the engine's disk (its layers and the container of the step running); past it, it is stopped. */
   diskBudgetBytes?: number;
+  /** BuildKit: the directory where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
+  buildkitStepsDir?: string;
 }
 
 export interface BuildStep {
@@ -94,7 +98,15 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let failedStepOutput: string | undefined;
   const steps: BuildStep[] = [];
   const buildkit = request.builder === "buildkit" ? new BuildkitProgress() : undefined;
-  const disk = request.diskBudgetBytes === undefined || buildkit ? undefined : new BuildDiskUse(docker, steps);
+  const buildHost = buildkit && buildHostName(randomBytes(8).toString("hex"));
+  const disk =
+    request.diskBudgetBytes === undefined
+      ? undefined
+      : buildkit
+        ? request.buildkitStepsDir && buildHost
+          ? new BuildkitDiskUse(request.buildkitStepsDir, buildHost)
+          : undefined
+        : new BuildDiskUse(docker, steps);
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;
   const watch = disk && watchDisk(() => disk.written(), request.diskBudgetBytes!, (exceeded) => {
     diskBudgetExceeded = exceeded;
@@ -107,7 +119,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   const finish = (extra: Partial<BuildResult>): BuildResult => ({
     ok: false,
     log: log.text(),
-    lastStep,
+    lastStep: controller.signal.aborted ? (buildkit?.runningStep() ?? lastStep) : lastStep,
     failedStepOutput,
     steps,
     timedOut: controller.signal.aborted && !diskBudgetExceeded,
@@ -134,6 +146,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       rm: true,
       forcerm: true,
       version: buildkit ? "2" : "1",
+      ...(buildHost ? { extrahosts: `${buildHost}:127.0.0.1` } : {}),
       abortSignal: controller.signal,
     })) as unknown as Readable;
     for await (const message of readJsonLines(stream)) {
@@ -167,6 +180,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   } finally {
     clearTimeout(timer);
     watch?.stop();
+    if (disk instanceof BuildkitDiskUse) disk.stop();
   }
   if (controller.signal.aborted) return finish({ error: stopped() });
   if (error || !imageId) return finish({ error: error ?? "the engine reported no image id" });

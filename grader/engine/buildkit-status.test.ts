@@ -35,6 +35,18 @@ describe("BuildkitProgress", () => {
     expect(progress.failedStep()).toEqual({ name: "[2/2] RUN exit 3", error: "exit code: 3", lastLines: ["about to fail"] });
   });
 
+  it("names the step still running, the last one started", () => {
+    const progress = new BuildkitProgress();
+    const apply = (update: { [field: string]: unknown }) => progress.apply(decodeStatus(encodeStatus(update)));
+    apply({ vertexes: [{ digest: "sha256:a", name: "[builder 2/3] RUN a", started: at(1) }] });
+    apply({ vertexes: [{ digest: "sha256:b", name: "[stage-1 2/2] RUN b", started: at(2) }] });
+    expect(progress.runningStep()).toBe("[stage-1 2/2] RUN b");
+    apply({ vertexes: [{ digest: "sha256:b", name: "[stage-1 2/2] RUN b", started: at(2), completed: at(3) }] });
+    expect(progress.runningStep()).toBe("[builder 2/3] RUN a");
+    apply({ vertexes: [{ digest: "sha256:a", name: "[builder 2/3] RUN a", started: at(1), completed: at(4) }] });
+    expect(progress.runningStep()).toBeUndefined();
+  });
+
   it("cuts a step's output lines, and lets out a line that never ends before it grows without bound", () => {
     const progress = new BuildkitProgress();
     progress.apply(decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:d", name: "[2/2] RUN flood", started: at(1) }] })));

@@ -155,6 +155,15 @@ export class BuildkitProgress {
     return out;
   }
 
+  /** The step started last that has not ended: where a build stopped from outside (timeout, disk budget) was. */
+  runningStep(): string | undefined {
+    let latest: VertexState | undefined;
+    for (const state of this.vertexes.values()) {
+      if (state.started !== undefined && !state.finished && (!latest || state.started >= latest.started!)) latest = state;
+    }
+    return latest?.name;
+  }
+
   /** The first step that ended in an error, if any. */
   failedStep(): FailedStep | undefined {
     for (const state of this.vertexes.values()) {

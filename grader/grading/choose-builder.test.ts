@@ -3,7 +3,7 @@ import { chooseBuilder, olderThan, type BuilderPlan } from "./choose-builder";
 
 const usable = (requested: BuilderPlan["requested"], engineVersion = "28.5.2"): BuilderPlan => ({
   requested,
-  buildkit: { usable: true, cgroup: "/docker/buildkit" },
+  buildkit: { usable: true, cgroup: "/docker/buildkit", stepsDir: "/sys/fs/cgroup/memory/docker/buildkit" },
   engineVersion,
 });
 const unusable: BuilderPlan = { requested: "auto", buildkit: { usable: false, reason: "the engine is not local" }, engineVersion: "28.5.2" };

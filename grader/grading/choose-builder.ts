@@ -9,7 +9,7 @@ export const BUILDER_REQUESTS: BuilderRequest[] = ["auto", "classic", "buildkit"
 export interface BuilderPlan {
   requested: BuilderRequest;
   /** Usable when the engine has BuildKit and the grader holds its RUN steps to the lab's build limits. */
-  buildkit: { usable: true; cgroup: string } | { usable: false; reason: string };
+  buildkit: { usable: true; cgroup: string; stepsDir: string } | { usable: false; reason: string };
   /** The engine's version, e.g. "20.10.24" or "28.5.2". */
   engineVersion: string;
 }

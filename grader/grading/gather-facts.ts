@@ -123,6 +123,7 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
             timeoutMs: options.buildTimeoutSeconds * 1000,
             limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
             diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+            buildkitStepsDir: options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
             onImage: tracker.used,
           }),
         ),

@@ -161,7 +161,7 @@ async function planBuilders(engine: Engine, spec: LabSpec, requested: BuilderReq
     const limits = { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus, pids: spec.sandbox.pids };
     const sandbox = await startBuildkitSandbox(engine.docker, spec.baseImages[0], limits, runLabels(runId));
     result = sandbox.ok
-      ? { plan: plan({ usable: true, cgroup: sandbox.cgroup.parent }), limiter: sandbox.limiter }
+      ? { plan: plan({ usable: true, cgroup: sandbox.cgroup.parent, stepsDir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified }), limiter: sandbox.limiter }
       : { plan: plan({ usable: false, reason: `its build steps cannot be held to the lab's limits: ${sandbox.reason}` }) };
   }
   if (requested === "buildkit" && !result.plan.buildkit.usable) {

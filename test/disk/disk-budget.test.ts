@@ -7,6 +7,7 @@ import { loadStandIns, runCliIn, startMatrixEngine, type MatrixEngine } from "..
 import { copySamples, labVariant } from "../helpers/lab-variant";
 import { connectEngine } from "../../grader/engine/client";
 import { loadLabSpec } from "../../grader/lab/lab-spec";
+import { buildCacheIds } from "../../grader/engine/buildkit-cache";
 
 const BUDGET_MIB = 128;
 const GIB = 1024 ** 3;
@@ -38,6 +39,8 @@ const ENGINES: [string, () => Promise<EngineUnderTest>][] = [
 describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
   let engine: EngineUnderTest;
   let grades: GradesDocument;
+  let buildkitGrades: GradesDocument;
+  let cacheBefore: Set<string>;
   let largeImagesBefore: Set<string>;
 
   const largeImages = async (): Promise<Set<string>> =>
@@ -46,6 +49,7 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
   beforeAll(async () => {
     engine = await start();
     largeImagesBefore = await largeImages();
+    cacheBefore = await buildCacheIds(engine.docker);
     const { labFile, work } = labVariant((yaml) => yaml.replace("  diskBudgetMb: 2048\n", `  diskBudgetMb: ${BUDGET_MIB}\n`));
     const submissions = copySamples(work, ["alice-venv-app"]);
     for (const id of ["fills-disk-build", "fills-disk-run"]) cpSync(path.resolve("test/disk/submissions", id), path.join(submissions, id), { recursive: true });
@@ -53,6 +57,13 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
     const result = await engine.grade(["grade", submissions, "--lab", labFile, "--out", out, "--concurrency", "2"]);
     if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
     grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
+    // The same build with BuildKit, beside the same ordinary answer
+    const buildkitOut = path.join(work, "out-buildkit");
+    const buildkitOnly = path.join(work, "buildkit-submissions");
+    for (const id of ["alice-venv-app", "fills-disk-build"]) cpSync(path.join(submissions, id), path.join(buildkitOnly, id), { recursive: true });
+    const buildkit = await engine.grade(["grade", buildkitOnly, "--lab", labFile, "--out", buildkitOut, "--concurrency", "2", "--builder", "buildkit"]);
+    if (buildkit.code !== 0) throw new Error(`grade --builder buildkit exited ${buildkit.code}:\n${buildkit.stderr}\n${buildkit.stdout}`);
+    buildkitGrades = JSON.parse(readFileSync(path.join(buildkitOut, "results.json"), "utf8")) as GradesDocument;
   }, 900_000);
 
   afterAll(async () => {
@@ -66,6 +77,15 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
       passed: false,
       message: expect.stringMatching(new RegExp(`^the build wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB; it was stopped`)),
     });
+  });
+
+  it("stops a BuildKit build that writes past the budget, with the same verdict, and keeps the ordinary answer's grade", () => {
+    const bk = (id: string) => buildkitGrades.submissions.find((s) => s.id === id)!;
+    expect(bk("fills-disk-build").checks.find((c) => c.id === "image-builds")).toMatchObject({
+      passed: false,
+      message: expect.stringMatching(new RegExp(`^the build wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB; it was stopped at \\[builder 3/5\\] RUN python -m venv`)),
+    });
+    expect(bk("alice-venv-app")).toMatchObject({ score: 10, builder: "buildkit" });
   });
 
   it("stops a container that writes past the budget, with a verdict that names it, and does not grade it again", () => {
@@ -82,5 +102,6 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
 
   it("leaves nothing of what they wrote on the engine", async () => {
     expect([...(await largeImages())].filter((id) => !largeImagesBefore.has(id))).toEqual([]);
+    expect([...(await buildCacheIds(engine.docker))].filter((id) => !cacheBefore.has(id))).toEqual([]);
   });
 });

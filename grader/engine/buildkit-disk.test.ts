@@ -1,0 +1,21 @@
+import { buildHostName, upperDirOf } from "./buildkit-disk";
+
+describe("upperDirOf", () => {
+  it("reads the writable layer of the overlay mounted at / from a mountinfo table", () => {
+    const mountinfo = [
+      "60 73 0:47 / / rw,relatime master:5 - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/A:/var/lib/docker/overlay2/l/B,upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work",
+      "61 60 0:50 / /proc rw,nosuid - proc proc rw",
+      "62 60 0:51 / /tmp rw - overlay overlay rw,upperdir=/elsewhere/diff,workdir=/elsewhere/work",
+    ].join("\n");
+    expect(upperDirOf(mountinfo)).toBe("/var/lib/docker/overlay2/abc/diff");
+  });
+
+  it("finds none when / is no overlay (or has optional fields before the separator)", () => {
+    expect(upperDirOf("60 73 8:1 / / rw,relatime shared:1 master:2 - ext4 /dev/sda1 rw\n")).toBeUndefined();
+  });
+
+  it("names builds in a way a step's /etc/hosts can carry", () => {
+    expect(buildHostName("0123abcd")).toBe("lab-grader-build-0123abcd");
+    expect(buildHostName("0123abcd")).toMatch(/^[a-z0-9-]+$/);
+  });
+});

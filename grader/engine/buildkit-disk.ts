@@ -1,0 +1,173 @@
+import { readFileSync, readdirSync, readlinkSync, watch, type FSWatcher } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import path from "node:path";
+
+/** The host name a build's RUN steps find in their /etc/hosts (the build request's `extrahosts`), naming the build. */
+export function buildHostName(buildId: string): string {
+  return `lab-grader-build-${buildId}`;
+}
+
+/**
+ * What one BuildKit build has written to the engine's disk: the writable layer of each of its RUN steps. BuildKit
+ * reports no step containers, so the steps are found through their cgroups (one per step under `stepsDir`, see
+ * buildkit-cgroups.ts): a step is this build's when its /etc/hosts names `hostName`, and its writable layer is
+ * the upper directory of its root overlay mount, read from the step's mount table and opened through the root of
+ * the process that started it (the engine's own view of the disk, chroot or not). A step's layer stays where it is
+ * once the step is done (it becomes the step's cached layer), so it keeps counting.
+ */
+export class BuildkitDiskUse {
+  private readonly mine = new Map<string, { dir: string; bytes: number; done: boolean }>();
+  private readonly notMine = new Set<string>();
+  /** Steps whose cgroup has no process yet, and how often they were looked at. */
+  private readonly pending = new Map<string, number>();
+  private retry?: NodeJS.Timeout;
+  private readonly watcher?: FSWatcher;
+
+  constructor(
+    private readonly stepsDir: string,
+    private readonly hostName: string,
+  ) {
+    try {
+      // Steps are found the moment they start, while their processes can still be read
+      this.watcher = watch(stepsDir, () => this.discover());
+    } catch {
+      // no inotify: written() still looks each time it is asked
+    }
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    clearTimeout(this.retry);
+    this.pending.clear();
+  }
+
+  async written(): Promise<number> {
+    this.discover();
+    let total = 0;
+    for (const [name, step] of this.mine) {
+      if (!step.done) {
+        step.done = !stepRunning(path.join(this.stepsDir, name));
+        step.bytes = await treeBytes(step.dir).catch(() => step.bytes);
+      }
+      total += step.bytes;
+    }
+    return total;
+  }
+
+  private discover(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.stepsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (this.mine.has(name) || this.notMine.has(name)) continue;
+      const found = identifyStep(path.join(this.stepsDir, name));
+      if (found === "unknown") {
+        // runc makes the cgroup before it puts the step's first process in: looked at again in a moment, for 2 s
+        const tries = (this.pending.get(name) ?? 0) + 1;
+        if (tries > 200) this.notMine.add(name);
+        else this.pending.set(name, tries);
+        continue;
+      }
+      this.pending.delete(name);
+      if (found.hostNames.includes(this.hostName) && found.upperDir) this.mine.set(name, { dir: found.upperDir, bytes: 0, done: false });
+      else this.notMine.add(name);
+    }
+    for (const name of this.pending.keys()) if (!names.includes(name)) this.pending.delete(name);
+    if (this.pending.size && !this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.discover();
+      }, 10);
+    }
+  }
+}
+
+interface StepIdentity {
+  hostNames: string[];
+  /** The writable layer as this machine sees it; undefined when the step's root is not an overlay mount. */
+  upperDir?: string;
+}
+
+/** Reads a running step's /etc/hosts and root mount through one of its processes. */
+export function identifyStep(cgroupDir: string): StepIdentity | "unknown" {
+  for (const pid of pidsOf(cgroupDir)) {
+    try {
+      const hosts = readFileSync(`/proc/${pid}/root/etc/hosts`, "utf8").slice(0, 64 * 1024);
+      const hostNames = hosts.split("\n").flatMap((line) => line.replace(/#.*/, "").trim().split(/\s+/).slice(1));
+      // Until runc has entered the step's root, its first process sees the engine's files, not the step's
+      if (!hostNames.includes("buildkitsandbox") && !hostNames.some((name) => name.startsWith(buildHostName("")))) continue;
+      const upper = upperDirOf(readFileSync(`/proc/${pid}/mountinfo`, "utf8"));
+      return { hostNames, upperDir: upper && path.join(engineRootOf(pid), upper) };
+    } catch {
+      // this process ended meanwhile: try the next
+    }
+  }
+  return "unknown";
+}
+
+/** The `upperdir=` of the overlay mounted at "/" in a mountinfo table. */
+export function upperDirOf(mountinfo: string): string | undefined {
+  for (const line of mountinfo.split("\n")) {
+    const [before, after] = line.split(" - ");
+    if (!after || before.split(" ")[4] !== "/") continue;
+    const [fsType, , options] = after.split(" ");
+    if (fsType !== "overlay") continue;
+    const upper = options?.split(",").find((o) => o.startsWith("upperdir="));
+    if (upper) return upper.slice("upperdir=".length);
+  }
+  return undefined;
+}
+
+/**
+ * The step's mount paths are the engine's: they resolve under the root of the processes of the engine's mount
+ * namespace — "/" for an engine on this machine's root, its chroot (with its own mounts) for one in a chroot.
+ * The first ancestor of the step in another mount namespace is runc, which ends with the step; the topmost
+ * ancestor with runc's namespace and root (the engine, or its init) lasts, so its root is the one kept.
+ */
+function engineRootOf(pid: number): string {
+  const parentOf = (p: number): number => Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1]);
+  const placeOf = (p: number): string => `${readlinkSync(`/proc/${p}/ns/mnt`)} ${readlinkSync(`/proc/${p}/root`)}`;
+  const stepNs = readlinkSync(`/proc/${pid}/ns/mnt`);
+  let current = parentOf(pid);
+  for (let depth = 0; current > 0 && readlinkSync(`/proc/${current}/ns/mnt`) === stepNs; depth++) {
+    if (depth > 16) throw new Error(`no process above ${pid} in another mount namespace`);
+    current = parentOf(current);
+  }
+  if (!(current > 0)) throw new Error(`no process above ${pid} in another mount namespace`);
+  const enginePlace = placeOf(current);
+  const samePlace = (p: number): boolean => {
+    try {
+      return placeOf(p) === enginePlace;
+    } catch {
+      return false; // e.g. pid 1 of a container the grader itself runs in
+    }
+  };
+  for (let parent = parentOf(current); parent > 0 && samePlace(parent); parent = parentOf(parent)) current = parent;
+  return `/proc/${current}/root`;
+}
+
+function pidsOf(cgroupDir: string): number[] {
+  try {
+    return readFileSync(path.join(cgroupDir, "cgroup.procs"), "utf8").split("\n").map(Number).filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+function stepRunning(cgroupDir: string): boolean {
+  return pidsOf(cgroupDir).length > 0;
+}
+
+/** Bytes of the regular files under `dir`, links not followed. */
+async function treeBytes(dir: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) bytes += await treeBytes(full);
+    else if (entry.isFile()) bytes += (await lstat(full)).size;
+  }
+  return bytes;
+}
