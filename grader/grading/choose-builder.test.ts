@@ -14,10 +14,11 @@ const HEREDOC = "FROM python:3.9-slim\nRUN <<EOF\ntrue\nEOF\n";
 const MOUNT = "FROM python:3.9-slim\nRUN --mount=type=cache,target=/root/.cache true\n";
 
 describe("chooseBuilder", () => {
-  it("auto: the classic builder for what it builds, BuildKit for what only BuildKit builds", () => {
-    expect(choose(usable("auto"), CLASSIC)).toEqual({ ok: true, builder: "classic", notes: [], blankLines: [] });
+  it("auto: BuildKit wherever the run can cap it; buildkit and classic insist", () => {
+    expect(choose(usable("auto"), CLASSIC)).toEqual({ ok: true, builder: "buildkit", notes: [], blankLines: [] });
     expect(choose(usable("auto"), MOUNT)).toEqual({ ok: true, builder: "buildkit", notes: [], blankLines: [] });
     expect(choose(usable("buildkit"), CLASSIC)).toMatchObject({ ok: true, builder: "buildkit" });
+    expect(choose(usable("classic"), CLASSIC)).toMatchObject({ ok: true, builder: "classic" });
   });
 
   it("classic: refuses BuildKit-only syntax, naming the feature, the line and the option", () => {
@@ -56,7 +57,7 @@ describe("chooseBuilder", () => {
       reason: expect.stringMatching(/asks for a frontend image, which the grader cannot download/),
     });
     // The classic builder has no frontends: the line is ignored, and said so.
-    expect(choose(usable("auto"), `# syntax=example.com/frontend:2\n${CLASSIC}`)).toMatchObject({
+    expect(choose(usable("classic"), `# syntax=example.com/frontend:2\n${CLASSIC}`)).toMatchObject({
       ok: true,
       builder: "classic",
       notes: [expect.stringMatching(/ignored/)],

@@ -30,10 +30,11 @@ export type BuilderChoice =
 const OFFICIAL_FRONTEND = /^(docker\.io\/)?docker\/dockerfile:1(\.\d+){0,2}(@sha256:[0-9a-f]{64})?$/i;
 
 /**
- * Which builder builds this Dockerfile. `auto` keeps the classic builder for what it can build and takes BuildKit
- * for the syntax only BuildKit has (heredocs, RUN --mount, COPY --link, …) when the run can cap BuildKit's steps;
- * `buildkit` builds everything with it. Features an engine's own frontend is too old for, secrets and the host's
- * network are refused before building, each with the line and what to do.
+ * Which builder builds this Dockerfile. `auto` takes BuildKit — what `docker build` is on a current engine — when
+ * the run can hold BuildKit's steps to the lab's limits, and the classic builder elsewhere (where syntax only
+ * BuildKit has is refused, saying why); `buildkit` insists on BuildKit, `classic` on the classic builder. Features
+ * an engine's own frontend is too old for, secrets and the host's network are refused before building, each with
+ * the line and what to do.
  */
 export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): BuilderChoice {
   const features = analysis.buildkitFeatures;
@@ -42,7 +43,7 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   if (refused.length) {
     return { ok: false, blocking: refused, reason: refused.map((f) => `${f.feature} (line ${f.line}): ${f.refused}`).join("; ") };
   }
-  const wantBuildkit = plan.requested === "buildkit" || (plan.requested === "auto" && blocking.length > 0);
+  const wantBuildkit = plan.requested === "buildkit" || (plan.requested === "auto" && (plan.buildkit.usable || blocking.length > 0));
   const directive = analysis.syntaxDirective;
   if (!wantBuildkit) {
     if (blocking.length) return { ok: false, blocking, reason: classicOnlyMessage(blocking, plan) };

@@ -4,7 +4,7 @@ import Dockerode from "dockerode";
 import type { GradesDocument } from "../../grader/report/grades";
 import type { CliResult } from "../helpers/cli";
 import { loadStandIns, runCliIn, startMatrixEngine, type EngineMode, type MatrixEngine } from "../helpers/engine-matrix";
-import { expectedVerdicts, verdictMismatches, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
+import { expectedFor, expectedVerdicts, verdictMismatches, withClassicBuilder, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { buildCacheIds } from "../../grader/engine/buildkit-cache";
 
@@ -21,7 +21,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     let docker: Dockerode;
     let doctor: CliResult;
     let grades: GradesDocument;
-    let buildkitGrades: GradesDocument;
+    let classicGrades: GradesDocument;
     let danglingBefore: Set<string>;
     let cacheBefore: Set<string>;
 
@@ -43,9 +43,9 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       const result = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out")]);
       if (result.code !== 0) throw new Error(`grade on the ${mode} engine exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
       grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
-      const buildkit = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out-buildkit"), "--builder", "buildkit"]);
-      if (buildkit.code !== 0) throw new Error(`grade --builder buildkit on the ${mode} engine exited ${buildkit.code}:\n${buildkit.stderr}\n${buildkit.stdout}`);
-      buildkitGrades = JSON.parse(readFileSync(path.join(work, "out-buildkit", "results.json"), "utf8")) as GradesDocument;
+      const classic = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out-classic"), "--builder", "classic"]);
+      if (classic.code !== 0) throw new Error(`grade --builder classic on the ${mode} engine exited ${classic.code}:\n${classic.stderr}\n${classic.stdout}`);
+      classicGrades = JSON.parse(readFileSync(path.join(work, "out-classic", "results.json"), "utf8")) as GradesDocument;
     }, 2_700_000);
 
     afterAll(async () => {
@@ -67,20 +67,25 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       for (const submission of grades.submissions) expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
     });
 
-    it("builds with BuildKit only what the classic builder cannot build, by default", () => {
-      const buildkitBuilt = grades.submissions.filter((s) => s.builder === "buildkit").map((s) => s.id);
-      expect(buildkitBuilt.sort()).toEqual(["mallory-buildkit-heredoc", "olivia-docker-init", "pablo-run-mount"]);
-    });
-
-    it("gives every sample the same verdicts when BuildKit builds them all", () => {
-      expect(verdictMismatches(buildkitGrades, expectedVerdicts(buildkitGrades.engine.version))).toEqual([]);
-      const built = buildkitGrades.submissions.filter((s) => s.imageBytes !== undefined);
+    it("builds with BuildKit by default", () => {
+      const built = grades.submissions.filter((s) => s.imageBytes !== undefined);
       expect(built.length).toBeGreaterThan(15);
       expect(built.filter((s) => s.builder !== "buildkit").map((s) => s.id)).toEqual([]);
     });
 
+    it("gives every sample the same verdicts with the classic builder, which refuses what only BuildKit builds", () => {
+      const expected = expectedVerdicts(classicGrades.engine.version);
+      const classicExpected = {
+        ...withClassicBuilder(expectedFor("samples", classicGrades.engine.version), "samples"),
+        ...withClassicBuilder(expectedFor("provenance", classicGrades.engine.version), "provenance"),
+      };
+      expect(Object.keys(classicExpected).sort()).toEqual(Object.keys(expected).sort());
+      expect(verdictMismatches(classicGrades, classicExpected)).toEqual([]);
+      expect(classicGrades.submissions.filter((s) => s.imageBytes !== undefined && s.builder !== "classic").map((s) => s.id)).toEqual([]);
+    });
+
     it("builds each submission once: no build lost a cached image to another submission's clean-up", () => {
-      const builtTwice = grades.submissions.filter((s) => /built twice/.test(s.checks.find((c) => c.id === "image-builds")?.message ?? ""));
+      const builtTwice = [...grades.submissions, ...classicGrades.submissions].filter((s) => /built twice/.test(s.checks.find((c) => c.id === "image-builds")?.message ?? ""));
       expect(builtTwice.map((s) => s.id)).toEqual([]);
     });
 

@@ -82,9 +82,8 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(grades.engine.imageStore).toMatch(/ graphdriver$|^containerd snapshotter/);
     expect(grades.reference.thresholdBytes).toBe(Math.floor(grades.reference.referenceBytes * 1.1));
     expect(grades.reference.baselineBytes).toBeGreaterThan(0);
-    expect(grades.submissions.find((s) => s.id === "alice-venv-app")!.builder).toBe("classic");
-    // --builder auto: BuildKit for what only BuildKit builds
-    expect(grades.submissions.find((s) => s.id === "pablo-run-mount")!.builder).toBe("buildkit");
+    // --builder auto on a local engine: BuildKit, as `docker build` on a current engine (classic: buildkit-parity.test.ts)
+    expect(grades.submissions.filter((s) => s.imageBytes !== undefined && s.builder !== "buildkit").map((s) => s.id)).toEqual([]);
   });
 
   it("records where each submission's time went, and the report's", () => {
@@ -96,7 +95,9 @@ describe("lab-grader grade on the sample submissions", () => {
 
   it("explains failures the way the lab's students need", () => {
     const message = (id: string, check: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === check)!;
-    expect(message("dave-handout-step3", "image-builds").message).toMatch(/^the build failed at Step \d+\/\d+ : COPY --from=builder \/app\/venv \/app\/venv: .*app\/venv/);
+    expect(message("dave-handout-step3", "image-builds").message).toMatch(
+      /^the build failed at \[stage-1 4\/5\] COPY --from=builder \/app\/venv \/app\/venv: .*"\/app\/venv" not found[\s\S]*Last lines of that step's output:/,
+    );
     expect(message("dave-handout-step3", "container-runs").message).toBe("not run: the image did not build (see image-builds)");
     expect(message("dave-handout-step3", "image-builds").hint).toMatch(/COPY --from/);
     expect(message("heidi-localhost", "greeting-served").message).toMatch(/Is the app listening on 0\.0\.0\.0:5000\?/);

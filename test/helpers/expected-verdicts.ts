@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { GradesDocument } from "../../grader/report/grades";
 import { olderThan } from "../../grader/grading/choose-builder";
+import { analyzeDockerfile } from "../../grader/dockerfile/analyze";
 
 export type Verdicts = Record<string, boolean>;
 
@@ -25,6 +26,21 @@ export function expectedVerdicts(engineVersion?: string): Record<string, Verdict
 
 /** The folders that hold the samples: submissions/ and, for samples that need a lab variant, test/provenance/. */
 export const SAMPLE_CORPORA = { samples: path.resolve("submissions"), provenance: path.resolve("test/provenance/submissions") };
+
+/**
+ * The verdicts with `--builder classic`: a sample whose Dockerfile needs BuildKit is not built (its stage check
+ * still decided from the Dockerfile); the others keep theirs.
+ */
+export function withClassicBuilder(expected: Record<string, Verdicts>, corpus: keyof typeof SAMPLE_CORPORA): Record<string, Verdicts> {
+  return Object.fromEntries(
+    Object.entries(expected).map(([id, verdicts]) => {
+      const dockerfile = path.join(SAMPLE_CORPORA[corpus], id, "Dockerfile");
+      const needsBuildkit = existsSync(dockerfile) && analyzeDockerfile(readFileSync(dockerfile, "utf8")).buildkitFeatures.some((f) => f.blocking);
+      if (!needsBuildkit) return [id, verdicts];
+      return [id, Object.fromEntries(Object.entries(verdicts).map(([check, passed]) => [check, check === "dockerfile-multistage" ? passed : false]))];
+    }),
+  );
+}
 
 /** The expected verdicts of the samples in one corpus (on an engine of that version: see expectedVerdicts). */
 export function expectedFor(corpus: keyof typeof SAMPLE_CORPORA, engineVersion?: string): Record<string, Verdicts> {
