@@ -88,6 +88,11 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   return { ok: true, builder: "buildkit", notes, blankLines };
 }
 
+/** The builder of a Dockerfile with no BuildKit-only syntax in this run: the reference's, measured as the submissions are. */
+export function defaultBuilder(plan: BuilderPlan): Builder {
+  return plan.requested !== "classic" && plan.buildkit.usable ? "buildkit" : "classic";
+}
+
 function classicOnlyMessage(blocking: BuildkitFeature[], plan: BuilderPlan): string {
   const why =
     plan.requested === "classic"

@@ -20,7 +20,7 @@ import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
 import { baseImageIds, submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
-import { chooseBuilder, type BuilderPlan } from "./choose-builder";
+import { chooseBuilder, defaultBuilder, type BuilderPlan } from "./choose-builder";
 
 /** How many submissions may be in each phase at once, and whether a phase ran beside others. */
 export interface PhaseSlots {
@@ -297,5 +297,5 @@ async function sizeReferenceFor(engine: Engine, spec: LabSpec, analysis: Dockerf
   const base = finalBaseImage(analysis);
   const labBase = referenceBaseImage(spec);
   if (!base || !labBase || normalizeImage(base) === normalizeImage(labBase)) return undefined;
-  return sameBaseReference(engine, spec, base, options.buildTimeoutSeconds, options.images);
+  return sameBaseReference(engine, spec, base, options.buildTimeoutSeconds, defaultBuilder(options.builders), options.images);
 }

@@ -5,7 +5,7 @@ import type { Engine } from "../engine/client";
 import { stateDir } from "../common/state-dir";
 import { analyzeDockerfile, externalBaseImages } from "../dockerfile/analyze";
 import { finalBaseImage, rebaseDockerfile } from "../dockerfile/rebase";
-import { buildImage, type BuildStep } from "../engine/build";
+import { buildImage, type Builder, type BuildStep } from "../engine/build";
 import { LABELS, ownerLabel } from "../engine/labels";
 import { withImageFiles } from "../inspect/image-files";
 import { copySourceImage, measureImageSize } from "../inspect/image-size";
@@ -19,20 +19,22 @@ import type { ReferenceFacts } from "./submission-facts";
 type InFlightBuilds = Pick<RunImages, "startBuild">;
 
 /**
- * Builds the reference solution and the single-stage baseline on this engine — or reuses the images an earlier
- * run built from the same files and base images — and derives the size threshold from them. A reference that
+ * Builds the reference solution and the single-stage baseline on this engine, with the builder the submissions'
+ * builds use (their sizes are measured alike) — or reuses the images an earlier run built from the same files and
+ * base images with the same builder — and derives the size threshold from them. A reference that
  * does not build is the lab's fault: exit 3 with its log.
  */
 export async function buildReference(
   engine: Engine,
   spec: LabSpec,
   buildTimeoutSeconds: number,
+  builder: Builder = "classic",
   base?: string,
   builds?: InFlightBuilds,
 ): Promise<ReferenceFacts> {
   const [solution, baseline] = await Promise.all([
-    referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, base, builds),
-    referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, base, builds),
+    referenceImage(engine, spec, spec.reference.solution, "solution", buildTimeoutSeconds, builder, base, builds),
+    referenceImage(engine, spec, spec.reference.singleStage, "single-stage", buildTimeoutSeconds, builder, base, builds),
   ]);
   const ratio = spec.size.maxRatioToReference;
   const common = {
@@ -51,11 +53,18 @@ export async function buildReference(
 const sameBase = new Map<string, Promise<ReferenceFacts>>();
 
 /** The reference (and baseline) rebuilt on `base` — once per base image in a run — for `size.reference: same-base`. */
-export function sameBaseReference(engine: Engine, spec: LabSpec, base: string, buildTimeoutSeconds: number, builds?: InFlightBuilds): Promise<ReferenceFacts> {
-  const key = `${spec.file}\n${base}`;
+export function sameBaseReference(
+  engine: Engine,
+  spec: LabSpec,
+  base: string,
+  buildTimeoutSeconds: number,
+  builder: Builder,
+  builds?: InFlightBuilds,
+): Promise<ReferenceFacts> {
+  const key = `${spec.file}\n${base}\n${builder}`;
   let facts = sameBase.get(key);
   if (!facts) {
-    facts = buildReference(engine, spec, buildTimeoutSeconds, base, builds);
+    facts = buildReference(engine, spec, buildTimeoutSeconds, builder, base, builds);
     sameBase.set(key, facts);
   }
   return facts;
@@ -72,12 +81,13 @@ async function referenceImage(
   relativeDir: string,
   name: string,
   timeoutSeconds: number,
+  builder: Builder,
   base?: string,
   builds?: InFlightBuilds,
 ): Promise<{ bytes: number; architecture: string; reused: boolean }> {
   let dir = resolveFromSpec(spec, relativeDir);
   if (base) dir = rebasedCopy(dir, base);
-  const key = await referenceKey(engine, dir).catch((error: Error) => {
+  const key = await referenceKey(engine, dir, builder).catch((error: Error) => {
     throw new UserFacingError(`reference ${name} (${dir}): ${error.message}`, ExitCode.notReady);
   });
   const built = await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${key}`] } });
@@ -92,6 +102,7 @@ async function referenceImage(
     // During a run, held like the submissions' builds (see RunImages), for good: the reference stays.
     const tracker = await builds?.startBuild(await baseImageIds(engine.docker, analysis));
     const result = await buildImage(engine.docker, {
+      builder,
       context: context.tar(),
       tags: [tag],
       labels,
@@ -119,17 +130,20 @@ async function referenceImage(
 export const REFERENCE_KEY_LABEL = "org.lab-grader.reference-key";
 
 /**
- * What a reference image is made of: the folder's files (as the result cache hashes them) and the id of every
- * image its Dockerfile builds FROM. An image labelled with the same key on this engine is the same build, so it
- * is reused without asking the builder; a changed file or a rebuilt stand-in gives a new key and a new build.
+ * What a reference image is made of: the folder's files (as the result cache hashes them), the id of every image
+ * its Dockerfile builds FROM, and the builder. An image labelled with the same key on this engine is the same
+ * build, so it is reused without asking the builder; a changed file or a rebuilt stand-in gives a new key and a
+ * new build.
  */
-export async function referenceKey(engine: Engine, dir: string): Promise<string> {
+export async function referenceKey(engine: Engine, dir: string, builder: Builder = "classic"): Promise<string> {
   const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
   const bases = externalBaseImages(analysis);
   const ids = await Promise.all(
     bases.map(async (base) => `${base} ${await engine.docker.getImage(base).inspect().then((image) => image.Id, () => "absent")}`),
   );
-  return createHash("sha256").update(submissionKey(dir, [])).update(ids.join("\n")).digest("hex");
+  // The classic builder's keys are those of the runs before BuildKit: their images stay reusable
+  const builderLine = builder === "classic" ? "" : `\nbuilder ${builder}`;
+  return createHash("sha256").update(submissionKey(dir, [])).update(ids.join("\n") + builderLine).digest("hex");
 }
 
 /** A temporary copy of a reference folder whose Dockerfile builds on `base`. */

@@ -12,7 +12,8 @@ import { apiHasBuildkit, requireSupportedEngine } from "../engine/readiness";
 import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
 import { buildCacheIds, pruneBuildCacheAdded } from "../engine/buildkit-cache";
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
-import type { BuilderPlan, BuilderRequest } from "./choose-builder";
+import { defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
+import type { ReferenceFacts } from "./submission-facts";
 import { engineKind, productName } from "../engine/engine-kind";
 import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
 import { runLabels } from "../engine/labels";
@@ -53,21 +54,54 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const buildTimeoutSeconds = request.buildTimeoutSeconds ?? spec.timeouts.buildSeconds;
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);
-  console.error("reference solution and single-stage baseline…");
+  const requested = request.builder ?? "auto";
+  const cacheBefore = requested === "classic" ? undefined : await buildCacheIds(engine.docker);
   // Independent engine calls, at once: they are most of the time before the first build.
-  const [swept, reference, engineFacts] = await Promise.all([sweepDeadRuns(engine), buildReference(engine, spec, buildTimeoutSeconds), engineSummary(engine)]);
+  const [swept, engineFacts, { plan: builders, limiter }] = await Promise.all([
+    sweepDeadRuns(engine),
+    engineSummary(engine),
+    planBuilders(engine, spec, requested, runId),
+  ]);
   if (swept.containers + swept.networks + swept.images) {
     console.error(`removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s)`);
   }
-  console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
-  const network = await createRunNetwork(engine, spec, runId);
-  const requested = request.builder ?? "auto";
-  const cacheBefore = requested === "classic" ? undefined : await buildCacheIds(engine.docker);
-  const { plan: builders, limiter } = await planBuilders(engine, spec, requested, runId);
   if (builders.requested !== "classic") {
     console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
   }
+  let network: RunNetwork | undefined;
+  try {
+    console.error("reference solution and single-stage baseline…");
+    const reference = await buildReference(engine, spec, buildTimeoutSeconds, defaultBuilder(builders));
+    console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
+    network = await createRunNetwork(engine, spec, runId);
+    return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders });
+  } finally {
+    limiter?.stop();
+    if (cacheBefore && !request.keepImages) await pruneBuildCacheAdded(engine.docker, cacheBefore).catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
+    if (network?.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
+    const left = await leftoversOfRun(engine, runId);
+    if (left.containers.length + left.networks.length) {
+      console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
+      for (const id of left.containers) await engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
+      for (const name of left.networks) await engine.docker.getNetwork(name).remove().catch(() => undefined);
+    }
+  }
+}
 
+interface RunSetup {
+  runId: string;
+  runDir: string;
+  specFile: string;
+  buildTimeoutSeconds: number;
+  network: RunNetwork;
+  reference: ReferenceFacts;
+  engineFacts: EngineSummary;
+  builders: BuilderPlan;
+}
+
+/** Writes the run's config, runs the lab's Jest spec on it, and reads back the grades its reporter wrote. */
+async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunSetup): Promise<GradesDocument> {
+  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders } = setup;
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
@@ -91,19 +125,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   writeRunConfig(configFile, config);
   mkdirSync(config.outDir, { recursive: true });
   console.error(`grading ${request.submissions.length} submission(s), ${config.concurrency} at a time, network ${network.mode} (run ${runId})…`);
-  try {
-    await runJest(specFile, configFile);
-  } finally {
-    limiter?.stop();
-    if (cacheBefore && !request.keepImages) await pruneBuildCacheAdded(engine.docker, cacheBefore).catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
-    if (network.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
-    const left = await leftoversOfRun(engine, runId);
-    if (left.containers.length + left.networks.length) {
-      console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
-      for (const id of left.containers) await engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-      for (const name of left.networks) await engine.docker.getNetwork(name).remove().catch(() => undefined);
-    }
-  }
+  await runJest(specFile, configFile);
   const resultsFile = path.join(config.outDir, "results.json");
   const grades = JSON.parse(readFileSync(resultsFile, "utf8")) as GradesDocument;
   if (grades.runId !== runId) throw new Error(`${resultsFile} was not written by this run; see the output above`);

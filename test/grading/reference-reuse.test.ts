@@ -38,6 +38,13 @@ describe("reference images", () => {
       const third = await buildReference(engine, spec, 300);
       expect(third.reusedImages).toBe(false);
       expect(await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${keys[2]}`] } })).toHaveLength(1);
+
+      // Built by another builder, a reference is another build: measured as that run's submissions are
+      keys.push(await referenceKey(engine, solution, "buildkit"), await referenceKey(engine, singleStage, "buildkit"));
+      expect(keys[3]).not.toBe(keys[2]);
+      const buildkit = await buildReference(engine, spec, 300, "buildkit");
+      expect(buildkit.reusedImages).toBe(false);
+      expect((await buildReference(engine, spec, 300, "buildkit")).reusedImages).toBe(true);
     } finally {
       for (const key of keys) {
         for (const image of await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${key}`] } })) {
