@@ -31,12 +31,13 @@ export interface PhaseSlots {
 }
 
 /**
- * `--concurrency N` is the number of CPUs grading keeps busy. Builds are the CPU-heavy phase, but a classic
- * build does not keep its CPU busy all the time (the engine creates a container and commits a layer for every
- * step), and with exactly N builds at once the last round of a class leaves CPUs idle (3 builds on 2 CPUs take
- * two rounds). So N + 1 builds run at once and the kernel shares the N CPUs among them — the `make -j N+1`
- * rule; each build's RUN steps stay capped at `sandbox.buildCpus`. Running, probing and inspecting mostly wait
- * (the container must still run after `startSeconds`), so 3 × N of them overlap the builds.
+ * `--concurrency N` is the number of CPUs grading keeps busy. Builds are the CPU-heavy phase, but a build does
+ * not keep its CPU busy all the time (the classic builder creates a container and commits a layer for every step;
+ * BuildKit loads the context and exports the image), and with exactly N builds at once the last round of a class
+ * leaves CPUs idle (3 builds on 2 CPUs take two rounds). So N + 1 builds run at once and the kernel shares the
+ * N CPUs among them — the `make -j N+1` rule; each build's RUN steps stay capped at `sandbox.buildCpus`.
+ * Running, probing and inspecting mostly wait (the container must still run after `startSeconds`), so 3 × N of
+ * them overlap the builds.
  */
 export function phaseSlots(concurrency: number): PhaseSlots {
   return { build: new Semaphore(concurrency + 1), run: new Semaphore(concurrency * 3), load: new LoadGate() };
