@@ -1,26 +1,77 @@
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type Dockerode from "dockerode";
+import { ownerIsDead } from "./cleanup";
+import { ownerLabel } from "./labels";
 
 interface CacheRecord {
   ID: string;
-  Size?: number;
+  CreatedAt?: string;
+}
+
+async function cacheRecords(docker: Dockerode): Promise<CacheRecord[]> {
+  const df = (await docker.df()) as { BuildCache?: CacheRecord[] | null };
+  return df.BuildCache ?? [];
 }
 
 /** The ids of the engine's BuildKit cache records now. */
 export async function buildCacheIds(docker: Dockerode): Promise<Set<string>> {
-  const df = (await docker.df()) as { BuildCache?: CacheRecord[] | null };
-  return new Set((df.BuildCache ?? []).map((r) => r.ID));
+  return new Set((await cacheRecords(docker)).map((r) => r.ID));
+}
+
+const MARK_FILE = "buildkit-cache-before.json";
+
+interface CacheMark {
+  owner: string;
+  startedAt: string;
+  before: string[];
+}
+
+/**
+ * Notes in a run's state directory which cache records were there when it started, for sweepDeadRunsBuildCache
+ * should the run die before it prunes what it added. Returns the function that removes the note once it has.
+ */
+export function markBuildCache(runDir: string, before: Set<string>): () => void {
+  const file = path.join(runDir, MARK_FILE);
+  const mark: CacheMark = { owner: ownerLabel(), startedAt: new Date().toISOString(), before: [...before] };
+  writeFileSync(file, JSON.stringify(mark));
+  return () => rmSync(file, { force: true });
+}
+
+/**
+ * Prunes what graders on this host that died (crash, kill -9) added to BuildKit's cache: for each such run's
+ * note under `runsDir`, the records made since it started that it did not find there. Returns how many runs.
+ */
+export async function sweepDeadRunsBuildCache(docker: Dockerode, runsDir: string): Promise<number> {
+  let swept = 0;
+  for (const run of readdirSync(runsDir)) {
+    const file = path.join(runsDir, run, MARK_FILE);
+    let mark: CacheMark;
+    try {
+      mark = JSON.parse(readFileSync(file, "utf8")) as CacheMark;
+    } catch {
+      continue;
+    }
+    if (!ownerIsDead(mark.owner)) continue;
+    await pruneBuildCacheAdded(docker, new Set(mark.before), new Date(mark.startedAt));
+    rmSync(file, { force: true });
+    swept++;
+  }
+  return swept;
 }
 
 /**
  * Removes the BuildKit cache records that were not there in `before` — what a run's BuildKit builds added (their
  * steps' layers and mounts' caches). The images in the engine's image store, the lab's base images among them,
  * are not build cache and stay. The engine takes one id per prune request, and keeps a record while a newer one
- * stands on it, so it goes round until nothing more goes. Returns the bytes reclaimed.
+ * stands on it, so it goes round until nothing more goes. With `since`, only records made since then. Returns the
+ * bytes reclaimed.
  */
-export async function pruneBuildCacheAdded(docker: Dockerode, before: Set<string>): Promise<number> {
+export async function pruneBuildCacheAdded(docker: Dockerode, before: Set<string>, since?: Date): Promise<number> {
   let reclaimed = 0;
+  const recent = (r: CacheRecord): boolean => !since || !r.CreatedAt || new Date(r.CreatedAt) >= since;
   for (let round = 0; round < 5; round++) {
-    const added = [...(await buildCacheIds(docker))].filter((id) => !before.has(id));
+    const added = (await cacheRecords(docker)).filter((r) => !before.has(r.ID) && recent(r)).map((r) => r.ID);
     if (!added.length) break;
     let removed = 0;
     for (let i = 0; i < added.length; i += 8) {

@@ -16,9 +16,7 @@ export interface SweepResult {
 export async function sweepDeadRuns(engine: Engine): Promise<SweepResult> {
   const dead = (labels: Record<string, string> | undefined): boolean => {
     const owner = labels?.[LABELS.owner];
-    if (!owner) return false;
-    const [host, pid] = [owner.slice(0, owner.lastIndexOf(":")), Number(owner.slice(owner.lastIndexOf(":") + 1))];
-    return host === hostname() && pid > 0 && !isAlive(pid);
+    return owner !== undefined && ownerIsDead(owner);
   };
   const filters = { label: [LABELS.owner] };
   const containers = (await engine.docker.listContainers({ all: true, filters })).filter((c) => dead(c.Labels));
@@ -36,6 +34,12 @@ export async function leftoversOfRun(engine: Engine, runId: string): Promise<{ c
   const containers = (await engine.docker.listContainers({ all: true, filters })).map((c) => c.Id);
   const networks = (await engine.docker.listNetworks({ filters })).map((n) => n.Name);
   return { containers, networks };
+}
+
+/** Whether an owner label (`host:pid`) names a grader on this host that no longer runs. */
+export function ownerIsDead(owner: string): boolean {
+  const [host, pid] = [owner.slice(0, owner.lastIndexOf(":")), Number(owner.slice(owner.lastIndexOf(":") + 1))];
+  return host === hostname() && pid > 0 && !isAlive(pid);
 }
 
 function isAlive(pid: number): boolean {

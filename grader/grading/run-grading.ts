@@ -10,7 +10,7 @@ import { baseImageState, isReady } from "../engine/base-images";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
 import { apiHasBuildkit, requireSupportedEngine } from "../engine/readiness";
 import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
-import { buildCacheIds, pruneBuildCacheAdded } from "../engine/buildkit-cache";
+import { buildCacheIds, markBuildCache, pruneBuildCacheAdded, sweepDeadRunsBuildCache } from "../engine/buildkit-cache";
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
 import { defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
@@ -56,14 +56,18 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const runDir = stateDir("runs", runId);
   const requested = request.builder ?? "auto";
   const cacheBefore = requested === "classic" ? undefined : await buildCacheIds(engine.docker);
+  const unmarkCache = cacheBefore && markBuildCache(runDir, cacheBefore);
   // Independent engine calls, at once: they are most of the time before the first build.
   const [swept, engineFacts, { plan: builders, limiter }] = await Promise.all([
-    sweepDeadRuns(engine),
+    sweepDeadRuns(engine).then(async (result) => ({ ...result, runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs")) })),
     engineSummary(engine),
     planBuilders(engine, spec, requested, runId),
   ]);
-  if (swept.containers + swept.networks + swept.images) {
-    console.error(`removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s)`);
+  if (swept.containers + swept.networks + swept.images + swept.runsCache) {
+    console.error(
+      `removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), ` +
+        `the BuildKit cache of ${swept.runsCache} run(s)`,
+    );
   }
   if (builders.requested !== "classic") {
     console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
@@ -77,7 +81,11 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders });
   } finally {
     limiter?.stop();
-    if (cacheBefore && !request.keepImages) await pruneBuildCacheAdded(engine.docker, cacheBefore).catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
+    if (cacheBefore && !request.keepImages) {
+      await pruneBuildCacheAdded(engine.docker, cacheBefore)
+        .then(() => unmarkCache?.())
+        .catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
+    } else unmarkCache?.();
     if (network?.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
     const left = await leftoversOfRun(engine, runId);
     if (left.containers.length + left.networks.length) {

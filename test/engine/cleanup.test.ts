@@ -1,4 +1,11 @@
-import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import tar from "tar-stream";
+import { buildImage } from "../../grader/engine/build";
+import { buildCacheIds, markBuildCache, sweepDeadRunsBuildCache } from "../../grader/engine/buildkit-cache";
 import { connectEngine } from "../../grader/engine/client";
 import { sweepDeadRuns } from "../../grader/engine/cleanup";
 import { LABELS, ownerLabel } from "../../grader/engine/labels";
@@ -29,4 +36,32 @@ describe("sweepDeadRuns", () => {
       await deadNetwork.remove().catch(() => undefined);
     }
   });
+});
+
+describe("sweepDeadRunsBuildCache", () => {
+  it("prunes the BuildKit cache a dead grader's run added, and leaves a live run's note alone", async () => {
+    const engine = await connectEngine();
+    const runs = mkdtempSync(path.join(tmpdir(), "lab-grader-runs-"));
+    const before = await buildCacheIds(engine.docker);
+    mkdirSync(path.join(runs, "crashed"));
+    const started = new Date(Date.now() - 1000).toISOString();
+    writeFileSync(path.join(runs, "crashed", "buildkit-cache-before.json"), JSON.stringify({ owner: `${hostname()}:${DEAD_PID}`, startedAt: started, before: [...before] }));
+    mkdirSync(path.join(runs, "live"));
+    markBuildCache(path.join(runs, "live"), before);
+    // What the crashed run built: a BuildKit build no cache has seen
+    const pack = tar.pack();
+    pack.entry({ name: "Dockerfile" }, `FROM python:3.9-slim\nRUN echo ${randomBytes(8).toString("hex")} > /nonce\n`);
+    pack.finalize();
+    const built = await buildImage(engine.docker, { builder: "buildkit", context: pack as unknown as Readable, tags: [`lab-grader-test/crashed:${process.pid}`], timeoutMs: 120_000 });
+    expect(built.ok).toBe(true);
+    await engine.docker.getImage(built.imageId!).remove({ force: true });
+    const added = [...(await buildCacheIds(engine.docker))].filter((id) => !before.has(id));
+    expect(added.length).toBeGreaterThan(0);
+
+    expect(await sweepDeadRunsBuildCache(engine.docker, runs)).toBe(1);
+    const left = [...(await buildCacheIds(engine.docker))].filter((id) => !before.has(id));
+    expect(left).toEqual([]);
+    expect(existsSync(path.join(runs, "crashed", "buildkit-cache-before.json"))).toBe(false);
+    expect(existsSync(path.join(runs, "live", "buildkit-cache-before.json"))).toBe(true);
+  }, 300_000);
 });
