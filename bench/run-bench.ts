@@ -15,7 +15,7 @@ import path from "node:path";
 import { Command } from "commander";
 import Dockerode from "dockerode";
 import type { GradesDocument } from "../grader/report/grades";
-import { buildCacheIds, pruneBuildCacheAdded } from "../grader/engine/buildkit-cache";
+import { pruneBuildCacheAdded, takeBuildCacheMark, type CacheMark } from "../grader/engine/buildkit-cache";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -67,12 +67,12 @@ function makeSubmissions(dir: string, n: number): string[] {
  * slows down as images pile up — the next run's figures would drift. Removed outside the timed loop (lab-grader
  * removes its own inside it).
  */
-async function removeNaiveLeftovers(sinceUnixSeconds: number, cacheBefore: Set<string>): Promise<void> {
+async function removeNaiveLeftovers(sinceUnixSeconds: number, cacheMark: CacheMark): Promise<void> {
   const docker = new Dockerode();
   for (const image of await docker.listImages({ filters: { dangling: ["true"] } })) {
     if (image.Created >= sinceUnixSeconds) await docker.getImage(image.Id).remove().catch(() => undefined);
   }
-  await pruneBuildCacheAdded(docker, cacheBefore);
+  await pruneBuildCacheAdded(docker, cacheMark);
 }
 
 function median(values: number[]): number {
@@ -94,11 +94,11 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean, b
   const tsv = path.join(work, "naive.tsv");
   const runNaive = async () => {
     const naiveStarted = Math.floor(Date.now() / 1000);
-    const cacheBefore = await buildCacheIds(new Dockerode());
+    const cacheMark = await takeBuildCacheMark(new Dockerode());
     const env = { ...process.env, DOCKER_BUILDKIT: builder === "buildkit" ? "1" : "0" };
     const result = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs], env);
     if (result.code !== 0) throw new Error(`naive loop failed: ${result.stderr}`);
-    await removeNaiveLeftovers(naiveStarted, cacheBefore);
+    await removeNaiveLeftovers(naiveStarted, cacheMark);
     return result;
   };
   const out = path.join(work, "reports");

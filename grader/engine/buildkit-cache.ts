@@ -14,27 +14,43 @@ async function cacheRecords(docker: Dockerode): Promise<CacheRecord[]> {
   return df.BuildCache ?? [];
 }
 
-/** The ids of the engine's BuildKit cache records now. */
-export async function buildCacheIds(docker: Dockerode): Promise<Set<string>> {
-  return new Set((await cacheRecords(docker)).map((r) => r.ID));
+/** The engine's BuildKit cache as a run found it: the records there, and when. */
+export interface CacheMark {
+  before: Set<string>;
+  since: Date;
+}
+
+/**
+ * Takes the mark. A record counts as added later only if it is neither listed now nor older than the mark: the
+ * engine's listing has been seen to leave out a few older records that a later listing shows.
+ */
+export async function takeBuildCacheMark(docker: Dockerode): Promise<CacheMark> {
+  const since = new Date(Date.now() - 1000);
+  return { before: new Set((await cacheRecords(docker)).map((r) => r.ID)), since };
+}
+
+/** The ids of the records added since `mark`. */
+export async function buildCacheAdded(docker: Dockerode, mark: CacheMark): Promise<string[]> {
+  const recent = (r: CacheRecord): boolean => !r.CreatedAt || new Date(r.CreatedAt) >= mark.since;
+  return (await cacheRecords(docker)).filter((r) => !mark.before.has(r.ID) && recent(r)).map((r) => r.ID);
 }
 
 const MARK_FILE = "buildkit-cache-before.json";
 
-interface CacheMark {
+interface MarkFile {
   owner: string;
-  startedAt: string;
+  since: string;
   before: string[];
 }
 
 /**
- * Notes in a run's state directory which cache records were there when it started, for sweepDeadRunsBuildCache
- * should the run die before it prunes what it added. Returns the function that removes the note once it has.
+ * Notes the mark in a run's state directory, for sweepDeadRunsBuildCache should the run die before it prunes what
+ * it added. Returns the function that removes the note once it has.
  */
-export function markBuildCache(runDir: string, before: Set<string>): () => void {
+export function markBuildCache(runDir: string, mark: CacheMark): () => void {
   const file = path.join(runDir, MARK_FILE);
-  const mark: CacheMark = { owner: ownerLabel(), startedAt: new Date().toISOString(), before: [...before] };
-  writeFileSync(file, JSON.stringify(mark));
+  const note: MarkFile = { owner: ownerLabel(), since: mark.since.toISOString(), before: [...mark.before] };
+  writeFileSync(file, JSON.stringify(note));
   return () => rmSync(file, { force: true });
 }
 
@@ -46,14 +62,14 @@ export async function sweepDeadRunsBuildCache(docker: Dockerode, runsDir: string
   let swept = 0;
   for (const run of readdirSync(runsDir)) {
     const file = path.join(runsDir, run, MARK_FILE);
-    let mark: CacheMark;
+    let note: MarkFile;
     try {
-      mark = JSON.parse(readFileSync(file, "utf8")) as CacheMark;
+      note = JSON.parse(readFileSync(file, "utf8")) as MarkFile;
     } catch {
       continue;
     }
-    if (!ownerIsDead(mark.owner)) continue;
-    await pruneBuildCacheAdded(docker, new Set(mark.before), new Date(mark.startedAt));
+    if (!ownerIsDead(note.owner)) continue;
+    await pruneBuildCacheAdded(docker, { before: new Set(note.before), since: new Date(note.since) });
     rmSync(file, { force: true });
     swept++;
   }
@@ -61,17 +77,15 @@ export async function sweepDeadRunsBuildCache(docker: Dockerode, runsDir: string
 }
 
 /**
- * Removes the BuildKit cache records that were not there in `before` — what a run's BuildKit builds added (their
- * steps' layers and mounts' caches). The images in the engine's image store, the lab's base images among them,
- * are not build cache and stay. The engine takes one id per prune request, and keeps a record while a newer one
- * stands on it, so it goes round until nothing more goes. With `since`, only records made since then. Returns the
- * bytes reclaimed.
+ * Removes the BuildKit cache records added since `mark` — what a run's BuildKit builds added (their steps' layers
+ * and mounts' caches). The images in the engine's image store, the lab's base images among them, are not build
+ * cache and stay. The engine takes one id per prune request, and keeps a record while a newer one stands on it,
+ * so it goes round until nothing more goes. Returns the bytes reclaimed.
  */
-export async function pruneBuildCacheAdded(docker: Dockerode, before: Set<string>, since?: Date): Promise<number> {
+export async function pruneBuildCacheAdded(docker: Dockerode, mark: CacheMark): Promise<number> {
   let reclaimed = 0;
-  const recent = (r: CacheRecord): boolean => !since || !r.CreatedAt || new Date(r.CreatedAt) >= since;
-  for (let round = 0; round < 5; round++) {
-    const added = (await cacheRecords(docker)).filter((r) => !before.has(r.ID) && recent(r)).map((r) => r.ID);
+  for (let round = 0; round < 64; round++) {
+    const added = await buildCacheAdded(docker, mark);
     if (!added.length) break;
     let removed = 0;
     for (let i = 0; i < added.length; i += 8) {
@@ -85,7 +99,6 @@ export async function pruneBuildCacheAdded(docker: Dockerode, before: Set<string
   }
   return reclaimed;
 }
-
 function pruneOne(docker: Dockerode, id: string): Promise<{ CachesDeleted?: string[] | null; SpaceReclaimed?: number } | undefined> {
   // dockerode's pruneBuilder sends no query options: the request is made as it makes the others
   return new Promise((resolve, reject) =>

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import tar from "tar-stream";
 import { buildImage } from "./build";
+import { pruneBuildCacheAdded, takeBuildCacheMark } from "./buildkit-cache";
 import { BuildkitLimiter, locateBuildkitCgroup, type BuildkitCgroup, type Located, type StepLimits } from "./buildkit-cgroups";
 
 export type BuildkitSandbox = { ok: true; limiter: BuildkitLimiter; cgroup: BuildkitCgroup } | { ok: false; reason: string };
@@ -28,6 +29,16 @@ export async function startBuildkitSandbox(
  * VM) or the probe cannot build.
  */
 export async function probeBuildkitCgroup(docker: Dockerode, probeImage: string, labels: Record<string, string>): Promise<Located> {
+  const mark = await takeBuildCacheMark(docker);
+  try {
+    return await probe(docker, probeImage, labels);
+  } finally {
+    // The probe leaves nothing: `doctor` runs it too
+    await pruneBuildCacheAdded(docker, mark).catch(() => undefined);
+  }
+}
+
+async function probe(docker: Dockerode, probeImage: string, labels: Record<string, string>): Promise<Located> {
   const tag = `lab-grader/buildkit-probe:${randomBytes(6).toString("hex")}`;
   const probe = await buildImage(docker, {
     builder: "buildkit",

@@ -10,7 +10,7 @@ import { baseImageState, isReady } from "../engine/base-images";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
 import { apiHasBuildkit, requireSupportedEngine } from "../engine/readiness";
 import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
-import { buildCacheIds, markBuildCache, pruneBuildCacheAdded, sweepDeadRunsBuildCache } from "../engine/buildkit-cache";
+import { markBuildCache, pruneBuildCacheAdded, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../engine/buildkit-cache";
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
 import { defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
@@ -55,8 +55,8 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);
   const requested = request.builder ?? "auto";
-  const cacheBefore = requested === "classic" ? undefined : await buildCacheIds(engine.docker);
-  const unmarkCache = cacheBefore && markBuildCache(runDir, cacheBefore);
+  const cacheMark = requested === "classic" ? undefined : await takeBuildCacheMark(engine.docker);
+  const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark);
   // Independent engine calls, at once: they are most of the time before the first build.
   const [swept, engineFacts, { plan: builders, limiter }] = await Promise.all([
     sweepDeadRuns(engine).then(async (result) => ({ ...result, runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs")) })),
@@ -81,8 +81,8 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders });
   } finally {
     limiter?.stop();
-    if (cacheBefore && !request.keepImages) {
-      await pruneBuildCacheAdded(engine.docker, cacheBefore)
+    if (cacheMark && !request.keepImages) {
+      await pruneBuildCacheAdded(engine.docker, cacheMark)
         .then(() => unmarkCache?.())
         .catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
     } else unmarkCache?.();

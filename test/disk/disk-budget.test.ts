@@ -7,7 +7,7 @@ import { loadStandIns, runCliIn, startMatrixEngine, type MatrixEngine } from "..
 import { copySamples, labVariant } from "../helpers/lab-variant";
 import { connectEngine } from "../../grader/engine/client";
 import { loadLabSpec } from "../../grader/lab/lab-spec";
-import { buildCacheIds } from "../../grader/engine/buildkit-cache";
+import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 
 const BUDGET_MIB = 128;
 const GIB = 1024 ** 3;
@@ -40,7 +40,7 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
   let engine: EngineUnderTest;
   let grades: GradesDocument;
   let classicGrades: GradesDocument;
-  let cacheBefore: Set<string>;
+  let cacheMark: CacheMark;
   let largeImagesBefore: Set<string>;
 
   const largeImages = async (): Promise<Set<string>> =>
@@ -49,7 +49,7 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
   beforeAll(async () => {
     engine = await start();
     largeImagesBefore = await largeImages();
-    cacheBefore = await buildCacheIds(engine.docker);
+    cacheMark = await takeBuildCacheMark(engine.docker);
     const { labFile, work } = labVariant((yaml) => yaml.replace("  diskBudgetMb: 2048\n", `  diskBudgetMb: ${BUDGET_MIB}\n`));
     const submissions = copySamples(work, ["alice-venv-app"]);
     for (const id of ["fills-disk-build", "fills-disk-run"]) cpSync(path.resolve("test/disk/submissions", id), path.join(submissions, id), { recursive: true });
@@ -103,6 +103,6 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
 
   it("leaves nothing of what they wrote on the engine", async () => {
     expect([...(await largeImages())].filter((id) => !largeImagesBefore.has(id))).toEqual([]);
-    expect([...(await buildCacheIds(engine.docker))].filter((id) => !cacheBefore.has(id))).toEqual([]);
+    expect(await buildCacheAdded(engine.docker, cacheMark)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
 import { buildImage } from "../../grader/engine/build";
-import { buildCacheIds, markBuildCache, sweepDeadRunsBuildCache } from "../../grader/engine/buildkit-cache";
+import { buildCacheAdded, markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
 import { connectEngine } from "../../grader/engine/client";
 import { sweepDeadRuns } from "../../grader/engine/cleanup";
 import { LABELS, ownerLabel } from "../../grader/engine/labels";
@@ -42,12 +42,12 @@ describe("sweepDeadRunsBuildCache", () => {
   it("prunes the BuildKit cache a dead grader's run added, and leaves a live run's note alone", async () => {
     const engine = await connectEngine();
     const runs = mkdtempSync(path.join(tmpdir(), "lab-grader-runs-"));
-    const before = await buildCacheIds(engine.docker);
+    const mark = await takeBuildCacheMark(engine.docker);
     mkdirSync(path.join(runs, "crashed"));
-    const started = new Date(Date.now() - 1000).toISOString();
-    writeFileSync(path.join(runs, "crashed", "buildkit-cache-before.json"), JSON.stringify({ owner: `${hostname()}:${DEAD_PID}`, startedAt: started, before: [...before] }));
+    const note = { owner: `${hostname()}:${DEAD_PID}`, since: mark.since.toISOString(), before: [...mark.before] };
+    writeFileSync(path.join(runs, "crashed", "buildkit-cache-before.json"), JSON.stringify(note));
     mkdirSync(path.join(runs, "live"));
-    markBuildCache(path.join(runs, "live"), before);
+    markBuildCache(path.join(runs, "live"), mark);
     // What the crashed run built: a BuildKit build no cache has seen
     const pack = tar.pack();
     pack.entry({ name: "Dockerfile" }, `FROM python:3.9-slim\nRUN echo ${randomBytes(8).toString("hex")} > /nonce\n`);
@@ -55,12 +55,10 @@ describe("sweepDeadRunsBuildCache", () => {
     const built = await buildImage(engine.docker, { builder: "buildkit", context: pack as unknown as Readable, tags: [`lab-grader-test/crashed:${process.pid}`], timeoutMs: 120_000 });
     expect(built.ok).toBe(true);
     await engine.docker.getImage(built.imageId!).remove({ force: true });
-    const added = [...(await buildCacheIds(engine.docker))].filter((id) => !before.has(id));
-    expect(added.length).toBeGreaterThan(0);
+    expect((await buildCacheAdded(engine.docker, mark)).length).toBeGreaterThan(0);
 
     expect(await sweepDeadRunsBuildCache(engine.docker, runs)).toBe(1);
-    const left = [...(await buildCacheIds(engine.docker))].filter((id) => !before.has(id));
-    expect(left).toEqual([]);
+    expect(await buildCacheAdded(engine.docker, mark)).toEqual([]);
     expect(existsSync(path.join(runs, "crashed", "buildkit-cache-before.json"))).toBe(false);
     expect(existsSync(path.join(runs, "live", "buildkit-cache-before.json"))).toBe(true);
   }, 300_000);

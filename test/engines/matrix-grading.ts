@@ -6,7 +6,7 @@ import type { CliResult } from "../helpers/cli";
 import { loadStandIns, runCliIn, startMatrixEngine, type EngineMode, type MatrixEngine } from "../helpers/engine-matrix";
 import { expectedFor, expectedVerdicts, verdictMismatches, withClassicBuilder, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
-import { buildCacheIds } from "../../grader/engine/buildkit-cache";
+import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 
 const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"];
 
@@ -23,7 +23,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     let grades: GradesDocument;
     let classicGrades: GradesDocument;
     let danglingBefore: Set<string>;
-    let cacheBefore: Set<string>;
+    let cacheMark: CacheMark;
 
     const dangling = async (): Promise<Set<string>> => new Set((await docker.listImages({ filters: { dangling: ["true"] } })).map((i) => i.Id));
 
@@ -39,7 +39,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       cpSync(SAMPLE_CORPORA.provenance, submissions, { recursive: true });
       cpSync(path.resolve("reference/solution"), path.join(submissions, "reference-solution"), { recursive: true });
       danglingBefore = await dangling();
-      cacheBefore = await buildCacheIds(docker);
+      cacheMark = await takeBuildCacheMark(docker);
       const result = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out")]);
       if (result.code !== 0) throw new Error(`grade on the ${mode} engine exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
       grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
@@ -110,7 +110,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       const left = [...(await dangling())].filter((id) => !danglingBefore.has(id));
       expect(left.length).toBeLessThanOrEqual(25);
       // BuildKit's cache records of both runs' builds were pruned at their ends
-      expect([...(await buildCacheIds(docker))].filter((id) => !cacheBefore.has(id))).toEqual([]);
+      expect(await buildCacheAdded(docker, cacheMark)).toEqual([]);
     });
   });
 }
