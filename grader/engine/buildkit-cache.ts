@@ -9,9 +9,19 @@ interface CacheRecord {
   CreatedAt?: string;
 }
 
+/**
+ * The engine's BuildKit cache records. Only those are asked for (`type=build-cache`, API 1.42+; older engines
+ * ignore it and answer everything): on the containerd store a full `system df` also sizes every image, and fails
+ * when a snapshot it lists goes meanwhile.
+ */
 async function cacheRecords(docker: Dockerode): Promise<CacheRecord[]> {
-  const df = (await docker.df()) as { BuildCache?: CacheRecord[] | null };
-  return df.BuildCache ?? [];
+  const df = await new Promise<{ BuildCache?: CacheRecord[] | null }>((resolve, reject) =>
+    docker.modem.dial(
+      { path: "/system/df?", method: "GET", options: { type: "build-cache" }, statusCodes: { 200: true, 500: "server error" } },
+      (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as { BuildCache?: CacheRecord[] | null })),
+    ),
+  );
+  return df?.BuildCache ?? [];
 }
 
 /** The engine's BuildKit cache as a run found it: the records there, and when. */

@@ -29,12 +29,12 @@ export async function startBuildkitSandbox(
  * VM) or the probe cannot build.
  */
 export async function probeBuildkitCgroup(docker: Dockerode, probeImage: string, labels: Record<string, string>): Promise<Located> {
-  const mark = await takeBuildCacheMark(docker);
+  const mark = await takeBuildCacheMark(docker).catch(() => undefined);
   try {
     return await probe(docker, probeImage, labels);
   } finally {
     // The probe leaves nothing: `doctor` runs it too
-    await pruneBuildCacheAdded(docker, mark).catch(() => undefined);
+    if (mark) await pruneBuildCacheAdded(docker, mark).catch(() => undefined);
   }
 }
 

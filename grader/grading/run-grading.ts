@@ -55,7 +55,13 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);
   const requested = request.builder ?? "auto";
-  const cacheMark = requested === "classic" ? undefined : await takeBuildCacheMark(engine.docker);
+  const cacheMark =
+    requested === "classic"
+      ? undefined
+      : await takeBuildCacheMark(engine.docker).catch((error) => {
+          console.error(`warning: BuildKit's cache cannot be listed, so this run's will not be pruned: ${error}`);
+          return undefined;
+        });
   const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark);
   // Independent engine calls, at once: they are most of the time before the first build.
   const [swept, engineFacts, { plan: builders, limiter }] = await Promise.all([
