@@ -183,7 +183,8 @@ function pastPidsLimit(version: 1 | 2, controller: string, step: string, limits:
   return current > limits.pids;
 }
 
-function childDirs(dir: string): string[] {
+/** The child cgroups (step cgroups) under `dir`; none when it cannot be read. */
+export function childDirs(dir: string): string[] {
   try {
     return readdirSync(dir).filter((name) => {
       try {
@@ -197,14 +198,17 @@ function childDirs(dir: string): string[] {
   }
 }
 
-function killAll(step: string): void {
-  let procs: string;
+/** The processes in a cgroup, as this machine numbers them; none when it is gone. */
+export function cgroupPids(cgroupDir: string): number[] {
   try {
-    procs = readFileSync(path.join(step, "cgroup.procs"), "utf8");
+    return readFileSync(path.join(cgroupDir, "cgroup.procs"), "utf8").split("\n").map(Number).filter((n) => n > 0);
   } catch {
-    return;
+    return [];
   }
-  for (const pid of procs.split("\n").map(Number).filter((n) => n > 0)) {
+}
+
+function killAll(step: string): void {
+  for (const pid of cgroupPids(step)) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {

@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync, readlinkSync, watch, type FSWatcher } from "node:fs";
+import { readFileSync, readlinkSync, watch, type FSWatcher } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
+import { cgroupPids, childDirs } from "./buildkit-cgroups";
 
 /** The host name a build's RUN steps find in their /etc/hosts (the build request's `extrahosts`), naming the build. */
 export function buildHostName(buildId: string): string {
@@ -46,7 +47,7 @@ export class BuildkitDiskUse {
     let total = 0;
     for (const [name, step] of this.mine) {
       if (!step.done) {
-        step.done = !stepRunning(path.join(this.stepsDir, name));
+        step.done = cgroupPids(path.join(this.stepsDir, name)).length === 0;
         step.bytes = await treeBytes(step.dir).catch(() => step.bytes);
       }
       total += step.bytes;
@@ -55,12 +56,7 @@ export class BuildkitDiskUse {
   }
 
   private discover(): void {
-    let names: string[];
-    try {
-      names = readdirSync(this.stepsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      return;
-    }
+    const names = childDirs(this.stepsDir);
     for (const name of names) {
       if (this.mine.has(name) || this.notMine.has(name)) continue;
       const found = identifyStep(path.join(this.stepsDir, name));
@@ -93,7 +89,7 @@ interface StepIdentity {
 
 /** Reads a running step's /etc/hosts and root mount through one of its processes. */
 export function identifyStep(cgroupDir: string): StepIdentity | "unknown" {
-  for (const pid of pidsOf(cgroupDir)) {
+  for (const pid of cgroupPids(cgroupDir)) {
     try {
       const hosts = readFileSync(`/proc/${pid}/root/etc/hosts`, "utf8").slice(0, 64 * 1024);
       const hostNames = hosts.split("\n").flatMap((line) => line.replace(/#.*/, "").trim().split(/\s+/).slice(1));
@@ -147,18 +143,6 @@ function engineRootOf(pid: number): string {
   };
   for (let parent = parentOf(current); parent > 0 && samePlace(parent); parent = parentOf(parent)) current = parent;
   return `/proc/${current}/root`;
-}
-
-function pidsOf(cgroupDir: string): number[] {
-  try {
-    return readFileSync(path.join(cgroupDir, "cgroup.procs"), "utf8").split("\n").map(Number).filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
-
-function stepRunning(cgroupDir: string): boolean {
-  return pidsOf(cgroupDir).length > 0;
 }
 
 /** Bytes of the regular files under `dir`, links not followed. */
