@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { runGrading } from "../grading/run-grading";
+import { notGradedForDisk } from "./grade-command";
 import { loadLabSpec } from "../lab/lab-spec";
 import { classroomResult } from "../report/classroom";
 import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
@@ -57,7 +58,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `result=${result}\n`);
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, renderSubmissionMarkdown(grades, submission));
     }
-    return submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed;
+    return notGradedForDisk(grades.submissions) ?? (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed);
   } catch (error) {
     // Gradescope shows nothing at all without a results file: write one that says what went wrong.
     if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeFailure((error as Error).message, seconds()), null, 2));

@@ -5,7 +5,7 @@ import { readinessFacts } from "../engine/readiness";
 /** `lab-grader doctor`: one line per readiness fact; exit 0 when ready, 3 when not. */
 export async function doctorCommand(options: { lab: string }): Promise<number> {
   const spec = loadLabSpec(options.lab);
-  const facts = await readinessFacts(spec.baseImages);
+  const facts = await readinessFacts(spec.baseImages, (spec.sandbox.diskFloorMb + spec.sandbox.diskBudgetMb) * 1024 ** 2);
   for (const fact of facts) {
     const line = `${fact.ok ? "ok     " : "PROBLEM"} ${fact.name}: ${fact.value}`;
     console.log(fact.fix ? `${line}\n        fix: ${fact.fix}` : line);

@@ -56,6 +56,19 @@ function planRun(spec: LabSpec, submissions: Submission[], options: GradeOptions
   return { toGrade, reused, skipped: [] };
 }
 
+/**
+ * Exit 3 when submissions were left ungraded because the engine's disk was under the lab's floor: what was
+ * graded is kept, and `--resume` grades the rest once there is room.
+ */
+export function notGradedForDisk(submissions: SubmissionGrade[]): number | undefined {
+  const stopped = submissions.filter((s) => s.graderErrorKind === "disk-floor");
+  if (!stopped.length) return undefined;
+  console.error(`not graded for lack of disk space on the engine: ${stopped.map((s) => sanitizeForTerminal(s.id)).join(", ")}`);
+  // The floor's own words (figures only), not a submission's
+  console.error(`  ${stopped[stopped.length - 1].graderError}`);
+  return ExitCode.notReady;
+}
+
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
 export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
   const spec = loadLabSpec(options.lab);
@@ -96,6 +109,8 @@ async function gradeSubmissions(spec: LabSpec, submissions: Submission[], skippe
     printTable: true,
   });
   console.error(`wrote results.json, junit.xml, grades.csv, summary.md and report.html to ${options.out}`);
+  const stopped = notGradedForDisk(grades.submissions);
+  if (stopped) return stopped;
   const faulty = grades.submissions.filter((s) => s.graderError);
   if (faulty.length) {
     console.error(`the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`);

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
-import { describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded } from "./disk-watch";
+import { describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 import { BuildkitProgress, decodeStatus } from "./buildkit-status";
@@ -34,6 +34,8 @@ export interface BuildRequest {
   onImage?: (shortId: string) => void;
   /** What the build may write to the engine's disk (its layers and the container of the step running); past it, it is stopped. */
   diskBudgetBytes?: number;
+  /** The run's guard of the engine's free space: it may measure this build's writes at once, or stop it. */
+  diskGuard?: DiskGuard;
   /** BuildKit: the directory where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
   buildkitStepsDir?: string;
 }
@@ -112,17 +114,27 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     diskBudgetExceeded = exceeded;
     controller.abort();
   });
+  let stoppedByGuard = false;
+  const untrack = request.diskGuard?.track({
+    watch,
+    stop: () => {
+      stoppedByGuard = true;
+      controller.abort();
+    },
+  });
   const stopped = (): string =>
     diskBudgetExceeded
       ? `the build ${describeExceeded(diskBudgetExceeded)}; it was stopped`
-      : `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
+      : stoppedByGuard
+        ? "the build was stopped: the engine's disk fell under its floor"
+        : `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
   const finish = (extra: Partial<BuildResult>): BuildResult => ({
     ok: false,
     log: log.text(),
     lastStep: controller.signal.aborted ? (buildkit?.runningStep() ?? lastStep) : lastStep,
     failedStepOutput,
     steps,
-    timedOut: controller.signal.aborted && !diskBudgetExceeded,
+    timedOut: controller.signal.aborted && !diskBudgetExceeded && !stoppedByGuard,
     diskBudgetExceeded,
     durationMs: Date.now() - started,
     ...extra,
@@ -179,6 +191,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     return finish({ error: engineErrorText(thrown) });
   } finally {
     clearTimeout(timer);
+    untrack?.();
     watch?.stop();
     if (disk instanceof BuildkitDiskUse) disk.stop();
   }

@@ -6,30 +6,53 @@ export interface DiskBudgetExceeded {
   budgetBytes: number;
 }
 
+/** A running watch: `measureNow` measures at once (between its regular polls) and resolves when that is done. */
+export interface DiskWatch {
+  stop(): void;
+  measureNow(): Promise<void>;
+}
+
+/** Work whose disk use a run's guard may check at once or stop (see grading/disk-floor.ts). */
+export interface TrackedWork {
+  watch?: DiskWatch;
+  stop(): void;
+}
+
+/** Given to a build or run: it registers its work there while it runs; the returned function ends that. */
+export interface DiskGuard {
+  track(work: TrackedWork): () => void;
+}
+
 /**
  * Polls `measure` (bytes written so far) every `everyMs` until stopped; the first time it exceeds the budget,
  * calls `onExceeded` once and stops polling. A measurement that fails (the container just went) is skipped.
  * Engines' storage rarely supports hard quotas on build steps and containers (overlay2 only over xfs with
  * pquota), so this watch is how the budget holds everywhere: a fast writer can pass it by what it writes in one
- * interval.
+ * interval — less when the engine's disk is near its floor, where the run's DiskFloor asks for a measurement
+ * every few hundred milliseconds.
  */
 export function watchDisk(
   measure: () => Promise<number>,
   budgetBytes: number,
   onExceeded: (exceeded: DiskBudgetExceeded) => void,
   everyMs = 1000,
-): { stop: () => void } {
+): DiskWatch {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let measuring: Promise<void> | undefined;
+  const measureOnce = (): Promise<void> =>
+    (measuring ??= (async () => {
+      const written = await measure().catch(() => undefined);
+      if (stopped) return;
+      if (written !== undefined && written > budgetBytes) {
+        stopped = true;
+        clearTimeout(timer);
+        onExceeded({ writtenBytes: written, budgetBytes });
+      }
+    })().finally(() => (measuring = undefined)));
   const tick = async (): Promise<void> => {
-    const written = await measure().catch(() => undefined);
-    if (stopped) return;
-    if (written !== undefined && written > budgetBytes) {
-      stopped = true;
-      onExceeded({ writtenBytes: written, budgetBytes });
-      return;
-    }
-    timer = setTimeout(() => void tick(), everyMs);
+    await measureOnce();
+    if (!stopped) timer = setTimeout(() => void tick(), everyMs);
   };
   timer = setTimeout(() => void tick(), everyMs);
   return {
@@ -37,6 +60,7 @@ export function watchDisk(
       stopped = true;
       clearTimeout(timer);
     },
+    measureNow: () => (stopped ? Promise.resolve() : measureOnce()),
   };
 }
 

@@ -1,9 +1,9 @@
-import { statfs } from "node:fs/promises";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
 import { probeBuildkitCgroup } from "./buildkit-sandbox";
+import { freeBytes, locateEngineStorage } from "./engine-storage";
 
 export interface ReadinessFact {
   name: string;
@@ -13,12 +13,11 @@ export interface ReadinessFact {
   fix?: string;
 }
 
-const MIN_FREE_BYTES = 5 * 1024 ** 3;
 /** API version from which the engine accepts BuildKit builds (`version=2`) through the API. */
 const BUILDKIT_MIN_API = [1, 39];
 
-/** Every fact `doctor` reports, one per line; ready when all are ok. */
-export async function readinessFacts(baseImages: string[]): Promise<ReadinessFact[]> {
+/** Every fact `doctor` reports, one per line; ready when all are ok. `neededFreeBytes`: what grading needs free on the engine's disk. */
+export async function readinessFacts(baseImages: string[], neededFreeBytes: number): Promise<ReadinessFact[]> {
   const engine = await tryConnectEngine();
   if (!engine) {
     return [
@@ -40,7 +39,7 @@ export async function readinessFacts(baseImages: string[]): Promise<ReadinessFac
   facts.push({ name: "image store", ok: true, value: kind.storeDetail });
   const buildkit: ReadinessFact = { name: "BuildKit", ok: true, value: buildkitAvailability(kind) };
   facts.push(buildkit);
-  facts.push(await freeDiskFact(String(info.DockerRootDir)));
+  facts.push(await freeDiskFact(engine, neededFreeBytes));
   let probeImage: string | undefined;
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);
@@ -88,17 +87,15 @@ function buildkitAvailability(kind: EngineKind): string {
   return apiHasBuildkit(kind) ? `available through the API (${kind.apiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})` : `not available (API ${kind.apiVersion})`;
 }
 
-async function freeDiskFact(dataRoot: string): Promise<ReadinessFact> {
-  const local = !process.env.DOCKER_HOST || process.env.DOCKER_HOST.startsWith("unix://");
+/** The engine's free space against what grading needs to start (the lab's floor plus one disk budget). */
+async function freeDiskFact(engine: Engine, neededBytes: number): Promise<ReadinessFact> {
   const name = "free disk";
-  if (!local) return { name, ok: true, value: `unknown: the engine is remote (${dataRoot} on its host)` };
-  try {
-    const stats = await statfs(dataRoot);
-    const free = stats.bavail * stats.bsize;
-    const value = `${(free / 1024 ** 3).toFixed(1)} GiB under ${dataRoot}`;
-    if (free >= MIN_FREE_BYTES) return { name, ok: true, value };
-    return { name, ok: false, value, fix: `free at least ${MIN_FREE_BYTES / 1024 ** 3} GiB there (docker system prune -f removes unused images)` };
-  } catch {
-    return { name, ok: true, value: `unknown: ${dataRoot} is not readable from here (engine in a VM?)` };
-  }
+  const storage = await locateEngineStorage(engine.docker);
+  if (!storage.found) return { name, ok: true, value: `not watched during grading: ${storage.reason}` };
+  const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  const free = freeBytes(storage.paths);
+  const where = storage.paths.map((p) => p.replace(`/proc/${storage.enginePid}/root`, "")).join(" and ");
+  const value = `${gib(free)} under ${where}; grading needs ${gib(neededBytes)} to start (sandbox.diskFloorMb plus one sandbox.diskBudgetMb)`;
+  if (free >= neededBytes) return { name, ok: true, value };
+  return { name, ok: false, value, fix: "free space there (`docker system prune` removes unused images and build cache)" };
 }

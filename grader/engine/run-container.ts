@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { watchDisk, writtenByContainer, type DiskBudgetExceeded } from "./disk-watch";
+import { watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
 import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import { sleep } from "../common/duration";
@@ -32,6 +32,8 @@ export interface RunRequest {
   onStarted?: () => void;
   /** What the container may write to its writable layer; past it, it is killed. */
   diskBudgetBytes?: number;
+  /** The run's guard of the engine's free space: it may measure this container's writes at once, or kill it. */
+  diskGuard?: DiskGuard;
 }
 
 export interface RunFacts {
@@ -91,6 +93,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
             void handle.kill().catch(() => undefined);
           },
         );
+  const untrack = request.diskGuard?.track({ watch, stop: () => void handle.kill().catch(() => undefined) });
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;
     const address = await appAddress(container, handle, request);
@@ -112,6 +115,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       ...(diskBudgetExceeded ? { diskBudgetExceeded } : {}),
     };
   } finally {
+    untrack?.();
     watch?.stop();
     await container.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() =>
       handle.remove({ force: true, v: true }).catch(() => undefined),

@@ -21,6 +21,7 @@ import { readSubmissionDockerfile, type DockerfileRead } from "../submission/rea
 import { baseImageIds, submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 import { chooseBuilder, defaultBuilder, type BuilderPlan } from "./choose-builder";
+import { DiskFloorError, type DiskFloor, type FloorTicket } from "./disk-floor";
 
 /** How many submissions may be in each phase at once, and whether a phase ran beside others. */
 export interface PhaseSlots {
@@ -58,6 +59,8 @@ export interface GatherOptions {
   images: RunImages;
   /** Which builders this run may use (see choose-builder.ts). */
   builders: BuilderPlan;
+  /** Keeps the engine's free space above the lab's floor; every build and run phase asks it first. */
+  floor: DiskFloor;
 }
 
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
@@ -107,29 +110,36 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
   const bases = await baseImageIds(engine.docker, analysis);
+  // Set when the engine's disk fell under its floor during a phase: the submission is then left ungraded.
+  let interrupted: string | undefined;
   const buildOnce = (): Promise<BuildResult> =>
-    queued(options.slots.build, timingsMs, async () => {
-      const tracker = await options.images.startBuild(bases);
-      return options.slots.load.shared(() =>
-        guarded(
-          engine,
-          tag,
-          options,
-          options.buildTimeoutSeconds * 1000,
-          buildImage(engine.docker, {
-            builder: choice.builder,
-            context: context.tar({ blankDockerfileLines: choice.blankLines }),
-            tags: [tag],
-            labels: imageLabels(labels),
-            timeoutMs: options.buildTimeoutSeconds * 1000,
-            limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
-            diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
-            buildkitStepsDir: options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
-            onImage: tracker.used,
-          }),
-        ),
-      ).finally(tracker.done);
-    });
+    queued(options.slots.build, timingsMs, () =>
+      withFloor(options.floor, async (ticket) => {
+        const tracker = await options.images.startBuild(bases);
+        return options.slots.load
+          .shared(() =>
+            guarded(
+              engine,
+              tag,
+              options,
+              options.buildTimeoutSeconds * 1000,
+              buildImage(engine.docker, {
+                builder: choice.builder,
+                context: context.tar({ blankDockerfileLines: choice.blankLines }),
+                tags: [tag],
+                labels: imageLabels(labels),
+                timeoutMs: options.buildTimeoutSeconds * 1000,
+                limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+                diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+                diskGuard: ticket,
+                buildkitStepsDir: options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
+                onImage: tracker.used,
+              }),
+            ),
+          )
+          .finally(tracker.done);
+      }, (reason) => (interrupted ??= reason)),
+    );
   const notes = [...choice.notes];
   let build = await buildOnce();
   if (lostCachedImage(build)) {
@@ -147,24 +157,31 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     timingsMs,
   };
   try {
+    if (interrupted) throw new DiskFloorError(interrupted);
     if (!build.ok || !build.imageId) return facts;
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
     const sources: VenvSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
     const crowded = await queued(options.slots.run, timingsMs, () =>
-      options.slots.load.shared((ranBesideOthers) =>
-        guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options)).then(ranBesideOthers),
-      ),
+      withFloor(options.floor, (ticket) =>
+        options.slots.load.shared((ranBesideOthers) =>
+          guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options, ticket)).then(ranBesideOthers),
+        ),
+      (reason) => (interrupted ??= reason)),
     );
+    if (interrupted) throw new DiskFloorError(interrupted);
     if (crowded && dependsOnLoad(facts.run!)) {
       // Nothing answered while other submissions were building and running: it may have been starved of CPU or
       // I/O rather than wrong. Graded again with nothing else running, the second run decides.
       const first = facts.run!;
-      const alone = await options.slots.load.exclusive(() => {
-        const started = Date.now();
-        return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, tag, options))).finally(
-          () => (timingsMs.regradedAlone = Date.now() - started),
-        );
-      });
+      const alone = await options.slots.load.exclusive(() =>
+        withFloor(options.floor, (ticket) => {
+          const started = Date.now();
+          return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, tag, options, ticket))).finally(
+            () => (timingsMs.regradedAlone = Date.now() - started),
+          );
+        }, (reason) => (interrupted ??= reason)),
+      );
+      if (interrupted) throw new DiskFloorError(interrupted);
       facts.run = { ...alone, firstRunUnderLoad: { probe: first.probe, running: first.running } };
     }
   } finally {
@@ -187,6 +204,20 @@ export function lostCachedImage(build: BuildResult): boolean {
     !build.timedOut &&
     /(No such image: |failed to get digest |unknown parent image ID |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "")
   );
+}
+
+/**
+ * Runs one phase with the floor's leave (waiting for it; DiskFloorError when it never comes), and tells
+ * `onInterrupted` when the floor stopped the phase's work.
+ */
+async function withFloor<T>(floor: DiskFloor, work: (ticket: FloorTicket) => Promise<T>, onInterrupted: (reason: string) => void): Promise<T> {
+  const ticket = await floor.admit();
+  try {
+    return await work(ticket);
+  } finally {
+    ticket.release();
+    if (ticket.interrupted) onInterrupted(ticket.interrupted);
+  }
 }
 
 /** Runs `work` in a slot of `slots`, adding the time spent waiting for it to `timingsMs.queued`. */
@@ -229,6 +260,7 @@ async function runPhase(
   tag: string,
   facts: SubmissionFacts,
   options: GatherOptions,
+  ticket: FloorTicket,
 ): Promise<void> {
   const labels = options.labels;
   const timingsMs = facts.timingsMs;
@@ -239,7 +271,7 @@ async function runPhase(
   let containerStarted!: () => void;
   const whenStarted = new Promise<void>((resolve) => (containerStarted = resolve));
   const [run, inspection] = await Promise.all([
-    runAndProbe(engine, runRequest(spec, tag, options, containerStarted)).finally(() => {
+    runAndProbe(engine, runRequest(spec, tag, options, ticket, containerStarted)).finally(() => {
       containerStarted(); // in case the run failed before it could say
       timingsMs.run = Date.now() - started;
     }),
@@ -269,7 +301,7 @@ async function runPhase(
   facts.sizeReference = await sizeReferenceFor(engine, spec, sources.dockerfile, options);
 }
 
-function runRequest(spec: LabSpec, tag: string, options: GatherOptions, onStarted?: () => void): RunRequest {
+function runRequest(spec: LabSpec, tag: string, options: GatherOptions, diskGuard: FloorTicket, onStarted?: () => void): RunRequest {
   return {
     image: tag,
     port: spec.app.port,
@@ -281,6 +313,7 @@ function runRequest(spec: LabSpec, tag: string, options: GatherOptions, onStarte
     network: options.network,
     onStarted,
     diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+    diskGuard,
   };
 }
 

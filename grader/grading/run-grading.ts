@@ -23,6 +23,8 @@ import type { LabSpec } from "../lab/lab-spec";
 import type { GradesDocument, SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
 import { buildReference } from "./reference";
+import { DiskFloor } from "./disk-floor";
+import { freeBytes, locateEngineStorage } from "../engine/engine-storage";
 
 export interface GradingRequest {
   spec: LabSpec;
@@ -75,6 +77,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
         `the BuildKit cache of ${swept.runsCache} run(s)`,
     );
   }
+  const engineDisk = await checkEngineDisk(engine, spec);
   if (builders.requested !== "classic") {
     console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
   }
@@ -84,7 +87,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     const reference = await buildReference(engine, spec, buildTimeoutSeconds, defaultBuilder(builders));
     console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
     network = await createRunNetwork(engine, spec, runId);
-    return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders });
+    return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk });
   } finally {
     limiter?.stop();
     if (cacheMark && !request.keepImages) {
@@ -111,11 +114,12 @@ interface RunSetup {
   reference: ReferenceFacts;
   engineFacts: EngineSummary;
   builders: BuilderPlan;
+  engineDisk?: string[];
 }
 
 /** Writes the run's config, runs the lab's Jest spec on it, and reads back the grades its reporter wrote. */
 async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunSetup): Promise<GradesDocument> {
-  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders } = setup;
+  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk } = setup;
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
@@ -132,6 +136,7 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
     reference,
     engine: engineFacts,
     builders,
+    engineDisk,
     startedAt: new Date().toISOString(),
     printTable: request.printTable,
   };
@@ -179,6 +184,30 @@ async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): P
   const name = `lab-grader-${runId}`;
   await engine.docker.createNetwork({ Name: name, Internal: true, Labels: runLabels(runId), CheckDuplicate: true });
   return { mode, name };
+}
+
+/**
+ * Where the run reads the engine's free space (see DiskFloor), after making sure there is room to start: with
+ * less than the floor plus one submission's budget, nothing could be graded. Undefined, with a warning, when the
+ * engine's disk cannot be read from here.
+ */
+async function checkEngineDisk(engine: Engine, spec: LabSpec): Promise<string[] | undefined> {
+  const storage = await locateEngineStorage(engine.docker);
+  if (!storage.found) {
+    console.error(`warning: the engine's free space is not watched (sandbox.diskFloorMb): ${storage.reason}. Each submission's disk budget still holds`);
+    return undefined;
+  }
+  const admission = await new DiskFloor({
+    measure: () => freeBytes(storage.paths),
+    floorBytes: spec.sandbox.diskFloorMb * 1024 ** 2,
+    budgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+  })
+    .admit()
+    .catch((error: Error) => {
+      throw new UserFacingError(error.message, ExitCode.notReady);
+    });
+  admission.release();
+  return storage.paths;
 }
 
 /**

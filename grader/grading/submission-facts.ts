@@ -56,6 +56,8 @@ export interface SubmissionFacts {
   sizeReference?: ReferenceFacts;
   /** A fault of the grader (not of the submission); every check then says so instead of judging. */
   graderError?: string;
+  /** "disk-floor": not graded because the engine's disk was under the lab's floor (the run exits 3). */
+  graderErrorKind?: GraderErrorKind;
   timingsMs: Record<string, number>;
 }
 
@@ -71,3 +73,6 @@ export interface ReferenceFacts {
   /** Both images were found by their content key (built by an earlier run), not built now. */
   reusedImages?: boolean;
 }
+
+/** Grader errors that are a condition of the engine rather than a fault: the run says what to do and exits 3. */
+export type GraderErrorKind = "disk-floor";

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CheckResult } from "../checks/check";
+import type { GraderErrorKind } from "../grading/submission-facts";
 
 /** Per-submission facts worth keeping in results.json besides the checks. */
 export interface SubmissionSummary {
@@ -9,6 +10,7 @@ export interface SubmissionSummary {
   os?: string;
   builder: string;
   graderError?: string;
+  graderErrorKind?: GraderErrorKind;
   timingsMs: Record<string, number>;
 }
 

@@ -12,6 +12,8 @@ import { Progress } from "../report/progress";
 import { ResultCache } from "../grading/result-cache";
 import { stripAnsi } from "../report/sanitize";
 import { RunImages } from "../grading/run-images";
+import { DiskFloor, DiskFloorError } from "../grading/disk-floor";
+import { freeBytes } from "../engine/engine-storage";
 import { CheckRecords } from "./check-records";
 import { readRunConfig, type GradingRunConfig } from "./run-config";
 
@@ -32,7 +34,7 @@ interface SubmissionProgress {
 }
 
 let run:
-  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; slots: PhaseSlots; progress: Progress; cache: ResultCache }
+  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; slots: PhaseSlots; progress: Progress; cache: ResultCache; floor: DiskFloor }
   | undefined;
 let current: CurrentSubmission | undefined;
 let connected: Promise<{ engine: Engine; images: RunImages }> | undefined;
@@ -58,6 +60,11 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     slots: phaseSlots(config.concurrency),
     progress: new Progress(config.submissions.length),
     cache: new ResultCache(config.outDir),
+    floor: new DiskFloor({
+      measure: config.engineDisk && (() => freeBytes(config.engineDisk!)),
+      floorBytes: spec.sandbox.diskFloorMb * 1024 ** 2,
+      budgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+    }),
   };
   config.submissions.forEach((submission, index) => {
     let memo: Promise<SubmissionFacts> | undefined;
@@ -117,10 +124,13 @@ export function check(definition: Check | { id: string; points: number; title?: 
   });
 }
 
-/** A submission's last check is decided: keep its grade (for --resume) and show progress. */
+/**
+ * A submission's last check is decided: keep its grade (for --resume) and show progress. A grader error is not
+ * a grade: --resume grades that submission again.
+ */
 function reportFinished(index: number, submission: Submission, results: CheckResult[]): void {
   const grade = submissionGrade(submission.id, results, run!.records.readSummary(index));
-  if (submission.key) run!.cache.write(submission.key, grade);
+  if (submission.key && !grade.graderError) run!.cache.write(submission.key, grade);
   run!.progress.finished(submission.id, grade.score, grade.maxScore);
 }
 
@@ -141,6 +151,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
       watchdogExtraMs: context.spec.sandbox.watchdogSeconds * 1000,
       images,
       builders: config.builders,
+      floor: run!.floor,
     });
   } catch (error) {
     facts = {
@@ -148,6 +159,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
       dockerfile: { read: { ok: false, problem: "unreadable", message: "not read" } },
       build: notBuilt("the grader failed before building"),
       graderError: (error as Error).message ?? String(error),
+      ...(error instanceof DiskFloorError ? { graderErrorKind: "disk-floor" as const } : {}),
       timingsMs: {},
     };
   }
@@ -159,6 +171,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
     os: facts.image?.os,
     builder: facts.build.builder,
     graderError: facts.graderError,
+    graderErrorKind: facts.graderErrorKind,
     timingsMs: facts.timingsMs,
   });
   return facts;

@@ -40,6 +40,8 @@ export interface GradingRunConfig {
   reference: ReferenceFacts;
   engine: EngineSummary;
   builders: BuilderPlan;
+  /** Paths on the engine's storage to read its free space from (see engine-storage.ts); absent when it cannot be read. */
+  engineDisk?: string[];
   startedAt: string;
   /** Whether the reporter prints the class table on stdout. */
   printTable: boolean;

@@ -29,6 +29,7 @@ export interface SandboxSpec {
   buildMemoryMb: number;
   buildCpus: number;
   diskBudgetMb: number;
+  diskFloorMb: number;
   allowAddUrl: boolean;
   allowAnyImage: boolean;
   watchdogSeconds: number;

@@ -1,6 +1,6 @@
 import type { CheckResult } from "../checks/check";
 import type { SubmissionSummary } from "../jest/check-records";
-import type { ReferenceFacts } from "../grading/submission-facts";
+import type { GraderErrorKind, ReferenceFacts } from "../grading/submission-facts";
 import type { EngineSummary } from "../jest/run-config";
 import type { SkippedEntry } from "../submission/discover";
 
@@ -15,6 +15,8 @@ export interface SubmissionGrade {
   builder?: string;
   /** Set when the grader (not the submission) failed; the checks say "grader error". */
   graderError?: string;
+  /** "disk-floor": not graded because the engine's disk was under the lab's floor; `--resume` grades it. */
+  graderErrorKind?: GraderErrorKind;
   /** Where the time went: build, run (start + probe), inspect, total. */
   timingsMs?: Record<string, number>;
   checks: CheckResult[];
@@ -47,6 +49,7 @@ export function submissionGrade(id: string, checks: CheckResult[], summary: Subm
     os: summary?.os,
     builder: summary?.imageBytes !== undefined ? summary.builder : undefined,
     ...(error ? { graderError: error } : {}),
+    ...(summary?.graderErrorKind ? { graderErrorKind: summary.graderErrorKind } : {}),
     ...(summary ? { timingsMs: summary.timingsMs } : {}),
     checks,
   };

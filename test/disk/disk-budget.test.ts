@@ -1,4 +1,4 @@
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Dockerode from "dockerode";
 import type { GradesDocument } from "../../grader/report/grades";
@@ -8,65 +8,177 @@ import { copySamples, labVariant } from "../helpers/lab-variant";
 import { connectEngine } from "../../grader/engine/client";
 import { loadLabSpec } from "../../grader/lab/lab-spec";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
+import { runCommand } from "../../grader/common/run-command";
 
 const BUDGET_MIB = 128;
+const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
+/** The size of the filesystem the Docker 28 engines store everything on here. */
+const SMALL_DISK_MIB = 3072;
 
 interface EngineUnderTest {
   docker: Dockerode;
   grade: (args: string[]) => Promise<CliResult>;
   stop: () => Promise<void>;
+  /** Set for an engine whose data root is a small filesystem of its own: its free space, as the engine sees it. */
+  freeBytes?: () => number;
+  /** Where a test may put a file on that filesystem. */
+  dataRoot?: string;
 }
 
-/** The engine `setup` installs here, and the matrix's Docker 28 with either image store, one after another. */
-const ENGINES: [string, () => Promise<EngineUnderTest>][] = [
-  ["the host's engine", async () => ({ docker: (await connectEngine()).docker, grade: runCli, stop: async () => undefined })],
-  ...(["overlay2", "containerd"] as const).map((mode): [string, () => Promise<EngineUnderTest>] => [
-    `Docker 28 with ${mode}`,
+/**
+ * The engine `setup` installs here, on this machine's disk: its writers stop after 1 GiB, so a grader that failed
+ * to stop them could not fill the disk. The matrix's Docker 28 with either image store, one after another, each
+ * on a 3 GiB filesystem of its own: there the writers write until the disk is full, and the run's engine disk
+ * floor is tested too.
+ */
+const ENGINES: [string, boolean, () => Promise<EngineUnderTest>][] = [
+  ["the host's engine", false, async () => ({ docker: (await connectEngine()).docker, grade: runCli, stop: async () => undefined })],
+  ...(["overlay2", "containerd"] as const).map((mode): [string, boolean, () => Promise<EngineUnderTest>] => [
+    `Docker 28 with ${mode} on a ${SMALL_DISK_MIB} MiB disk`,
+    true,
     async () => {
-      const engine: MatrixEngine = await startMatrixEngine(mode);
+      const engine: MatrixEngine = await startMatrixEngine(mode, { dataDiskMb: SMALL_DISK_MIB });
       await loadStandIns(engine, loadLabSpec("specs/lab42.yaml").baseImages);
-      return { docker: new Dockerode({ socketPath: engine.socketPath }), grade: (args) => runCliIn(engine, args), stop: engine.stop };
+      return {
+        docker: new Dockerode({ socketPath: engine.socketPath }),
+        grade: (args) => runCliIn(engine, args),
+        stop: engine.stop,
+        dataRoot: engine.dataRoot,
+        freeBytes: () => {
+          const stats = statfsSync(engine.dataRoot);
+          return stats.bavail * stats.bsize;
+        },
+      };
     },
   ]),
 ];
 
+/** The disk writers, made to write without end where the engine's disk is small. */
+function copyWriters(submissions: string, ids: string[], endless: boolean): void {
+  for (const id of ids) {
+    const target = path.join(submissions, id);
+    cpSync(path.resolve("test/disk/submissions", id), target, { recursive: true });
+    if (!endless) continue;
+    const edit = (file: string, from: string, to: string): void => {
+      const text = readFileSync(path.join(target, file), "utf8");
+      if (!text.includes(from)) throw new Error(`${id}/${file} no longer has ${from}`);
+      writeFileSync(path.join(target, file), text.replace(from, to));
+    };
+    if (id === "fills-disk-build") edit("Dockerfile", "bs=1M count=1024", "bs=1M");
+    if (id === "fills-disk-run") edit("app.py", "for _ in range(1024):", "while True:");
+  }
+}
+
+/** Reads `free` every 20 ms while `work` runs; resolves with its result and the least free space seen. */
+async function watchingFreeSpace<T>(free: () => number, work: Promise<T>): Promise<{ result: T; lowest: number }> {
+  let lowest = free();
+  const timer = setInterval(() => (lowest = Math.min(lowest, free())), 20);
+  try {
+    return { result: await work, lowest };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const gradesIn = (out: string): GradesDocument => JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
+const mustPass = (what: string, result: CliResult): void => {
+  if (result.code !== 0) throw new Error(`${what} exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+};
+
 /**
- * Two submissions that write 1 GiB — one in a build step, one from the running app — graded beside an ordinary
- * answer with a disk budget of 128 MiB: each is stopped with a verdict that names the budget, what it wrote is
- * removed, and the ordinary answer keeps its grade.
+ * Two submissions that write past a 128 MiB disk budget — one in a build step, one from the running app — graded
+ * beside an ordinary answer: each is stopped with a verdict that names the budget, what it wrote is removed, and
+ * the ordinary answer keeps its grade. On the small disks, with a floor 1 GiB under the free space, the free space
+ * never falls under the floor; and a run that cannot keep the floor stops with exit 3, keeping what it graded.
  */
-describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
+describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
   let engine: EngineUnderTest;
   let grades: GradesDocument;
   let classicGrades: GradesDocument;
   let cacheMark: CacheMark;
   let largeImagesBefore: Set<string>;
+  let floorBytes = 0;
+  let lowestFree: number[] = [];
+  const floorRuns: Record<"graded" | "stopped" | "resumed", { result: CliResult; grades: GradesDocument; lowest: number }> = {} as never;
+  let floorRunFloorBytes = 0;
 
   const largeImages = async (): Promise<Set<string>> =>
     new Set((await engine.docker.listImages({ all: true })).filter((i) => i.Size > GIB).map((i) => i.Id));
+
+  /** Grades, reading the free space meanwhile where the disk is small. */
+  const grade = async (args: string[]): Promise<{ result: CliResult; lowest: number }> =>
+    engine.freeBytes ? watchingFreeSpace(engine.freeBytes, engine.grade(args)) : { result: await engine.grade(args), lowest: Infinity };
 
   beforeAll(async () => {
     engine = await start();
     largeImagesBefore = await largeImages();
     cacheMark = await takeBuildCacheMark(engine.docker);
-    const { labFile, work } = labVariant((yaml) => yaml.replace("  diskBudgetMb: 2048\n", `  diskBudgetMb: ${BUDGET_MIB}\n`));
+    // The floor test's first run comes first: it builds the reference (when this engine has not yet), so that the
+    // budget runs' floor below is measured with the reference on the disk.
+    const floorLab = smallDisk ? await startFloorRuns() : undefined;
+    if (engine.freeBytes) floorBytes = Math.floor((engine.freeBytes() - GIB) / MIB) * MIB;
+    const { labFile, work } = labVariant((yaml) =>
+      yaml.replace("  diskBudgetMb: 2048\n  diskFloorMb: 2048\n", `  diskBudgetMb: ${BUDGET_MIB}\n  diskFloorMb: ${floorBytes / MIB}\n`),
+    );
     const submissions = copySamples(work, ["alice-venv-app"]);
-    for (const id of ["fills-disk-build", "fills-disk-run"]) cpSync(path.resolve("test/disk/submissions", id), path.join(submissions, id), { recursive: true });
+    copyWriters(submissions, ["fills-disk-build", "fills-disk-run"], smallDisk);
     const out = path.join(work, "out");
-    const result = await engine.grade(["grade", submissions, "--lab", labFile, "--out", out, "--concurrency", "2"]);
-    if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
-    grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
+    const run = await grade(["grade", submissions, "--lab", labFile, "--out", out, "--concurrency", "2"]);
+    mustPass("grade", run.result);
+    grades = gradesIn(out);
     // The same build with the classic builder, beside the same ordinary answer
     const classicOut = path.join(work, "out-classic");
     const classicOnly = path.join(work, "classic-submissions");
     for (const id of ["alice-venv-app", "fills-disk-build"]) cpSync(path.join(submissions, id), path.join(classicOnly, id), { recursive: true });
-    const classic = await engine.grade(["grade", classicOnly, "--lab", labFile, "--out", classicOut, "--concurrency", "2", "--builder", "classic"]);
-    if (classic.code !== 0) throw new Error(`grade --builder classic exited ${classic.code}:\n${classic.stderr}\n${classic.stdout}`);
-    classicGrades = JSON.parse(readFileSync(path.join(classicOut, "results.json"), "utf8")) as GradesDocument;
-  }, 900_000);
+    const classic = await grade(["grade", classicOnly, "--lab", labFile, "--out", classicOut, "--concurrency", "2", "--builder", "classic"]);
+    mustPass("grade --builder classic", classic.result);
+    classicGrades = gradesIn(classicOut);
+    lowestFree = [run.lowest, classic.lowest];
+    if (floorLab) await finishFloorRuns(floorLab);
+  }, 1_500_000);
+
+  /**
+   * The floor's runs, on a lab with a 512 MiB budget and a floor 1.5 GiB under the free space: alice is graded;
+   * then, with a file of the test's leaving the engine room for the floor, one budget and 150 MiB, big-layer
+   * (whose build writes 250 MiB) is added and `--resume` run: its build may start, its run may not, and nothing
+   * under way would free room, so the run stops with exit 3 — alice's grade kept. With the file gone, `--resume`
+   * grades big-layer.
+   */
+  async function startFloorRuns(): Promise<{ labFile: string; work: string; submissions: string; out: string }> {
+    const budgetMib = 512;
+    floorRunFloorBytes = Math.floor((engine.freeBytes!() - 1.5 * GIB) / MIB) * MIB;
+    const { labFile, work } = labVariant((yaml) =>
+      yaml.replace("  diskBudgetMb: 2048\n  diskFloorMb: 2048\n", `  diskBudgetMb: ${budgetMib}\n  diskFloorMb: ${floorRunFloorBytes / MIB}\n`),
+    );
+    const submissions = copySamples(work, ["alice-venv-app"]);
+    const out = path.join(work, "out");
+    const run = await grade(["grade", submissions, "--lab", labFile, "--out", out]);
+    mustPass("grade (floor, first run)", run.result);
+    floorRuns.graded = { ...run, grades: gradesIn(out) };
+    return { labFile, work, submissions, out };
+  }
+
+  async function finishFloorRuns(lab: { labFile: string; submissions: string; out: string }): Promise<void> {
+    cpSync(path.resolve("test/disk/submissions/big-layer"), path.join(lab.submissions, "big-layer"), { recursive: true });
+    const ballast = path.join(engine.dataRoot!, "lab-grader-test-ballast");
+    const room = floorRunFloorBytes + 512 * MIB + 150 * MIB;
+    const ballastBytes = engine.freeBytes!() - room;
+    if (ballastBytes <= 0) throw new Error(`the engine's disk has less free space than the test needs (${room} bytes)`);
+    const made = await runCommand("fallocate", ["-l", String(ballastBytes), ballast]);
+    if (made.exitCode !== 0) throw new Error(`fallocate: ${made.output}`);
+    try {
+      const stopped = await grade(["grade", lab.submissions, "--lab", lab.labFile, "--out", lab.out, "--resume"]);
+      floorRuns.stopped = { ...stopped, grades: gradesIn(lab.out) };
+    } finally {
+      rmSync(ballast, { force: true });
+    }
+    const resumed = await grade(["grade", lab.submissions, "--lab", lab.labFile, "--out", lab.out, "--resume"]);
+    floorRuns.resumed = { ...resumed, grades: gradesIn(lab.out) };
+  }
 
   afterAll(async () => {
+    if (engine?.dataRoot && existsSync(engine.dataRoot)) rmSync(path.join(engine.dataRoot, "lab-grader-test-ballast"), { force: true });
     await engine?.stop();
   }, 120_000);
 
@@ -105,4 +217,35 @@ describe.each(ENGINES)("the disk budget on %s", (_name, start) => {
     expect([...(await largeImages())].filter((id) => !largeImagesBefore.has(id))).toEqual([]);
     expect(await buildCacheAdded(engine.docker, cacheMark)).toEqual([]);
   });
+
+  if (smallDisk) {
+    it("keeps the engine's free space above the floor while writers fill the disk as fast as they can", () => {
+      for (const lowest of lowestFree) expect({ lowest, floor: floorBytes, above: lowest >= floorBytes }).toMatchObject({ above: true });
+    });
+
+    it("stops with exit 3 when the floor cannot be kept, keeping what it graded and saying what to do", () => {
+      const { result, grades: stopped, lowest } = floorRuns.stopped;
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/not graded for lack of disk space on the engine: big-layer/);
+      expect(result.stderr).toMatch(/Free space on the engine's disk .*then grade again: `grade --resume` keeps the grades already made/);
+      expect(stopped.submissions.find((s) => s.id === "alice-venv-app")).toMatchObject({ score: 10 });
+      expect(stopped.submissions.find((s) => s.id === "big-layer")).toMatchObject({
+        graderErrorKind: "disk-floor",
+        graderError: expect.stringMatching(/^the engine's disk has \d+ MiB free; grading a submission needs \d+ MiB \(the floor, \d+ MiB, plus its disk budget, 512 MiB\)/),
+      });
+      expect(lowest).toBeGreaterThanOrEqual(floorRunFloorBytes);
+    });
+
+    it("grades what was left with --resume once there is room, reusing what was graded", () => {
+      const { result, grades: resumed, lowest } = floorRuns.resumed;
+      mustPass("grade --resume", result);
+      expect(result.stderr).toMatch(/reusing 1 earlier result/);
+      expect(resumed.submissions.map((s) => [s.id, s.score, s.graderError])).toEqual([
+        ["alice-venv-app", 10, undefined],
+        ["big-layer", 10, undefined],
+      ]);
+      expect(floorRuns.graded.grades.submissions.map((s) => s.score)).toEqual([10]);
+      expect(Math.min(floorRuns.graded.lowest, lowest)).toBeGreaterThanOrEqual(floorRunFloorBytes);
+    });
+  }
 });

@@ -4,10 +4,22 @@
 # kernel. Its API socket is STATE/sock/docker.sock; everything it stores is under STATE/data. The engine runs
 # until this script's process is killed: the namespace's first process then dies and takes every process of the
 # namespace with it.
-# Usage: start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
+# With DATA_DISK_MB set, STATE/data is a filesystem of that size of its own (an ext4 image, STATE/data.img,
+# loop-mounted in the engine's mount namespace only), so that what the engine stores cannot fill this machine's disk.
+# Usage: [DATA_DISK_MB=N] start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
 set -euo pipefail
 R=$1; S=$2; MODE=$3
-mkdir -p "$S/sock" "$S/data/docker" "$S/data/containerd" "$S/data/containers"
+mkdir -p "$S/sock" "$S/data"
+DISK=${DATA_DISK_MB:-}
+if [ -n "$DISK" ]; then
+  if [ ! -f "$S/data.img" ] || [ "$(stat -c %s "$S/data.img")" != $((DISK * 1024 * 1024)) ]; then
+    rm -f "$S/data.img"
+    truncate -s "${DISK}M" "$S/data.img"
+    mkfs.ext4 -q -F -m 0 "$S/data.img"
+  fi
+else
+  mkdir -p "$S/data/docker" "$S/data/containerd" "$S/data/containers"
+fi
 mkdir -p "$R/lab-grader-sock" "$R/etc/docker" "$R/var/lib/docker" "$R/var/lib/containerd" "$R/var/lib/containers"
 rm -f "$S/sock/docker.sock"
 case $MODE in
@@ -18,8 +30,13 @@ case $MODE in
 esac
 exec unshare --net --mount --pid --fork --kill-child bash -c '
   set -e
-  R=$1; S=$2; MODE=$3; CONFIG=$4
+  R=$1; S=$2; MODE=$3; CONFIG=$4; DISK=$5
   mount --make-rprivate /
+  if [ -n "$DISK" ]; then
+    # The loop device is detached when this namespace, the only holder of the mount, ends.
+    mount -o loop "$S/data.img" "$S/data"
+    mkdir -p "$S/data/docker" "$S/data/containerd" "$S/data/containers"
+  fi
   # runc remounts the root read-only-ish; it must be a mount point of its own.
   mount --bind "$R" "$R"
   mount -t proc proc "$R/proc"
@@ -39,4 +56,4 @@ exec unshare --net --mount --pid --fork --kill-child bash -c '
   echo "$CONFIG" > "$R/etc/docker/daemon.json"
   # tini, as the first process of the namespace, reaps what the engine orphans (containerd shims) and passes SIGTERM on.
   exec chroot "$R" tini -- dockerd -H unix:///lab-grader-sock/docker.sock --pidfile /run/docker.pid --cgroup-parent "/lab-grader-$MODE"
-' start-engine "$R" "$S" "$MODE" "$CONFIG"
+' start-engine "$R" "$S" "$MODE" "$CONFIG" "$DISK"

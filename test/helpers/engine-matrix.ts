@@ -25,6 +25,8 @@ export interface MatrixEngine {
   state: string;
   /** A process inside the engine's namespaces, for nsenter. */
   netnsPid: number;
+  /** The engine's data root (`/var/lib/docker` in its root) as this process sees it, e.g. to read its free space. */
+  dataRoot: string;
   stop(): Promise<void>;
 }
 
@@ -43,16 +45,20 @@ export async function ensureEngineRootfs(): Promise<string> {
   return rootfs;
 }
 
-/** Starts the engine of `mode` (its data kept between runs under stateDir("engines", mode)) and waits for its API. */
-export async function startMatrixEngine(mode: EngineMode): Promise<MatrixEngine> {
+/**
+ * Starts the engine of `mode` (its data kept between runs under stateDir("engines", mode)) and waits for its API.
+ * With `dataDiskMb`, the engine stores everything on a filesystem of that size of its own (see start-engine.sh).
+ */
+export async function startMatrixEngine(mode: EngineMode, options: { dataDiskMb?: number } = {}): Promise<MatrixEngine> {
   const rootfs = await ensureEngineRootfs();
-  const state = stateDir("engines", mode);
+  const state = stateDir("engines", options.dataDiskMb ? `${mode}-disk${options.dataDiskMb}` : mode);
   const socketPath = path.join(state, "sock", "docker.sock");
   // An engine an interrupted run left on this data directory would fight the new one over it.
   for (const pid of processesMentioning(state)) await stopEngineProcess(pid, false);
   const logFile = path.join(state, "engine.log");
   const log = openSync(logFile, "w");
-  const child = spawn("bash", [path.join(SCRIPTS, "start-engine.sh"), rootfs, state, mode], { detached: true, stdio: ["ignore", log, log] });
+  const env = options.dataDiskMb ? { ...process.env, DATA_DISK_MB: String(options.dataDiskMb) } : process.env;
+  const child = spawn("bash", [path.join(SCRIPTS, "start-engine.sh"), rootfs, state, mode], { detached: true, stdio: ["ignore", log, log], env });
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`cannot start start-engine.sh: ${logFile}`);
@@ -76,6 +82,7 @@ export async function startMatrixEngine(mode: EngineMode): Promise<MatrixEngine>
     socketPath,
     state,
     netnsPid,
+    dataRoot: `/proc/${netnsPid}/root/var/lib/docker`,
     async stop() {
       await stopEngineProcess(pid, true);
       while (await answers(socketPath)) await sleep(100);
