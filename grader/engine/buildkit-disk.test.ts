@@ -1,4 +1,4 @@
-import { buildHostName, upperDirOf } from "./buildkit-disk";
+import { buildHostName, unmeasurableDriver, upperDirOf } from "./buildkit-disk";
 
 describe("upperDirOf", () => {
   it("reads the writable layer of the overlay mounted at / from a mountinfo table", () => {
@@ -17,5 +17,13 @@ describe("upperDirOf", () => {
   it("names builds in a way a step's /etc/hosts can carry", () => {
     expect(buildHostName("0123abcd")).toBe("lab-grader-build-0123abcd");
     expect(buildHostName("0123abcd")).toMatch(/^[a-z0-9-]+$/);
+  });
+});
+
+describe("unmeasurableDriver", () => {
+  it("lets BuildKit's writes be measured on overlay mounts only", () => {
+    expect(unmeasurableDriver({ Driver: "overlay2" })).toBeUndefined();
+    expect(unmeasurableDriver({ Driver: "overlayfs" })).toBeUndefined();
+    expect(unmeasurableDriver({ Driver: "btrfs" })).toMatch(/cannot be measured for the disk budget on the btrfs storage driver/);
   });
 });

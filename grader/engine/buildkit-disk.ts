@@ -3,6 +3,16 @@ import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { cgroupPids, childDirs } from "./buildkit-cgroups";
 
+/**
+ * Why BuildKit's steps' writes cannot be measured on this engine, if they cannot: they are found as the upper
+ * directory of each step's root overlay mount, which only overlay2 and the containerd store's overlayfs
+ * snapshotter make.
+ */
+export function unmeasurableDriver(info: { Driver?: string }): string | undefined {
+  if (["overlay2", "overlayfs"].includes(String(info.Driver))) return undefined;
+  return `its build steps' writes cannot be measured for the disk budget on the ${info.Driver} storage driver (only on overlay)`;
+}
+
 /** The host name a build's RUN steps find in their /etc/hosts (the build request's `extrahosts`), naming the build. */
 export function buildHostName(buildId: string): string {
   return `lab-grader-build-${buildId}`;

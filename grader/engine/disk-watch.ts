@@ -4,6 +4,8 @@ import type Dockerode from "dockerode";
 export interface DiskBudgetExceeded {
   writtenBytes: number;
   budgetBytes: number;
+  /** The engine's quota also held the writes (a little past the budget: see disk-quota.ts). */
+  hardQuota?: boolean;
 }
 
 /** A running watch: `measureNow` measures at once (between its regular polls) and resolves when that is done. */
@@ -73,5 +75,6 @@ export async function writtenByContainer(container: Dockerode.Container): Promis
 /** The budget's words for a message: "wrote 2301 MiB to the engine's disk; the budget is 2048 MiB". */
 export function describeExceeded(exceeded: DiskBudgetExceeded): string {
   const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
-  return `wrote ${mib(exceeded.writtenBytes)} to the engine's disk; the budget is ${mib(exceeded.budgetBytes)}`;
+  const quota = exceeded.hardQuota ? " (a quota the engine enforces)" : "";
+  return `wrote ${mib(exceeded.writtenBytes)} to the engine's disk; the budget is ${mib(exceeded.budgetBytes)}${quota}`;
 }

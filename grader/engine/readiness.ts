@@ -4,6 +4,8 @@ import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
 import { probeBuildkitCgroup } from "./buildkit-sandbox";
 import { freeBytes, locateEngineStorage } from "./engine-storage";
+import { describeQuota, detectContainerQuota } from "./disk-quota";
+import { unmeasurableDriver } from "./buildkit-disk";
 
 export interface ReadinessFact {
   name: string;
@@ -47,7 +49,10 @@ export async function readinessFacts(baseImages: string[], neededFreeBytes: numb
     if (ok) probeImage ??= name;
     facts.push({ name: `image ${name}`, ok, value: state.detail, fix: ok ? undefined : "run `lab-grader setup`" });
   }
-  if (apiHasBuildkit(kind) && probeImage) {
+  if (probeImage) facts.push({ name: "disk quota", ok: true, value: describeQuota(await detectContainerQuota(engine.docker, probeImage, {})) });
+  const unmeasurable = unmeasurableDriver(info);
+  if (apiHasBuildkit(kind) && unmeasurable) buildkit.value += `; not used for grading (a Dockerfile that needs it is not built): ${unmeasurable}`;
+  else if (apiHasBuildkit(kind) && probeImage) {
     const located = await probeBuildkitCgroup(engine.docker, probeImage, {});
     buildkit.value += located.ok
       ? `; grading may use it: its RUN steps can be capped through cgroup ${located.cgroup.parent}`

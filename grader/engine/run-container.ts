@@ -32,6 +32,8 @@ export interface RunRequest {
   onStarted?: () => void;
   /** What the container may write to its writable layer; past it, it is killed. */
   diskBudgetBytes?: number;
+  /** Where the engine caps containers' disk: the size option that holds this one to its budget (see disk-quota.ts). */
+  storageSizeBytes?: number;
   /** The run's guard of the engine's free space: it may measure this container's writes at once, or kill it. */
   diskGuard?: DiskGuard;
 }
@@ -70,6 +72,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       .withSandbox(request.limits)
       .withLabels(request.labels)
       .withWaitStrategy(new NoWaitStrategy());
+    if (request.storageSizeBytes !== undefined) definition.withStorageSize(request.storageSizeBytes);
     if (request.network.mode === "internal") definition.withNetworkMode(request.network.name);
     else if (request.network.loopback) definition.withLoopbackPort(request.port);
     else definition.withExposedPorts(request.port);
@@ -82,6 +85,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   request.onStarted?.();
   const handle = engine.docker.getContainer(container.getId());
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;
+  const hardQuota = request.storageSizeBytes !== undefined;
   const watch =
     request.diskBudgetBytes === undefined
       ? undefined
@@ -89,7 +93,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
           () => writtenByContainer(handle),
           request.diskBudgetBytes,
           (exceeded) => {
-            diskBudgetExceeded = exceeded;
+            diskBudgetExceeded = hardQuota ? { ...exceeded, hardQuota } : exceeded;
             void handle.kill().catch(() => undefined);
           },
         );
@@ -101,6 +105,8 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       ? await probeUntil(`http://${address}${request.path}`, startedAt + request.probeSeconds * 1000, isAlive)
       : { kind: "exited", detail: "the container stopped before it could be reached", elapsedMs: 0 };
     await untilStoppedOr(handle, startedAt + request.startSeconds * 1000);
+    // What it wrote since the last measurement counts too (under a quota, a writer often exits as it hits it).
+    await watch?.measureNow();
     const state = (await handle.inspect()).State;
     // Stopped, its log stream ends as soon as it is read.
     if (state.Running) await handle.kill().catch(() => undefined);

@@ -33,6 +33,12 @@ export class SandboxedContainer extends GenericContainer {
     return this;
   }
 
+  /** Has the engine cap the container's disk (`--storage-opt size=`; see disk-quota.ts for what it covers). */
+  withStorageSize(bytes: number): this {
+    this.hostConfig.StorageOpt = { size: String(bytes) };
+    return this;
+  }
+
   /** Publishes `port` on 127.0.0.1 only (testcontainers publishes on every interface). */
   withLoopbackPort(port: number): this {
     this.withExposedPorts(port);

@@ -22,6 +22,8 @@ import { baseImageIds, submissionImages, type RunImages } from "./run-images";
 import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 import { chooseBuilder, defaultBuilder, type BuilderPlan } from "./choose-builder";
 import { DiskFloorError, type DiskFloor, type FloorTicket } from "./disk-floor";
+import { storageSize, type ContainerQuota } from "../engine/disk-quota";
+import type Dockerode from "dockerode";
 
 /** How many submissions may be in each phase at once, and whether a phase ran beside others. */
 export interface PhaseSlots {
@@ -61,6 +63,8 @@ export interface GatherOptions {
   builders: BuilderPlan;
   /** Keeps the engine's free space above the lab's floor; every build and run phase asks it first. */
   floor: DiskFloor;
+  /** Whether the engine caps containers' disk itself (see disk-quota.ts). */
+  containerQuota: ContainerQuota;
 }
 
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
@@ -161,10 +165,11 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     if (!build.ok || !build.imageId) return facts;
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
     const sources: VenvSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
+    const inspected = await engine.docker.getImage(build.imageId).inspect();
     const crowded = await queued(options.slots.run, timingsMs, () =>
       withFloor(options.floor, (ticket) =>
         options.slots.load.shared((ranBesideOthers) =>
-          guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, facts, options, ticket)).then(ranBesideOthers),
+          guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, inspected, facts, options, ticket)).then(ranBesideOthers),
         ),
       (reason) => (interrupted ??= reason)),
     );
@@ -258,13 +263,13 @@ async function runPhase(
   sources: VenvSources,
   build: BuildResult,
   tag: string,
+  inspected: Dockerode.ImageInspectInfo,
   facts: SubmissionFacts,
   options: GatherOptions,
   ticket: FloorTicket,
 ): Promise<void> {
   const labels = options.labels;
   const timingsMs = facts.timingsMs;
-  const inspected = await engine.docker.getImage(build.imageId!).inspect();
   const started = Date.now();
   // The image's files are read from a helper container: created once the app's container has started, so the
   // two creations do not queue on the engine, and done well within the start window.
@@ -302,6 +307,7 @@ async function runPhase(
 }
 
 function runRequest(spec: LabSpec, tag: string, options: GatherOptions, diskGuard: FloorTicket, onStarted?: () => void): RunRequest {
+  const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
   return {
     image: tag,
     port: spec.app.port,
@@ -312,7 +318,8 @@ function runRequest(spec: LabSpec, tag: string, options: GatherOptions, diskGuar
     limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
     network: options.network,
     onStarted,
-    diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+    diskBudgetBytes: budgetBytes,
+    storageSizeBytes: storageSize(options.containerQuota, budgetBytes),
     diskGuard,
   };
 }

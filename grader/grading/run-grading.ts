@@ -25,6 +25,8 @@ import type { SkippedEntry, Submission } from "../submission/discover";
 import { buildReference } from "./reference";
 import { DiskFloor } from "./disk-floor";
 import { freeBytes, locateEngineStorage } from "../engine/engine-storage";
+import { describeQuota, detectContainerQuota, type ContainerQuota } from "../engine/disk-quota";
+import { unmeasurableDriver } from "../engine/buildkit-disk";
 
 export interface GradingRequest {
   spec: LabSpec;
@@ -66,11 +68,13 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
         });
   const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark);
   // Independent engine calls, at once: they are most of the time before the first build.
-  const [swept, engineFacts, { plan: builders, limiter }] = await Promise.all([
+  const [swept, engineFacts, { plan: builders, limiter }, containerQuota] = await Promise.all([
     sweepDeadRuns(engine).then(async (result) => ({ ...result, runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs")) })),
     engineSummary(engine),
     planBuilders(engine, spec, requested, runId),
+    detectContainerQuota(engine.docker, spec.baseImages[0], runLabels(runId)),
   ]);
+  engineFacts.containerDiskQuota = describeQuota(containerQuota);
   if (swept.containers + swept.networks + swept.images + swept.runsCache) {
     console.error(
       `removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), ` +
@@ -78,6 +82,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     );
   }
   const engineDisk = await checkEngineDisk(engine, spec);
+  if (containerQuota.kind !== "none") console.error(`disk quota: ${describeQuota(containerQuota)}`);
   if (builders.requested !== "classic") {
     console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
   }
@@ -87,7 +92,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     const reference = await buildReference(engine, spec, buildTimeoutSeconds, defaultBuilder(builders));
     console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
     network = await createRunNetwork(engine, spec, runId);
-    return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk });
+    return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota });
   } finally {
     limiter?.stop();
     if (cacheMark && !request.keepImages) {
@@ -115,11 +120,12 @@ interface RunSetup {
   engineFacts: EngineSummary;
   builders: BuilderPlan;
   engineDisk?: string[];
+  containerQuota: ContainerQuota;
 }
 
 /** Writes the run's config, runs the lab's Jest spec on it, and reads back the grades its reporter wrote. */
 async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunSetup): Promise<GradesDocument> {
-  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk } = setup;
+  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota } = setup;
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
@@ -137,6 +143,7 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
     engine: engineFacts,
     builders,
     engineDisk,
+    containerQuota,
     startedAt: new Date().toISOString(),
     printTable: request.printTable,
   };
@@ -222,6 +229,8 @@ async function planBuilders(engine: Engine, spec: LabSpec, requested: BuilderReq
   let result: { plan: BuilderPlan; limiter?: BuildkitLimiter };
   if (!apiHasBuildkit(engineKind(version, info))) {
     result = { plan: plan({ usable: false, reason: `the engine's API (${version.ApiVersion}) has no BuildKit builds` }) };
+  } else if (unmeasurableDriver(info)) {
+    result = { plan: plan({ usable: false, reason: unmeasurableDriver(info)! }) };
   } else {
     const limits = { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus, pids: spec.sandbox.pids };
     const sandbox = await startBuildkitSandbox(engine.docker, spec.baseImages[0], limits, runLabels(runId));

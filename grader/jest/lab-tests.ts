@@ -152,6 +152,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
       images,
       builders: config.builders,
       floor: run!.floor,
+      containerQuota: config.containerQuota,
     });
   } catch (error) {
     facts = {

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { RunNetwork } from "../engine/run-container";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { BuilderPlan } from "../grading/choose-builder";
+import type { ContainerQuota } from "../engine/disk-quota";
 import type { SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
 
@@ -17,6 +18,8 @@ export interface EngineSummary {
   apiVersion: string;
   os: string;
   architecture: string;
+  /** How a container's disk is held to its budget: the engine's quota (and which), or the watchdog alone. */
+  containerDiskQuota?: string;
 }
 
 /** What `lab-grader grade` hands the Jest run: everything a spec file needs, nothing it must compute twice. */
@@ -40,6 +43,8 @@ export interface GradingRunConfig {
   reference: ReferenceFacts;
   engine: EngineSummary;
   builders: BuilderPlan;
+  /** Whether the engine caps containers' disk itself. */
+  containerQuota: ContainerQuota;
   /** Paths on the engine's storage to read its free space from (see engine-storage.ts); absent when it cannot be read. */
   engineDisk?: string[];
   startedAt: string;

@@ -1,12 +1,12 @@
-import { cpSync, existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Dockerode from "dockerode";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli, type CliResult } from "../helpers/cli";
-import { loadStandIns, runCliIn, startMatrixEngine, type MatrixEngine } from "../helpers/engine-matrix";
+import { runCliIn } from "../helpers/engine-matrix";
+import { startSmallDiskEngine } from "./small-disk-engine";
 import { copySamples, labVariant } from "../helpers/lab-variant";
 import { connectEngine } from "../../grader/engine/client";
-import { loadLabSpec } from "../../grader/lab/lab-spec";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 import { runCommand } from "../../grader/common/run-command";
 
@@ -29,8 +29,8 @@ interface EngineUnderTest {
 /**
  * The engine `setup` installs here, on this machine's disk: its writers stop after 1 GiB, so a grader that failed
  * to stop them could not fill the disk. The matrix's Docker 28 with either image store, one after another, each
- * on a 3 GiB filesystem of its own: there the writers write until the disk is full, and the run's engine disk
- * floor is tested too.
+ * on a 3 GiB filesystem of its own: there the writers write until the disk is full, and the engine's floor is
+ * tested too.
  */
 const ENGINES: [string, boolean, () => Promise<EngineUnderTest>][] = [
   ["the host's engine", false, async () => ({ docker: (await connectEngine()).docker, grade: runCli, stop: async () => undefined })],
@@ -38,18 +38,8 @@ const ENGINES: [string, boolean, () => Promise<EngineUnderTest>][] = [
     `Docker 28 with ${mode} on a ${SMALL_DISK_MIB} MiB disk`,
     true,
     async () => {
-      const engine: MatrixEngine = await startMatrixEngine(mode, { dataDiskMb: SMALL_DISK_MIB });
-      await loadStandIns(engine, loadLabSpec("specs/lab42.yaml").baseImages);
-      return {
-        docker: new Dockerode({ socketPath: engine.socketPath }),
-        grade: (args) => runCliIn(engine, args),
-        stop: engine.stop,
-        dataRoot: engine.dataRoot,
-        freeBytes: () => {
-          const stats = statfsSync(engine.dataRoot);
-          return stats.bavail * stats.bsize;
-        },
-      };
+      const engine = await startSmallDiskEngine(mode, SMALL_DISK_MIB);
+      return { ...engine, grade: (args: string[]) => runCliIn(engine.matrix, args) };
     },
   ]),
 ];
@@ -117,7 +107,8 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
     // The floor test's first run comes first: it builds the reference (when this engine has not yet), so that the
     // budget runs' floor below is measured with the reference on the disk.
     const floorLab = smallDisk ? await startFloorRuns() : undefined;
-    if (engine.freeBytes) floorBytes = Math.floor((engine.freeBytes() - GIB) / MIB) * MIB;
+    if (smallDisk) floorBytes = Math.floor((engine.freeBytes!() - GIB) / MIB) * MIB;
+    if (floorBytes < 0) throw new Error(`the engine's disk has less than 1 GiB free before the test: ${engine.freeBytes!()} bytes`);
     const { labFile, work } = labVariant((yaml) =>
       yaml.replace("  diskBudgetMb: 2048\n  diskFloorMb: 2048\n", `  diskBudgetMb: ${BUDGET_MIB}\n  diskFloorMb: ${floorBytes / MIB}\n`),
     );
@@ -206,6 +197,7 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
       passed: false,
       message: expect.stringMatching(new RegExp(`^the container wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB, so it was stopped`)),
     });
+    expect(grades.engine.containerDiskQuota).toMatch(/^none \(/);
     expect(grades.submissions.find((s) => s.id === "fills-disk-run")!.timingsMs?.regradedAlone).toBeUndefined();
   });
 

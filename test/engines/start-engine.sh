@@ -9,8 +9,14 @@
 # Usage: [DATA_DISK_MB=N] start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
 set -euo pipefail
 R=$1; S=$2; MODE=$3
-mkdir -p "$S/sock" "$S/data"
 DISK=${DATA_DISK_MB:-}
+case $MODE in
+  overlay2) CONFIG='{"features":{"containerd-snapshotter":false}}' ;;
+  containerd) CONFIG='{"features":{"containerd-snapshotter":true}}' ;;
+  podman) CONFIG= ;;
+  *) echo "unknown mode $MODE" >&2; exit 2 ;;
+esac
+mkdir -p "$S/sock" "$S/data"
 if [ -n "$DISK" ]; then
   if [ ! -f "$S/data.img" ] || [ "$(stat -c %s "$S/data.img")" != $((DISK * 1024 * 1024)) ]; then
     rm -f "$S/data.img"
@@ -22,12 +28,6 @@ else
 fi
 mkdir -p "$R/lab-grader-sock" "$R/etc/docker" "$R/var/lib/docker" "$R/var/lib/containerd" "$R/var/lib/containers"
 rm -f "$S/sock/docker.sock"
-case $MODE in
-  overlay2) CONFIG='{"features":{"containerd-snapshotter":false}}' ;;
-  containerd) CONFIG='{"features":{"containerd-snapshotter":true}}' ;;
-  podman) CONFIG= ;;
-  *) echo "unknown mode $MODE" >&2; exit 2 ;;
-esac
 exec unshare --net --mount --pid --fork --kill-child bash -c '
   set -e
   R=$1; S=$2; MODE=$3; CONFIG=$4; DISK=$5
