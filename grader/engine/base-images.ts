@@ -1,3 +1,4 @@
+import { shortImageId } from "./image-id";
 import type { Readable } from "node:stream";
 import type { Engine } from "./client";
 import { withTimeout } from "../common/duration";
@@ -35,11 +36,11 @@ export async function baseImageState(engine: Engine, name: string): Promise<Base
   }
   const labels = image.Config?.Labels ?? {};
   const id = image.Id;
-  if (labels[LABEL.standIn] !== "true") return { name, status: "present", id, detail: `present (${shortId(id)})`, plan };
+  if (labels[LABEL.standIn] !== "true") return { name, status: "present", id, detail: `present (${shortImageId(id)})`, plan };
   if (plan && labels[LABEL.recipe] !== standInRecipeHash(plan)) {
     return { name, status: "outdated-stand-in", id, detail: "stand-in from an older recipe: lab-grader setup rebuilds it", plan };
   }
-  return { name, status: "stand-in", id, detail: `stand-in (${shortId(id)}): ${labels[LABEL.builtFrom] ?? ""}`, plan };
+  return { name, status: "stand-in", id, detail: `stand-in (${shortImageId(id)}): ${labels[LABEL.builtFrom] ?? ""}`, plan };
 }
 
 export interface EnsureBaseImagesOptions {
@@ -113,8 +114,4 @@ async function tryPull(engine: Engine, name: string, timeoutMs: number): Promise
     controller.abort();
     return engineErrorText(error).split("\n")[0];
   }
-}
-
-function shortId(id: string): string {
-  return id.replace(/^sha256:/, "").slice(0, 12);
 }

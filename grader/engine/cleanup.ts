@@ -1,3 +1,4 @@
+import { processAlive } from "../common/process-alive";
 import { hostname } from "node:os";
 import type { Engine } from "./client";
 import { LABELS } from "./labels";
@@ -39,14 +40,5 @@ export async function leftoversOfRun(engine: Engine, runId: string): Promise<{ c
 /** Whether an owner label (`host:pid`) names a grader on this host that no longer runs. */
 export function ownerIsDead(owner: string): boolean {
   const [host, pid] = [owner.slice(0, owner.lastIndexOf(":")), Number(owner.slice(owner.lastIndexOf(":") + 1))];
-  return host === hostname() && pid > 0 && !isAlive(pid);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return host === hostname() && pid > 0 && !processAlive(pid);
 }

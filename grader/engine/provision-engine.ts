@@ -1,3 +1,4 @@
+import { processAlive } from "../common/process-alive";
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -62,18 +63,9 @@ export async function ensureEngine(report: (line: string) => void): Promise<Engi
 function removeStalePidFile(report: (line: string) => void): void {
   if (!existsSync(DOCKERD_PID_FILE)) return;
   const pid = Number(readFileSync(DOCKERD_PID_FILE, "utf8").trim());
-  if (pid > 0 && isAlive(pid)) return;
+  if (pid > 0 && processAlive(pid)) return;
   rmSync(DOCKERD_PID_FILE, { force: true });
   report(`engine: removed stale ${DOCKERD_PID_FILE} (pid ${pid} is not running)`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function logTail(file: string): string {

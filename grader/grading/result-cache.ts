@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from "node:fs";
+import { atomicWrite } from "../common/atomic-write";
 import path from "node:path";
 import { packageVersion } from "../common/package-path";
 import type { SubmissionGrade } from "../report/grades";
@@ -66,10 +67,7 @@ export class ResultCache {
   write(key: string, grade: SubmissionGrade): void {
     mkdirSync(this.dir, { recursive: true });
     const entry: CacheEntry = { id: grade.id, key, grade };
-    const target = this.file(grade.id);
-    const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(entry));
-    renameSync(temporary, target);
+    atomicWrite(this.file(grade.id), JSON.stringify(entry));
   }
 
   /** The cached grade of `id`; with `key`, only when it was made from exactly that input. */

@@ -1,3 +1,4 @@
+import { shortImageId } from "../engine/image-id";
 import type Dockerode from "dockerode";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import { externalBaseImages } from "../dockerfile/analyze";
@@ -80,7 +81,7 @@ export class RunImages {
     await Promise.allSettled([...this.removing]);
     return {
       used: (id) => {
-        const short = shortId(id);
+        const short = shortImageId(id);
         if (build.used.has(short)) return;
         build.used.add(short);
         this.holds.set(short, (this.holds.get(short) ?? 0) + 1);
@@ -144,8 +145,4 @@ export class RunImages {
       this.removing.delete(removal);
     }
   }
-}
-
-function shortId(id: string): string {
-  return id.replace(/^sha256:/, "").slice(0, 12);
 }

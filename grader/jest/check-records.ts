@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { atomicWrite } from "../common/atomic-write";
 import path from "node:path";
 import type { CheckResult } from "../checks/check";
 import type { GraderErrorKind } from "../grading/submission-facts";
@@ -28,11 +29,11 @@ export class CheckRecords {
   }
 
   writeCheck(index: number, result: CheckResult): void {
-    atomicWrite(path.join(this.submissionDir(index), `check-${encodeURIComponent(result.id)}.json`), result);
+    atomicWrite(path.join(this.submissionDir(index), `check-${encodeURIComponent(result.id)}.json`), JSON.stringify(result));
   }
 
   writeSummary(index: number, summary: SubmissionSummary): void {
-    atomicWrite(path.join(this.submissionDir(index), "summary.json"), summary);
+    atomicWrite(path.join(this.submissionDir(index), "summary.json"), JSON.stringify(summary));
   }
 
   readChecks(index: number): Map<string, CheckResult> {
@@ -52,12 +53,6 @@ export class CheckRecords {
       return undefined;
     }
   }
-}
-
-function atomicWrite(file: string, data: unknown): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(data));
-  renameSync(temporary, file);
 }
 
 function safeReaddir(dir: string): string[] {

@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { atomicWrite } from "../common/atomic-write";
 import path from "node:path";
 import { renderGradesCsv } from "./csv";
 import type { GradesDocument } from "./grades";
@@ -19,10 +20,4 @@ export function writeOutputs(outDir: string, grades: GradesDocument): void {
   atomicWrite(path.join(outDir, "report.html"), renderHtmlReport(grades));
   const document: GradesDocument = { ...grades, grader: { ...grades.grader, reportMs: Date.now() - started } };
   atomicWrite(path.join(outDir, "results.json"), `${JSON.stringify(document, null, 2)}\n`);
-}
-
-function atomicWrite(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
 }
