@@ -10,6 +10,8 @@ export interface CheckOutcome {
   passed: boolean;
   /** Feedback for the student: what was expected, what was found, what to try. */
   message: string;
+  /** The Dockerfile line the verdict is about, when there is one (JUnit consumers annotate it). */
+  line?: number;
 }
 
 /** One graded check: an id, default points, and a pure verdict over a submission's facts. */
@@ -28,10 +30,12 @@ export interface CheckResult {
   maxPoints: number;
   message: string;
   hint?: string;
+  /** See CheckOutcome.line. */
+  line?: number;
 }
 
-export const pass = (message: string): CheckOutcome => ({ passed: true, message });
-export const fail = (message: string): CheckOutcome => ({ passed: false, message });
+export const pass = (message: string, line?: number): CheckOutcome => ({ passed: true, message, ...(line ? { line } : {}) });
+export const fail = (message: string, line?: number): CheckOutcome => ({ passed: false, message, ...(line ? { line } : {}) });
 
 /** The standard failure for checks that need an image; image-builds says why there is none. */
 export const NOT_BUILT: CheckOutcome = { passed: false, message: "not run: the image did not build (see image-builds)" };

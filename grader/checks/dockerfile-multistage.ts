@@ -26,10 +26,11 @@ export const dockerfileMultistage: Check = {
       return fail(
         `the final stage (line ${final.line}) copies nothing from an earlier stage: ${found}. ` +
           `Add COPY --from=<stage name or index> for what the app needs`,
+        final.line,
       );
     }
     const source = stages[fromStage.stageIndex!];
     const named = source.name ? `"${source.name}"` : `#${source.index}`;
-    return pass(`${stages.length} stages; the final stage copies from stage ${named} (line ${fromStage.line})`);
+    return pass(`${stages.length} stages; the final stage copies from stage ${named} (line ${fromStage.line})`, fromStage.line);
   },
 };

@@ -23,8 +23,8 @@ export const venvCopied: Check = {
     if (!venv.flaskPath) return fail(`the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`);
     if (venv.origin !== "copied-from-stage") {
       const by = venv.introducedBy ? ` (by \`${venv.introducedBy}\`, line ${venv.introducedAt})` : "";
-      return fail(`the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`);
+      return fail(`the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`, venv.introducedAt);
     }
-    return pass(`virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\` (line ${venv.introducedAt})`);
+    return pass(`virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\` (line ${venv.introducedAt})`, venv.introducedAt);
   },
 };

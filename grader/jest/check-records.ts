@@ -10,6 +10,8 @@ export interface SubmissionSummary {
   architecture?: string;
   os?: string;
   builder: string;
+  /** The submission's Dockerfile relative to the directory grading ran in, when it is under it (see dockerfileLocation). */
+  dockerfile?: string;
   graderError?: string;
   graderErrorKind?: GraderErrorKind;
   timingsMs: Record<string, number>;

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, describe, test } from "@jest/globals";
 import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
 import { phaseSlots, type PhaseSlots } from "../grading/gather-facts";
@@ -116,6 +117,7 @@ export function check(definition: Check | { id: string; points: number; title?: 
       outcome = { passed: false, message: stripAnsi((error as Error).message ?? String(error)) };
     }
     const result: CheckResult = { id, passed: outcome.passed, points: outcome.passed ? maxPoints : 0, maxPoints, message: outcome.message };
+    if (outcome.line) result.line = outcome.line;
     if (!outcome.passed && hint) result.hint = hint;
     records.writeCheck(index, result);
     progress.decided.push(result);
@@ -132,6 +134,16 @@ function reportFinished(index: number, submission: Submission, results: CheckRes
   const grade = submissionGrade(submission.id, results, run!.records.readSummary(index));
   if (submission.key && !grade.graderError) run!.cache.write(submission.key, grade);
   run!.progress.finished(submission.id, grade.score, grade.maxScore);
+}
+
+/**
+ * Where reports point at the submission's Dockerfile: relative to the working directory, as CI tools resolve
+ * paths (`Dockerfile` for a student's repository, `submissions/alice/Dockerfile` for a class); undefined for a
+ * folder elsewhere (an unpacked archive), which no report could open.
+ */
+export function dockerfileLocation(dir: string): string | undefined {
+  const relative = path.relative(process.cwd(), path.join(dir, "Dockerfile"));
+  return relative.startsWith("..") || path.isAbsolute(relative) ? undefined : relative.split(path.sep).join("/");
 }
 
 async function gradeFacts(index: number, submission: Submission): Promise<SubmissionFacts> {
@@ -171,6 +183,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
     architecture: facts.image?.architecture,
     os: facts.image?.os,
     builder: facts.build.builder,
+    dockerfile: dockerfileLocation(submission.dir),
     graderError: facts.graderError,
     graderErrorKind: facts.graderErrorKind,
     timingsMs: facts.timingsMs,

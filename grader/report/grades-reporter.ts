@@ -51,6 +51,7 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
   return {
     lab: { id: spec.id, title: spec.title, file: config.labFile },
     runId: config.runId,
+    startedAt: config.startedAt,
     gradedAt: new Date().toISOString(),
     engine: config.engine,
     reference: config.reference,

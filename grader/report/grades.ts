@@ -11,6 +11,8 @@ export interface SubmissionGrade {
   imageBytes?: number;
   architecture?: string;
   os?: string;
+  /** The submission's Dockerfile, relative to where grading ran, when it is under it. */
+  dockerfile?: string;
   /** Which builder built the image ("classic" or "buildkit"); absent when nothing was built. */
   builder?: string;
   /** Set when the grader (not the submission) failed; the checks say "grader error". */
@@ -26,6 +28,8 @@ export interface SubmissionGrade {
 export interface GradesDocument {
   lab: { id: string; title: string; file: string };
   runId: string;
+  /** When the run started (absent in documents written before lab-grader recorded it). */
+  startedAt?: string;
   gradedAt: string;
   engine: EngineSummary;
   reference: ReferenceFacts;
@@ -48,6 +52,7 @@ export function submissionGrade(id: string, checks: CheckResult[], summary: Subm
     architecture: summary?.architecture,
     os: summary?.os,
     builder: summary?.imageBytes !== undefined ? summary.builder : undefined,
+    ...(summary?.dockerfile ? { dockerfile: summary.dockerfile } : {}),
     ...(error ? { graderError: error } : {}),
     ...(summary?.graderErrorKind ? { graderErrorKind: summary.graderErrorKind } : {}),
     ...(summary ? { timingsMs: summary.timingsMs } : {}),

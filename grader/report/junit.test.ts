@@ -56,14 +56,14 @@ describe("renderJunit", () => {
     expect(xml).toMatch(/characters cut/);
   });
 
-  it("puts points in properties and in the test case name, the hint in the details", () => {
+  it("names a test case by its check alone, puts points in properties and before the failure, the hint in the details", () => {
     const testcase = parse(renderJunit(grades("a", "first line\nsecond line"))).testsuites.testsuite.testcase;
-    expect(testcase.name).toBe("greeting-served [0/2 pts]");
+    expect(testcase.name).toBe("greeting-served");
     expect(testcase.properties.property).toEqual([
       { name: "points", value: "0" },
       { name: "max_points", value: "2" },
     ]);
-    expect(testcase.failure.message).toBe("first line");
+    expect(testcase.failure.message).toBe("0/2 pts: first line");
     expect(JSON.stringify(testcase.failure)).toContain("Hint: try <this> & that");
   });
 });

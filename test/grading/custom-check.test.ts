@@ -45,7 +45,7 @@ gradeSubmissions(() => {
       ["exposes", 11, 11],
       ["silent", 10, 11],
     ]);
-    expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('name="exposes-port [0/1 pts]"');
+    expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('name="exposes-port"');
 
     // --keep-images: both images are still there, tagged with the run.
     const engine = await connectEngine();

@@ -1,0 +1,109 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseStringPromise } from "xml2js";
+import type { CheckResult } from "../checks/check";
+import type { GradesDocument } from "./grades";
+import { renderJunit } from "./junit";
+
+/** One submission's attempt: greeting-served fails in the first and passes in the second. */
+function attempt(fixed: boolean): GradesDocument {
+  const checks: CheckResult[] = [
+    { id: "dockerfile-multistage", passed: true, points: 2, maxPoints: 2, message: '2 stages; the final stage copies from stage "builder" (line 8)', line: 8 },
+    fixed
+      ? { id: "greeting-served", passed: true, points: 2, maxPoints: 2, message: "GET / answered 200" }
+      : { id: "greeting-served", passed: false, points: 0, maxPoints: 2, message: 'expected "Hello"\ngot "Hi"', hint: "check app.py" },
+  ];
+  const score = checks.reduce((sum, c) => sum + c.points, 0);
+  return {
+    lab: { id: "lab42", title: "Lab 42: multi-stage builds", file: "specs/lab42.yaml" },
+    runId: "r",
+    startedAt: "2026-11-28T10:00:00.000Z",
+    gradedAt: "2026-11-28T10:00:42.500Z",
+    engine: { location: "x", product: "Docker Engine 28", imageStore: "overlay2 graphdriver", version: "28", apiVersion: "1.51", os: "linux", architecture: "amd64" },
+    reference: { referenceBytes: 1, baselineBytes: 1, thresholdBytes: 1, thresholdRule: "r" },
+    skipped: [],
+    grader: { version: "0", peakRssBytes: 1 },
+    submissions: [{ id: "alice", score, maxScore: 4, dockerfile: "submissions/alice/Dockerfile", timingsMs: { total: 12_345 }, checks }],
+  };
+}
+
+/** The consumers' own command-line tools, run as CI jobs run them (both are ES modules Jest cannot load in place). */
+const tool = (relative: string, args: string[]): string => execFileSync(process.execPath, [path.resolve("node_modules", relative), ...args], { encoding: "utf8" });
+
+function writeReport(name: string, grades: GradesDocument): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "junit-consumers-")), name);
+  writeFileSync(file, renderJunit(grades));
+  return file;
+}
+
+/** The way dorny/test-reporter's java-junit parser reads a report (xml2js; times are parseFloat of the attributes, in ms). */
+async function readLikeDorny(xml: string) {
+  const report = await parseStringPromise(xml);
+  const suites = report.testsuites.testsuite as { $: Record<string, string>; testcase: { $: Record<string, string>; failure?: { $: { message: string } }[] }[] }[];
+  return {
+    totalMs: parseFloat(report.testsuites.$.time) * 1000,
+    suites: suites.map((suite) => ({
+      name: suite.$.name,
+      timeMs: parseFloat(suite.$.time) * 1000,
+      tests: suite.testcase.map((tc) => ({ name: tc.$.name, timeMs: parseFloat(tc.$.time) * 1000, file: tc.$.file, line: tc.$.line, failure: tc.failure?.[0].$.message })),
+    })),
+  };
+}
+
+describe("JUnit XML as consumers read it", () => {
+  it("gives dorny/test-reporter's parser times (no NaN), stable names, the file and line, and the failure with its points", async () => {
+    const read = await readLikeDorny(renderJunit(attempt(false)));
+    expect(read.totalMs).toBe(42_500);
+    expect(read.suites).toEqual([
+      {
+        name: "alice",
+        timeMs: 12_345,
+        tests: [
+          { name: "dockerfile-multistage", timeMs: 0, file: "submissions/alice/Dockerfile", line: "8", failure: undefined },
+          { name: "greeting-served", timeMs: 0, file: "submissions/alice/Dockerfile", line: undefined, failure: '0/2 pts: expected "Hello"' },
+        ],
+      },
+    ]);
+  });
+
+  it("keeps every test's identity (suite, class, name) from one attempt to the next, so a fixed check is reported fixed", async () => {
+    const identities = async (grades: GradesDocument) => {
+      const report = await parseStringPromise(renderJunit(grades));
+      return report.testsuites.testsuite.flatMap((suite: { $: { name: string }; testcase: { $: { classname: string; name: string } }[] }) =>
+        suite.testcase.map((tc) => `${suite.$.name}|${tc.$.classname}|${tc.$.name}`),
+      );
+    };
+    expect(await identities(attempt(true))).toEqual(await identities(attempt(false)));
+  });
+
+  it("converts with junit2json, the total in the suite's system-out and the times as numbers", () => {
+    const file = writeReport("junit.xml", attempt(false));
+    const json = JSON.parse(tool("junit2json/dist/esm/cli.js", [file]));
+    const suite = json.testsuite[0];
+    expect(json.time).toBe(42.5);
+    expect(suite).toMatchObject({ name: "alice", time: 12.345, tests: 2, failures: 1, hostname: expect.any(String) });
+    expect(suite["system-out"]).toEqual(["score: 2/4"]);
+    expect(suite.testcase.map((tc: { name: string; time: number }) => [tc.name, tc.time])).toEqual([
+      ["dockerfile-multistage", 0],
+      ["greeting-served", 0],
+    ]);
+  });
+
+  it("merges with junit-report-merger (a class in shards), names, times and totals intact", async () => {
+    const bob = attempt(true);
+    bob.submissions[0].id = "bob";
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "junit-merged-")), "merged.xml");
+    tool("junit-report-merger/cli.js", [out, writeReport("a.xml", attempt(false)), writeReport("b.xml", bob)]);
+    const merged = readFileSync(out, "utf8");
+    const read = await readLikeDorny(merged);
+    // in the order the files were found
+    expect(read.suites.map((s) => [s.name, s.timeMs, s.tests.map((t) => t.name)]).sort()).toEqual([
+      ["alice", 12_345, ["dockerfile-multistage", "greeting-served"]],
+      ["bob", 12_345, ["dockerfile-multistage", "greeting-served"]],
+    ]);
+    const report = await parseStringPromise(merged);
+    expect(report.testsuites.testsuite.map((s: { "system-out": string[] }) => s["system-out"][0]).sort()).toEqual(["score: 2/4", "score: 4/4"]);
+  });
+});
