@@ -6,7 +6,7 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { runGrading } from "../grading/run-grading";
 import { notGradedForDisk } from "./grade-command";
 import { loadLabSpec } from "../lab/lab-spec";
-import { classroomResult } from "../report/classroom";
+import { ciSubmissionId, classroomFailure, classroomRunners, type ClassroomRunner } from "../report/classroom";
 import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
 import { renderSubmissionMarkdown } from "../report/markdown";
 import { sanitizeForLog } from "../report/sanitize";
@@ -15,6 +15,8 @@ export interface CheckOptions {
   lab: string;
   gradescope?: string;
   classroom: boolean;
+  /** The submission's id in the reports (default: the CI's repository name, else the folder's name). */
+  id?: string;
   out?: string;
   buildTimeout?: number;
   runTimeout?: number;
@@ -28,13 +30,15 @@ export interface CheckOptions {
 export async function checkCommand(dir: string, options: CheckOptions): Promise<number> {
   const started = Date.now();
   const seconds = (): number => (Date.now() - started) / 1000;
+  let checkIds: string[] = [];
   try {
     const absolute = path.resolve(dir);
     if (!isDirectory(absolute)) throw new UserFacingError(`${dir} is not a directory: run lab-grader check in your submission's folder, or pass it`, ExitCode.usage);
     const spec = loadLabSpec(options.lab);
+    checkIds = Object.keys(spec.points);
     const grades = await runGrading({
       spec,
-      submissions: [{ id: path.basename(absolute), dir: absolute }],
+      submissions: [{ id: options.id ?? ciSubmissionId() ?? path.basename(absolute), dir: absolute }],
       skipped: [],
       outDir: options.out ?? mkdtempSync(path.join(tmpdir(), "lab-grader-check-")),
       concurrency: 1,
@@ -53,16 +57,33 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
     console.log(`score: ${submission.score}/${submission.maxScore}`);
     if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeResults(submission, seconds()), null, 2));
     if (options.classroom) {
-      const result = classroomResult(submission);
-      console.log(`result=${result}`);
-      if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `result=${result}\n`);
+      writeClassroomOutputs(classroomRunners(submission, seconds()));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, renderSubmissionMarkdown(grades, submission));
     }
     return notGradedForDisk(grades.submissions) ?? (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed);
   } catch (error) {
-    // Gradescope shows nothing at all without a results file: write one that says what went wrong.
+    // Gradescope shows nothing at all without a results file, and Classroom's reporter fails on a missing
+    // result: both get one that says what went wrong.
     if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeFailure((error as Error).message, seconds()), null, 2));
+    if (options.classroom) writeClassroomOutputs(classroomFailure(checkIds.length ? checkIds : labCheckIds(options.lab), (error as Error).message, seconds()));
     throw error;
+  }
+}
+
+/** Each runner's result as `<check id>=<base64>` on stdout and as a step output (`steps.<id>.outputs['<check id>']`). */
+function writeClassroomOutputs(runners: ClassroomRunner[]): void {
+  for (const { runner, result } of runners) {
+    console.log(`${runner}=${result}`);
+    if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `${runner}=${result}\n`);
+  }
+}
+
+/** The lab's check ids, when its spec can be read at all (the failure may be that it cannot). */
+function labCheckIds(labFile: string): string[] {
+  try {
+    return Object.keys(loadLabSpec(labFile).points);
+  } catch {
+    return [];
   }
 }
 

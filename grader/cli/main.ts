@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
     .option("--only <id>", "grade just this submission; report the others' latest results")
     .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
-    .option("--builder <kind>", "auto (classic, BuildKit for BuildKit-only syntax), classic or buildkit", parseBuilder, "auto")
+    .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
     .action(async (dir, options) => {
       exitCode = await gradeCommand(dir, options);
     });
@@ -87,11 +87,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument("[dir]", "the submission folder", ".")
     .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .option("--gradescope <file>", "also write a Gradescope results.json there (written even when grading fails)")
-    .option("--classroom", "also print the GitHub Classroom result (result=<base64>), set it as a step output and add a step summary", false)
+    .option("--classroom", "also print GitHub Classroom's result for each check (<check id>=<base64>), set them as step outputs and add a step summary; written even when grading fails", false)
+    .option("--id <id>", "the submission's id in the reports (default: the CI's repository name, else the folder's name)")
     .option("--out <dir>", "also keep results.json, junit.xml, grades.csv, summary.md and report.html there (for CI to publish)")
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
     .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
-    .option("--builder <kind>", "auto (classic, BuildKit for BuildKit-only syntax), classic or buildkit", parseBuilder, "auto")
+    .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
     .action(async (dir, options) => {
       exitCode = await checkCommand(dir, options);
     });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "../helpers/cli";
+import { CHECK_IDS } from "../helpers/lab42-checks";
 
 const temp = (name: string) => path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-check-")), name);
 
@@ -13,7 +14,8 @@ describe("lab-grader check", () => {
     const output = temp("output");
     writeFileSync(summary, "");
     writeFileSync(output, "");
-    const result = await runCli(["check", "--gradescope", gradescope, "--classroom"], {
+    const out = temp("reports");
+    const result = await runCli(["check", "--gradescope", gradescope, "--classroom", "--id", "lab42-alice", "--out", out], {
       ...process.env,
       GITHUB_STEP_SUMMARY: summary,
       GITHUB_OUTPUT: output,
@@ -35,13 +37,44 @@ describe("lab-grader check", () => {
       visibility: "visible",
     });
 
-    const encoded = /^result=(\S+)$/m.exec(result.stdout)![1];
-    const classroom = JSON.parse(Buffer.from(encoded, "base64").toString("utf8"));
-    expect(classroom).toMatchObject({ version: 1, status: "pass", max_score: 10 });
-    expect(classroom.tests.map((t: { status: string }) => t.status)).toEqual(Array(6).fill("pass"));
-    expect(readFileSync(output, "utf8")).toBe(`result=${encoded}\n`);
+    // One result per check, as a step output named by its id (examples/github-actions-autograding.yml)
+    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("="));
+    expect(outputs.map(([id]) => id)).toEqual(CHECK_IDS);
+    for (const [id, encoded] of outputs) {
+      expect(result.stdout).toContain(`${id}=${encoded}\n`);
+      const classroom = JSON.parse(Buffer.from(encoded, "base64").toString("utf8"));
+      expect(classroom).toMatchObject({ version: 1, status: "pass", tests: [{ name: id, status: "pass", line_no: expect.any(Number) }] });
+    }
     expect(readFileSync(summary, "utf8")).toMatch(/\| ✅ \| `greeting-served` \| 2\/2 \|/);
+    // The student's id from --id (in CI: the repository's name), and their Dockerfile as their repository names it
+    expect(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")).submissions[0]).toMatchObject({ id: "lab42-alice", dockerfile: "Dockerfile" });
+    expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('<testsuite name="lab42-alice"');
   }, 300_000);
+
+  it("exits 3 when no engine answers, and still writes Classroom's and Gradescope's results: errors that record no score", async () => {
+    const gradescope = temp("results.json");
+    const output = temp("output");
+    writeFileSync(output, "");
+    const result = await runCli(
+      ["check", "--classroom", "--gradescope", gradescope],
+      { ...process.env, DOCKER_HOST: "unix:///nonexistent/docker.sock", GITHUB_OUTPUT: output },
+      path.resolve("submissions/alice-venv-app"),
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/no Docker engine answers at DOCKER_HOST=unix:\/\//);
+    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("="));
+    expect(outputs.map(([id]) => id)).toEqual(CHECK_IDS);
+    for (const [, encoded] of outputs) {
+      expect(JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))).toMatchObject({
+        status: "error",
+        max_score: 0,
+        tests: [{ status: "error", message: expect.stringMatching(/no Docker engine answers at DOCKER_HOST=unix:\/\/\/nonexistent/) }],
+      });
+    }
+    const scope = JSON.parse(readFileSync(gradescope, "utf8"));
+    expect(scope).toMatchObject({ score: 0, tests: [] });
+    expect(scope.output).toMatch(/^The autograder could not grade this submission: no Docker engine answers/);
+  }, 60_000);
 
   it("exits 1 and shows the message and the lab's hint for a failed check", async () => {
     const result = await runCli(["check", path.resolve("submissions/grace-wrong-greeting")]);
@@ -50,17 +83,6 @@ describe("lab-grader check", () => {
     expect(result.stdout).toMatch(/^ {4}hint: The app must answer GET \//m);
     expect(result.stdout).toContain("score: 8/10");
   }, 300_000);
-
-  it("exits 3 when no engine answers, and still writes a Gradescope result that says why", async () => {
-    const gradescope = temp("results.json");
-    const closed = temp("closed.sock");
-    const result = await runCli(["check", "submissions/alice-venv-app", "--gradescope", gradescope], { ...process.env, DOCKER_HOST: `unix://${closed}` });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/no Docker engine answers at DOCKER_HOST=unix:\/\//);
-    const scope = JSON.parse(readFileSync(gradescope, "utf8"));
-    expect(scope).toMatchObject({ score: 0, tests: [] });
-    expect(scope.output).toMatch(/^The autograder could not grade this submission: no Docker engine answers/);
-  });
 
   it("exits 2 for a folder that does not exist", async () => {
     const result = await runCli(["check", "no/such/folder"]);

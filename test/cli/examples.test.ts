@@ -19,3 +19,34 @@ describe("examples/", () => {
     }
   });
 });
+
+/**
+ * GitHub Classroom's grading reporter uploads a score only from a workflow named "Autograding Tests" with the
+ * single job "run-autograding-tests" (its README), reads each runner's result from `<ID>_RESULTS`, and fails on a
+ * runner whose result is missing; `check --classroom` writes one result per check of the lab, as a step output
+ * named by the check's id.
+ */
+describe("examples/github-actions-autograding.yml", () => {
+  const workflow = yaml.load(readFileSync(path.resolve("examples/github-actions-autograding.yml"), "utf8")) as {
+    name: string;
+    permissions: Record<string, string>;
+    jobs: Record<string, { steps: { id?: string; if?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] }>;
+  };
+  const checkIds = Object.keys((yaml.load(readFileSync(path.resolve("specs/lab42.yaml"), "utf8")) as { points: Record<string, number> }).points);
+
+  it("has the name, the single job and the permissions the reporter and the JUnit report need", () => {
+    expect(workflow.name).toBe("Autograding Tests");
+    expect(Object.keys(workflow.jobs)).toEqual(["run-autograding-tests"]);
+    expect(workflow.permissions).toMatchObject({ actions: "read", contents: "read", checks: "write" });
+  });
+
+  it("hands the reporter one runner per check of the lab, each from the check step's output of that name, even when a step before failed", () => {
+    const steps = workflow.jobs["run-autograding-tests"].steps;
+    const check = steps.find((s) => s.run?.includes(" check ") && s.run.includes("--classroom"))!;
+    expect(check).toMatchObject({ id: "lab42", if: "always()" });
+    const reporter = steps.find((s) => s.uses?.startsWith("classroom-resources/autograding-grading-reporter@"))!;
+    expect(reporter.if).toBe("always()");
+    expect(reporter.with!.runners.split(",")).toEqual(checkIds);
+    expect(reporter.env).toEqual(Object.fromEntries(checkIds.map((id) => [`${id.toUpperCase()}_RESULTS`, `\${{ steps.lab42.outputs['${id}'] }}`])));
+  });
+});

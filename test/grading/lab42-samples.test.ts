@@ -6,12 +6,12 @@ import { XMLParser } from "fast-xml-parser";
 import { connectEngine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
+import { CHECK_IDS } from "../helpers/lab42-checks";
 import { ensureChromium, renderedDom, screenshot } from "../helpers/chromium";
 import { ensureXmllint, xmllintErrors } from "../helpers/xmllint";
 import { expectedFor, expectedVerdicts, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 import { olderThan } from "../../grader/grading/choose-builder";
 
-const CHECK_IDS = ["dockerfile-multistage", "image-builds", "container-runs", "greeting-served", "venv-copied", "size-under-threshold"];
 const sampleIds = Object.keys(expectedFor("samples"));
 
 /**

@@ -7,11 +7,11 @@ import { connectEngine } from "../../grader/engine/client";
 import { leftoversOfRun } from "../../grader/engine/cleanup";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli, type CliResult } from "../helpers/cli";
+import { CHECK_IDS } from "../helpers/lab42-checks";
 import { ensureXmllint, xmllintErrors } from "../helpers/xmllint";
 
 /** The host file the symlinks in test/hostile/submissions point at; its content must never come out. */
 const SECRET_FILE = "/tmp/lab-grader-hostile-secret.txt";
-const CHECK_IDS = ["dockerfile-multistage", "image-builds", "container-runs", "greeting-served", "venv-copied", "size-under-threshold"];
 
 /**
  * Every hostile submission, graded in one real run with short timeouts. One submission must never stop the
