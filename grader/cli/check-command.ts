@@ -55,7 +55,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       if (!check.passed && check.hint) console.log(`    hint: ${indent(check.hint)}`);
     }
     console.log(`score: ${submission.score}/${submission.maxScore}`);
-    if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeResults(submission, seconds()), null, 2));
+    if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeResults(submission, seconds(), spec.visibility), null, 2));
     if (options.classroom) {
       writeClassroomOutputs(classroomRunners(submission, seconds()));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, renderSubmissionMarkdown(grades, submission));

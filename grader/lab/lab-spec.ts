@@ -16,10 +16,14 @@ export interface LabSpec {
   size: { maxRatioToReference: number; maxBytes?: number; reference: "lab" | "same-base" };
   timeouts: { buildSeconds: number; startSeconds: number; probeSeconds: number };
   hints: Record<string, string>;
+  /** When Gradescope shows each check to the student (default "visible"). */
+  visibility: Record<string, GradescopeVisibility>;
   sandbox: SandboxSpec;
   /** Absolute path of the file the spec was read from; relative paths in it resolve against its folder. */
   file: string;
 }
+
+export type GradescopeVisibility = "visible" | "hidden" | "after_due_date" | "after_published";
 
 export interface SandboxSpec {
   memoryMb: number;

@@ -66,7 +66,7 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
 function unusedSpecKeys(spec: LabSpec, grades: GradesDocument): string[] {
   const used = new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)));
   if (!used.size) return [];
-  return (["points", "hints"] as const).flatMap((field) =>
+  return (["points", "hints", "visibility"] as const).flatMap((field) =>
     Object.keys(spec[field])
       .filter((id) => !used.has(id))
       .map((id) => `${spec.file}: ${field}.${id} names no check of this lab (checks: ${[...used].join(", ")})`),

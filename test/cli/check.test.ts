@@ -34,8 +34,10 @@ describe("lab-grader check", () => {
       max_score: 2,
       status: "passed",
       output: expect.stringMatching(/^2 stages/),
+      output_format: "text",
       visibility: "visible",
     });
+    expect(scope).toMatchObject({ output_format: "text", test_output_format: "text" });
 
     // One result per check, as a step output named by its id (examples/github-actions-autograding.yml)
     const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("="));

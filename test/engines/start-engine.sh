@@ -6,7 +6,9 @@
 # namespace with it.
 # With DATA_DISK_MB set, STATE/data is a filesystem of that size of its own (an ext4 image, STATE/data.img,
 # loop-mounted in the engine's mount namespace only), so that what the engine stores cannot fill this machine's disk.
-# Usage: [DATA_DISK_MB=N] start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
+# With TLS_DIR set (a folder holding ca.pem, server-cert.pem and server-key.pem), Docker also listens on
+# tcp://127.0.0.1:2376 in its network namespace and accepts only clients with a certificate that CA signed.
+# Usage: [DATA_DISK_MB=N] [TLS_DIR=DIR] start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
 set -euo pipefail
 R=$1; S=$2; MODE=$3
 DISK=${DATA_DISK_MB:-}
@@ -28,9 +30,16 @@ else
 fi
 mkdir -p "$R/lab-grader-sock" "$R/etc/docker" "$R/var/lib/docker" "$R/var/lib/containerd" "$R/var/lib/containers"
 rm -f "$S/sock/docker.sock"
+rm -rf "$S/sock/tls"
+LISTEN=
+if [ -n "${TLS_DIR:-}" ]; then
+  mkdir -p "$S/sock/tls"
+  cp "$TLS_DIR/ca.pem" "$TLS_DIR/server-cert.pem" "$TLS_DIR/server-key.pem" "$S/sock/tls/"
+  LISTEN="-H tcp://127.0.0.1:2376 --tlsverify --tlscacert /lab-grader-sock/tls/ca.pem --tlscert /lab-grader-sock/tls/server-cert.pem --tlskey /lab-grader-sock/tls/server-key.pem"
+fi
 exec unshare --net --mount --pid --fork --kill-child bash -c '
   set -e
-  R=$1; S=$2; MODE=$3; CONFIG=$4; DISK=$5
+  R=$1; S=$2; MODE=$3; CONFIG=$4; DISK=$5; LISTEN=$6
   mount --make-rprivate /
   if [ -n "$DISK" ]; then
     # The loop device is detached when this namespace, the only holder of the mount, ends.
@@ -55,5 +64,5 @@ exec unshare --net --mount --pid --fork --kill-child bash -c '
   fi
   echo "$CONFIG" > "$R/etc/docker/daemon.json"
   # tini, as the first process of the namespace, reaps what the engine orphans (containerd shims) and passes SIGTERM on.
-  exec chroot "$R" tini -- dockerd -H unix:///lab-grader-sock/docker.sock --pidfile /run/docker.pid --cgroup-parent "/lab-grader-$MODE"
-' start-engine "$R" "$S" "$MODE" "$CONFIG" "$DISK"
+  exec chroot "$R" tini -- dockerd -H unix:///lab-grader-sock/docker.sock $LISTEN --pidfile /run/docker.pid --cgroup-parent "/lab-grader-$MODE"
+' start-engine "$R" "$S" "$MODE" "$CONFIG" "$DISK" "$LISTEN"

@@ -47,9 +47,10 @@ export async function ensureEngineRootfs(): Promise<string> {
 
 /**
  * Starts the engine of `mode` (its data kept between runs under stateDir("engines", mode)) and waits for its API.
- * With `dataDiskMb`, the engine stores everything on a filesystem of that size of its own (see start-engine.sh).
+ * With `dataDiskMb`, the engine stores everything on a filesystem of that size of its own; with `tlsDir`, it also
+ * listens on tcp://127.0.0.1:2376 with TLS (see start-engine.sh).
  */
-export async function startMatrixEngine(mode: EngineMode, options: { dataDiskMb?: number } = {}): Promise<MatrixEngine> {
+export async function startMatrixEngine(mode: EngineMode, options: { dataDiskMb?: number; tlsDir?: string } = {}): Promise<MatrixEngine> {
   const rootfs = await ensureEngineRootfs();
   const state = stateDir("engines", options.dataDiskMb ? `${mode}-disk${options.dataDiskMb}` : mode);
   const socketPath = path.join(state, "sock", "docker.sock");
@@ -57,7 +58,11 @@ export async function startMatrixEngine(mode: EngineMode, options: { dataDiskMb?
   for (const pid of processesMentioning(state)) await stopEngineProcess(pid, false);
   const logFile = path.join(state, "engine.log");
   const log = openSync(logFile, "w");
-  const env = options.dataDiskMb ? { ...process.env, DATA_DISK_MB: String(options.dataDiskMb) } : process.env;
+  const env = {
+    ...process.env,
+    ...(options.dataDiskMb ? { DATA_DISK_MB: String(options.dataDiskMb) } : {}),
+    ...(options.tlsDir ? { TLS_DIR: options.tlsDir } : {}),
+  };
   const child = spawn("bash", [path.join(SCRIPTS, "start-engine.sh"), rootfs, state, mode], { detached: true, stdio: ["ignore", log, log], env });
   closeSync(log);
   const pid = child.pid;
