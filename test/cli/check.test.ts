@@ -40,7 +40,7 @@ describe("lab-grader check", () => {
     expect(scope).toMatchObject({ output_format: "text", test_output_format: "text" });
 
     // One result per check, as a step output named by its id (examples/github-actions-autograding.yml)
-    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("="));
+    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
     expect(outputs.map(([id]) => id)).toEqual(CHECK_IDS);
     for (const [id, encoded] of outputs) {
       expect(result.stdout).toContain(`${id}=${encoded}\n`);
@@ -64,7 +64,7 @@ describe("lab-grader check", () => {
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/no Docker engine answers at DOCKER_HOST=unix:\/\//);
-    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => line.split("="));
+    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
     expect(outputs.map(([id]) => id)).toEqual(CHECK_IDS);
     for (const [, encoded] of outputs) {
       expect(JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))).toMatchObject({
