@@ -40,7 +40,8 @@ describe("the Lab 42 checks on facts", () => {
   it("dockerfile-multistage: a COPY --from of an image does not count as a stage", () => {
     const text = "FROM a AS b\nFROM c\nCOPY --from=python:3.9 /x /y\n";
     const outcome = dockerfileMultistage.evaluate(facts({ dockerfile: { read: { ok: true, text }, analysis: analyzeDockerfile(text) } }), context);
-    expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/) });
+    // The line is the final stage's FROM, where its COPY --from of an earlier stage belongs
+    expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/), line: 2 });
   });
 
   it("image-builds: a timeout says where the build was stopped", () => {
