@@ -2,8 +2,12 @@ import { readFileSync, readdirSync, readlinkSync, statSync, statfsSync } from "n
 import path from "node:path";
 import type Dockerode from "dockerode";
 
-/** The filesystems an engine stores images, layers and containers on, as paths this process can measure. */
-export type EngineStorage = { found: true; paths: string[]; enginePid: number } | { found: false; reason: string };
+/**
+ * The filesystems an engine stores images, layers and containers on, as paths this process can measure.
+ * `enginePid` is the process found listening on the socket; without it the paths are the engine's own, read as
+ * they are here (see locateEngineStorage).
+ */
+export type EngineStorage = { found: true; paths: string[]; enginePid?: number } | { found: false; reason: string };
 
 /**
  * Finds the engine's storage from its API socket: the process listening on that very socket (the same file,
@@ -11,6 +15,8 @@ export type EngineStorage = { found: true; paths: string[]; enginePid: number } 
  * namespace is found too) is the engine, and its data root (`DockerRootDir`) — plus containerd's, where the
  * containerd image store keeps the layers — resolve under that process's root. Only a local engine whose process
  * this user may read can be found; a remote engine, Docker Desktop's VM or an engine behind a proxy socket cannot.
+ * A user who may not read the engine's process (a CI job in the `docker` group) gets the engine's paths as they
+ * are on this machine, which is where a local engine on the host's own root keeps them.
  */
 export async function locateEngineStorage(docker: Dockerode): Promise<EngineStorage> {
   const socketPath = (docker.modem as { socketPath?: unknown }).socketPath;
@@ -24,8 +30,7 @@ export async function locateEngineStorage(docker: Dockerode): Promise<EngineStor
     return { found: false, reason: `cannot read the engine's socket ${socketPath}: ${(error as Error).message}` };
   }
   const enginePid = listeningProcess(socket);
-  if (enginePid === undefined) return { found: false, reason: `no process this user can read listens on ${socketPath} (an engine run by another user, or a proxy socket)` };
-  const root = `/proc/${enginePid}/root`;
+  const root = enginePid === undefined ? "/" : `/proc/${enginePid}/root`;
   const dataRoot = String(info.DockerRootDir ?? "/var/lib/docker");
   const candidates = [dataRoot, ...(usesContainerdStore(info) ? ["/var/lib/containerd"] : [])].map((p) => path.join(root, p));
   const paths = candidates.filter((p) => {
@@ -36,8 +41,8 @@ export async function locateEngineStorage(docker: Dockerode): Promise<EngineStor
       return false;
     }
   });
-  if (!paths.length) return { found: false, reason: `the engine's data root ${dataRoot} cannot be read from here` };
-  return { found: true, paths, enginePid };
+  if (!paths.length) return { found: false, reason: `the engine's data root ${dataRoot} cannot be read from here (a remote engine behind a local socket, or an engine in a VM)` };
+  return enginePid === undefined ? { found: true, paths } : { found: true, paths, enginePid };
 }
 
 /** Bytes an unprivileged writer could still use (as `df` shows "Avail") on the fullest of `paths`. */

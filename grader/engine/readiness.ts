@@ -99,7 +99,7 @@ async function freeDiskFact(engine: Engine, neededBytes: number): Promise<Readin
   if (!storage.found) return { name, ok: true, value: `not watched during grading: ${storage.reason}` };
   const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
   const free = freeBytes(storage.paths);
-  const where = storage.paths.map((p) => p.replace(`/proc/${storage.enginePid}/root`, "")).join(" and ");
+  const where = storage.paths.map((p) => (storage.enginePid === undefined ? p : p.replace(`/proc/${storage.enginePid}/root`, ""))).join(" and ");
   const value = `${gib(free)} under ${where}; grading needs ${gib(neededBytes)} to start (sandbox.diskFloorMb plus one sandbox.diskBudgetMb)`;
   if (free >= neededBytes) return { name, ok: true, value };
   return { name, ok: false, value, fix: "free space there (`docker system prune` removes unused images and build cache)" };
