@@ -3,11 +3,10 @@ import { describeQuota, detectContainerQuota, quotaHeadroomBytes, storageSize } 
 
 const MIB = 1024 ** 2;
 
-/** An engine that answers info and creates (or refuses) containers, recording what it was asked. */
-function fakeEngine(info: object, refuse?: string) {
+/** An engine that creates (or refuses) containers, recording what it was asked. */
+function fakeEngine(refuse?: string) {
   const asked: { created: object[]; removed: number } = { created: [], removed: 0 };
   const docker = {
-    info: async () => info,
     createContainer: async (options: object) => {
       if (refuse) throw Object.assign(new Error("(HTTP code 500) server error"), { json: { message: refuse } });
       asked.created.push(options);
@@ -19,24 +18,24 @@ function fakeEngine(info: object, refuse?: string) {
 
 describe("detectContainerQuota", () => {
   it("finds overlay2's quota when the engine accepts a size, and removes its probe", async () => {
-    const { docker, asked } = fakeEngine({ Driver: "overlay2", DriverStatus: [["Backing Filesystem", "xfs"]] });
-    expect(await detectContainerQuota(docker, "python:3.11-slim", { a: "b" })).toEqual({ kind: "layer", driver: "overlay2" });
+    const { docker, asked } = fakeEngine();
+    expect(await detectContainerQuota(docker, { Driver: "overlay2", DriverStatus: [["Backing Filesystem", "xfs"]] }, "python:3.11-slim", { a: "b" })).toEqual({ kind: "layer", driver: "overlay2" });
     expect(asked.created).toEqual([expect.objectContaining({ Image: "python:3.11-slim", Labels: { a: "b" }, HostConfig: expect.objectContaining({ StorageOpt: { size: String(64 * MIB) } }) })]);
     expect(asked.removed).toBe(1);
   });
 
   it("says why not when the engine refuses, in the engine's words", async () => {
-    const { docker } = fakeEngine({ Driver: "overlay2" }, "--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
-    expect(await detectContainerQuota(docker, "x", {})).toEqual({
+    const { docker } = fakeEngine("--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+    expect(await detectContainerQuota(docker, { Driver: "overlay2" }, "x", {})).toEqual({
       kind: "none",
       reason: "the engine refuses a size for containers: --storage-opt is supported only for overlay over xfs with 'pquota' mount option",
     });
   });
 
   it("does not use another driver's size option, nor the containerd store's", async () => {
-    for (const info of [{ Driver: "btrfs" }, { Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] }]) {
-      const { docker, asked } = fakeEngine(info);
-      expect(await detectContainerQuota(docker, "x", {})).toMatchObject({ kind: "none", reason: expect.stringMatching(/overlay2 only/) });
+    for (const info of [{ Driver: "btrfs" }, { Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] as [string, string][] }]) {
+      const { docker, asked } = fakeEngine();
+      expect(await detectContainerQuota(docker, info, "x", {})).toMatchObject({ kind: "none", reason: expect.stringMatching(/overlay2 only/) });
       expect(asked.created).toEqual([]);
     }
   });

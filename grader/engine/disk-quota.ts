@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import { imageStoreKind, type InfoAnswer } from "./engine-kind";
 
 /**
  * Whether the engine caps a container's writable layer itself (`--storage-opt size=`): overlay2 does when its
@@ -13,10 +14,9 @@ export type ContainerQuota = { kind: "layer"; driver: string } | { kind: "none";
  * Asks the engine: a container created (never started) with a size option is accepted only where the storage
  * can enforce it; overlay2 on any other filesystem refuses it. The container is removed at once.
  */
-export async function detectContainerQuota(docker: Dockerode, image: string, labels: Record<string, string>): Promise<ContainerQuota> {
-  const info = await docker.info();
+export async function detectContainerQuota(docker: Dockerode, info: InfoAnswer, image: string, labels: Record<string, string>): Promise<ContainerQuota> {
   const driver = String(info.Driver ?? "");
-  if (driver !== "overlay2" || JSON.stringify(info.DriverStatus ?? []).includes("io.containerd.snapshotter")) {
+  if (driver !== "overlay2" || imageStoreKind(info) !== "graphdriver") {
     return { kind: "none", reason: `lab-grader uses the size option of overlay2 only, and this engine stores on ${driver || "an unknown driver"}` };
   }
   let container: Dockerode.Container | undefined;

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, readlinkSync, statSync, statfsSync } from "node:fs";
 import path from "node:path";
 import type Dockerode from "dockerode";
+import { imageStoreKind, type InfoAnswer } from "./engine-kind";
 
 /**
  * The filesystems an engine stores images, layers and containers on, as paths this process can measure.
@@ -18,10 +19,9 @@ export type EngineStorage = { found: true; paths: string[]; enginePid?: number }
  * A user who may not read the engine's process (a CI job in the `docker` group) gets the engine's paths as they
  * are on this machine, which is where a local engine on the host's own root keeps them.
  */
-export async function locateEngineStorage(docker: Dockerode): Promise<EngineStorage> {
+export function locateEngineStorage(docker: Dockerode, info: InfoAnswer & { OperatingSystem?: string; DockerRootDir?: string }): EngineStorage {
   const socketPath = (docker.modem as { socketPath?: unknown }).socketPath;
   if (typeof socketPath !== "string") return { found: false, reason: "the engine is remote (reached over the network), so its disk cannot be read from here" };
-  const info = await docker.info();
   if (/docker desktop/i.test(String(info.OperatingSystem))) return { found: false, reason: "the engine runs in Docker Desktop's VM, whose disk cannot be read from here" };
   let socket: { dev: number; ino: number };
   try {
@@ -32,7 +32,7 @@ export async function locateEngineStorage(docker: Dockerode): Promise<EngineStor
   const enginePid = listeningProcess(socket);
   const root = enginePid === undefined ? "/" : `/proc/${enginePid}/root`;
   const dataRoot = String(info.DockerRootDir ?? "/var/lib/docker");
-  const candidates = [dataRoot, ...(usesContainerdStore(info) ? ["/var/lib/containerd"] : [])].map((p) => path.join(root, p));
+  const candidates = [dataRoot, ...(imageStoreKind(info) === "containerd" ? ["/var/lib/containerd"] : [])].map((p) => path.join(root, p));
   const paths = candidates.filter((p) => {
     try {
       statfsSync(p);
@@ -51,10 +51,6 @@ export function freeBytes(paths: string[]): number {
     const stats = statfsSync(p);
     return stats.bavail * stats.bsize;
   }));
-}
-
-function usesContainerdStore(info: { DriverStatus?: unknown }): boolean {
-  return JSON.stringify(info.DriverStatus ?? []).includes("io.containerd.snapshotter");
 }
 
 /**

@@ -3,7 +3,7 @@ import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
 import { probeBuildkitCgroup } from "./buildkit-sandbox";
-import { freeBytes, locateEngineStorage } from "./engine-storage";
+import { freeBytes, locateEngineStorage, type EngineStorage } from "./engine-storage";
 import { describeQuota, detectContainerQuota } from "./disk-quota";
 import { unmeasurableDriver } from "./buildkit-disk";
 
@@ -41,7 +41,7 @@ export async function readinessFacts(baseImages: string[], neededFreeBytes: numb
   facts.push({ name: "image store", ok: true, value: kind.storeDetail });
   const buildkit: ReadinessFact = { name: "BuildKit", ok: true, value: buildkitAvailability(kind) };
   facts.push(buildkit);
-  facts.push(await freeDiskFact(engine, neededFreeBytes));
+  facts.push(freeDiskFact(locateEngineStorage(engine.docker, info), neededFreeBytes));
   let probeImage: string | undefined;
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);
@@ -49,7 +49,7 @@ export async function readinessFacts(baseImages: string[], neededFreeBytes: numb
     if (ok) probeImage ??= name;
     facts.push({ name: `image ${name}`, ok, value: state.detail, fix: ok ? undefined : "run `lab-grader setup`" });
   }
-  if (probeImage) facts.push({ name: "disk quota", ok: true, value: describeQuota(await detectContainerQuota(engine.docker, probeImage, {})) });
+  if (probeImage) facts.push({ name: "disk quota", ok: true, value: describeQuota(await detectContainerQuota(engine.docker, info, probeImage, {})) });
   const unmeasurable = unmeasurableDriver(info);
   if (apiHasBuildkit(kind) && unmeasurable) buildkit.value += `; not used for grading (a Dockerfile that needs it is not built): ${unmeasurable}`;
   else if (apiHasBuildkit(kind) && probeImage) {
@@ -93,9 +93,8 @@ function buildkitAvailability(kind: EngineKind): string {
 }
 
 /** The engine's free space against what grading needs to start (the lab's floor plus one disk budget). */
-async function freeDiskFact(engine: Engine, neededBytes: number): Promise<ReadinessFact> {
+function freeDiskFact(storage: EngineStorage, neededBytes: number): ReadinessFact {
   const name = "free disk";
-  const storage = await locateEngineStorage(engine.docker);
   if (!storage.found) return { name, ok: true, value: `not watched during grading: ${storage.reason}` };
   const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
   const free = freeBytes(storage.paths);

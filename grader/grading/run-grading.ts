@@ -14,7 +14,7 @@ import { markBuildCache, pruneBuildCacheAdded, sweepDeadRunsBuildCache, takeBuil
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
 import { defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
-import { engineKind, productName } from "../engine/engine-kind";
+import { engineKind, productName, type InfoAnswer } from "../engine/engine-kind";
 import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
 import { runLabels } from "../engine/labels";
 import type { RunNetwork } from "../engine/run-container";
@@ -24,7 +24,8 @@ import type { GradesDocument, SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
 import { buildReference } from "./reference";
 import { DiskFloor } from "./disk-floor";
-import { freeBytes, locateEngineStorage } from "../engine/engine-storage";
+import { freeBytes, locateEngineStorage, type EngineStorage } from "../engine/engine-storage";
+import type Dockerode from "dockerode";
 import { describeQuota, detectContainerQuota, type ContainerQuota } from "../engine/disk-quota";
 import { unmeasurableDriver } from "../engine/buildkit-disk";
 
@@ -67,12 +68,13 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
           return undefined;
         });
   const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark);
+  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+  const engineFacts = engineSummary(version, info);
   // Independent engine calls, at once: they are most of the time before the first build.
-  const [swept, engineFacts, { plan: builders, limiter }, containerQuota] = await Promise.all([
+  const [swept, { plan: builders, limiter }, containerQuota] = await Promise.all([
     sweepDeadRuns(engine).then(async (result) => ({ ...result, runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs")) })),
-    engineSummary(engine),
-    planBuilders(engine, spec, requested, runId),
-    detectContainerQuota(engine.docker, spec.baseImages[0], runLabels(runId)),
+    planBuilders(engine, spec, requested, runId, version, info),
+    detectContainerQuota(engine.docker, info, spec.baseImages[0], runLabels(runId)),
   ]);
   engineFacts.containerDiskQuota = describeQuota(containerQuota);
   if (swept.containers + swept.networks + swept.images + swept.runsCache) {
@@ -81,7 +83,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
         `the BuildKit cache of ${swept.runsCache} run(s)`,
     );
   }
-  const engineDisk = await checkEngineDisk(engine, spec);
+  const engineDisk = await checkEngineDisk(locateEngineStorage(engine.docker, info), spec);
   if (containerQuota.kind !== "none") console.error(`disk quota: ${describeQuota(containerQuota)}`);
   if (builders.requested !== "classic") {
     console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
@@ -91,7 +93,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     console.error("reference solution and single-stage baseline…");
     const reference = await buildReference(engine, spec, buildTimeoutSeconds, defaultBuilder(builders));
     console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
-    network = await createRunNetwork(engine, spec, runId);
+    network = await createRunNetwork(engine, spec, runId, info);
     return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota });
   } finally {
     limiter?.stop();
@@ -182,8 +184,7 @@ async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
  * container at its address, which works on a local Linux engine. Elsewhere (Docker Desktop, remote engines)
  * the app is probed through a published port — on 127.0.0.1 when the engine is local — and can reach outside.
  */
-async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): Promise<RunNetwork> {
-  const info = await engine.docker.info();
+async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string, info: { OperatingSystem?: string }): Promise<RunNetwork> {
   const localEngine = !process.env.DOCKER_HOST || process.env.DOCKER_HOST.startsWith("unix://");
   const localLinux = process.platform === "linux" && localEngine && !/docker desktop/i.test(String(info.OperatingSystem));
   const mode = spec.sandbox.network === "auto" ? (localLinux ? "internal" : "published") : spec.sandbox.network;
@@ -198,8 +199,7 @@ async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string): P
  * less than the floor plus one submission's budget, nothing could be graded. Undefined, with a warning, when the
  * engine's disk cannot be read from here.
  */
-async function checkEngineDisk(engine: Engine, spec: LabSpec): Promise<string[] | undefined> {
-  const storage = await locateEngineStorage(engine.docker);
+async function checkEngineDisk(storage: EngineStorage, spec: LabSpec): Promise<string[] | undefined> {
   if (!storage.found) {
     console.error(`warning: the engine's free space is not watched (sandbox.diskFloorMb): ${storage.reason}. Each submission's disk budget still holds`);
     return undefined;
@@ -222,15 +222,22 @@ async function checkEngineDisk(engine: Engine, spec: LabSpec): Promise<string[] 
  * to the lab's build limits (probed with the lab's first base image). `--builder buildkit` without that is an
  * error; `auto` then builds what the classic builder can and says why the rest is not built.
  */
-async function planBuilders(engine: Engine, spec: LabSpec, requested: BuilderRequest, runId: string): Promise<{ plan: BuilderPlan; limiter?: BuildkitLimiter }> {
-  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+async function planBuilders(
+  engine: Engine,
+  spec: LabSpec,
+  requested: BuilderRequest,
+  runId: string,
+  version: Dockerode.DockerVersion,
+  info: InfoAnswer,
+): Promise<{ plan: BuilderPlan; limiter?: BuildkitLimiter }> {
   const plan = (buildkit: BuilderPlan["buildkit"]): BuilderPlan => ({ requested, buildkit, engineVersion: version.Version });
   if (requested === "classic") return { plan: plan({ usable: false, reason: "--builder classic" }) };
   let result: { plan: BuilderPlan; limiter?: BuildkitLimiter };
+  const unmeasurable = unmeasurableDriver(info);
   if (!apiHasBuildkit(engineKind(version, info))) {
     result = { plan: plan({ usable: false, reason: `the engine's API (${version.ApiVersion}) has no BuildKit builds` }) };
-  } else if (unmeasurableDriver(info)) {
-    result = { plan: plan({ usable: false, reason: unmeasurableDriver(info)! }) };
+  } else if (unmeasurable) {
+    result = { plan: plan({ usable: false, reason: unmeasurable }) };
   } else {
     const limits = { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus, pids: spec.sandbox.pids };
     const sandbox = await startBuildkitSandbox(engine.docker, spec.baseImages[0], limits, runLabels(runId));
@@ -244,8 +251,7 @@ async function planBuilders(engine: Engine, spec: LabSpec, requested: BuilderReq
   return result;
 }
 
-async function engineSummary(engine: Engine): Promise<EngineSummary> {
-  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+function engineSummary(version: Dockerode.DockerVersion, info: InfoAnswer): EngineSummary {
   const kind = engineKind(version, info);
   return {
     location: engineLocation(),
