@@ -12,13 +12,23 @@ export interface CheckOutcome {
   message: string;
   /** The Dockerfile line the verdict is about, when there is one (JUnit consumers annotate it). */
   line?: number;
+  /** Why it failed: one of its check's `reasons`. */
+  reason?: string;
 }
 
-/** One graded check: an id, default points, and a pure verdict over a submission's facts. */
+/**
+ * The hint that goes with a reason for failing: the lab's hint for the check (`lab`), none because the message
+ * already says what to do (`none`), or the grader's own advice, which holds in any lab. A lab may still give
+ * its own hint for any reason (see hints.ts).
+ */
+export type ReasonHint = "lab" | "none" | { hint: string };
+
+/** One graded check: an id, default points, the reasons it can fail for, and a pure verdict over a submission's facts. */
 export interface Check {
   id: string;
   title: string;
   defaultPoints: number;
+  reasons: Record<string, ReasonHint>;
   evaluate(facts: SubmissionFacts, context: CheckContext): CheckOutcome;
 }
 
@@ -32,13 +42,15 @@ export interface CheckResult {
   hint?: string;
   /** See CheckOutcome.line. */
   line?: number;
+  /** See CheckOutcome.reason. */
+  reason?: string;
 }
 
 export const pass = (message: string, line?: number): CheckOutcome => ({ passed: true, message, ...(line ? { line } : {}) });
-export const fail = (message: string, line?: number): CheckOutcome => ({ passed: false, message, ...(line ? { line } : {}) });
+export const fail = (reason: string, message: string, line?: number): CheckOutcome => ({ passed: false, message, reason, ...(line ? { line } : {}) });
 
-/** The standard failure for checks that need an image; image-builds says why there is none. */
-export const NOT_BUILT: CheckOutcome = { passed: false, message: "not run: the image did not build (see image-builds)" };
+/** The standard failure for checks that need an image; image-builds says why there is none (and gives the hint). */
+export const NOT_BUILT: CheckOutcome = { passed: false, reason: "not-built", message: "not run: the image did not build (see image-builds)" };
 
 /** Quotes untrusted text for a message: one line, control characters shown, truncated. */
 export function quote(text: string, max = 200): string {

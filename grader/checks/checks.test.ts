@@ -41,7 +41,7 @@ describe("the Lab 42 checks on facts", () => {
     const text = "FROM a AS b\nFROM c\nCOPY --from=python:3.9 /x /y\n";
     const outcome = dockerfileMultistage.evaluate(facts({ dockerfile: { read: { ok: true, text }, analysis: analyzeDockerfile(text) } }), context);
     // The line is the final stage's FROM, where its COPY --from of an earlier stage belongs
-    expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/), line: 2 });
+    expect(outcome).toEqual({ passed: false, reason: "no-copy-from-stage", message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/), line: 2 });
   });
 
   it("image-builds: a timeout says where the build was stopped", () => {
@@ -69,14 +69,14 @@ describe("the Lab 42 checks on facts", () => {
   it("image-builds and container-runs: say a build or a container was stopped for writing past the disk budget", () => {
     const diskBudgetExceeded = { writtenBytes: 900 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 };
     const build = imageBuilds.evaluate(facts({ build: { ...facts().build, ok: false, diskBudgetExceeded, lastStep: "Step 3/9 : RUN dd if=/dev/zero of=/fill" } }), context);
-    expect(build).toEqual({ passed: false, message: expect.stringMatching(/^the build wrote 900 MiB to the engine's disk; the budget is 128 MiB; it was stopped at Step 3\/9 : RUN dd/) });
+    expect(build).toEqual({ passed: false, reason: "disk-budget", message: expect.stringMatching(/^the build wrote 900 MiB to the engine's disk; the budget is 128 MiB; it was stopped at Step 3\/9 : RUN dd/) });
     const run = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, logs: "", diskBudgetExceeded } }), context);
-    expect(run).toEqual({ passed: false, message: expect.stringMatching(/^the container wrote 900 MiB to the engine's disk; the budget is 128 MiB, so it was stopped/) });
+    expect(run).toEqual({ passed: false, reason: "disk-budget", message: expect.stringMatching(/^the container wrote 900 MiB to the engine's disk; the budget is 128 MiB, so it was stopped/) });
   });
 
   it("container-runs: says OOM-killed when it was", () => {
     const outcome = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, oomKilled: true, logs: "" } }), context);
-    expect(outcome).toEqual({ passed: false, message: expect.stringMatching(/killed for using too much memory \(OOM\)/) });
+    expect(outcome).toEqual({ passed: false, reason: "out-of-memory", message: expect.stringMatching(/killed for using more than 512 MiB of memory \(OOM\)/) });
   });
 
   it("greeting-served: says when the verdict comes from a second run with nothing else running, and what the first saw", () => {
@@ -85,7 +85,7 @@ describe("the Lab 42 checks on facts", () => {
     const answered = greetingServed.evaluate(facts({ run: { ...facts().run!, firstRunUnderLoad } }), context);
     expect(answered).toEqual({ passed: true, message: expect.stringMatching(/answered 200 .* \(graded a second time with nothing else running; beside other submissions' builds and runs it had got "connection refused" for 19 s\)$/) });
     const again = greetingServed.evaluate(facts({ run: { ...facts().run!, probe: refused, firstRunUnderLoad } }), context);
-    expect(again).toEqual({ passed: false, message: expect.stringMatching(/connection refused for 19 s, .* \(the same when graded a second time with nothing else running\)$/) });
+    expect(again).toEqual({ passed: false, reason: "not-listening", message: expect.stringMatching(/connection refused for 19 s, .* \(the same when graded a second time with nothing else running\)$/) });
   });
 
   it("greeting-served: ignores surrounding whitespace but not other text; quotes bodies safely", () => {
@@ -142,7 +142,7 @@ describe("the Lab 42 checks on facts", () => {
   it("every check that needs an image says it did not build", () => {
     const unbuilt = facts({ image: undefined, run: undefined, venv: undefined, build: { ...facts().build, ok: false } });
     for (const check of [containerRuns, greetingServed, venvCopied, sizeUnderThreshold]) {
-      expect(check.evaluate(unbuilt, context)).toEqual({ passed: false, message: "not run: the image did not build (see image-builds)" });
+      expect(check.evaluate(unbuilt, context)).toEqual({ passed: false, reason: "not-built", message: "not run: the image did not build (see image-builds)" });
     }
   });
 });

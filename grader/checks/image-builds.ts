@@ -1,23 +1,55 @@
 import { describeExceeded } from "../engine/disk-watch";
+import type { BuildFacts, NotBuiltKind } from "../grading/submission-facts";
 import { fail, lastLines, pass, type Check } from "./check";
+
+const NOT_BUILT_REASON: Record<NotBuiltKind, string> = {
+  dockerfile: "no-dockerfile",
+  policy: "not-allowed",
+  "needs-buildkit": "needs-buildkit",
+  context: "context-refused",
+  grader: "grader-error",
+};
 
 export const imageBuilds: Check = {
   id: "image-builds",
   title: "The image builds",
   defaultPoints: 2,
+  reasons: {
+    "no-dockerfile": {
+      hint: "Submit a file named exactly Dockerfile (capital D, no extension) at the top of your submission folder, not in a subfolder.",
+    },
+    "not-allowed": "none",
+    "needs-buildkit": "none",
+    "context-refused": "none",
+    "grader-error": "none",
+    "disk-budget": "none",
+    timeout: "none",
+    "copy-source-missing": "lab",
+    "step-failed": "lab",
+  },
   evaluate(facts) {
     const build = facts.build;
-    if (!build.attempted) return fail(`not built: ${build.notAttemptedReason}`);
+    if (!build.attempted) return fail(NOT_BUILT_REASON[build.notAttemptedKind ?? "grader"], `not built: ${build.notAttemptedReason}`);
     const notes = build.notes.length ? ` (note: ${build.notes.join("; ")})` : "";
     if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${notes}`);
     const at = build.lastStep ? ` at ${build.lastStep}` : "";
     if (build.diskBudgetExceeded) {
-      return fail(`the build ${describeExceeded(build.diskBudgetExceeded)}; it was stopped${at}. Keep large files out of build steps, or delete them in the step that makes them${notes}`);
+      return fail("disk-budget", `the build ${describeExceeded(build.diskBudgetExceeded)}; it was stopped${at}. Keep large files out of build steps, or delete them in the step that makes them${notes}`);
     }
     if (build.timedOut) {
-      return fail(`the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
+      return fail("timeout", `the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
     }
     const output = build.failedStepOutput ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}` : `Last lines of the build output:\n${lastLines(build.log)}`;
-    return fail(`the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`);
+    return fail(copySourceMissing(build) ? "copy-source-missing" : "step-failed", `the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`);
   },
 };
+
+/**
+ * A COPY or ADD whose source is not there (in the context or in the stage it copies from). The classic builder
+ * says "COPY failed: … no such file or directory / file does not exist"; BuildKit "failed to compute cache key:
+ * … not found" (older) or "failed to calculate checksum of ref …: "/app/venv": not found".
+ */
+function copySourceMissing(build: BuildFacts): boolean {
+  const error = build.error ?? "";
+  return /^(COPY|ADD) failed: .*(no such file or directory|file does not exist|not found)/i.test(error) || /failed to (compute cache key|calculate checksum of ref)[^\n]*not found/i.test(error);
+}

@@ -5,6 +5,7 @@ export const sizeUnderThreshold: Check = {
   id: "size-under-threshold",
   title: "The image is no larger than the threshold",
   defaultPoints: 1,
+  reasons: { "not-built": "none", "too-large": "lab" },
   evaluate(facts, context) {
     if (!facts.image) return NOT_BUILT;
     const reference = facts.sizeReference ?? context.reference;
@@ -17,7 +18,7 @@ export const sizeUnderThreshold: Check = {
       architectureNote(facts.image.architecture, reference.architecture) +
       countedCopiesNote(facts.image.countedCopies);
     if (bytes <= reference.thresholdBytes) return pass(comparison);
-    return fail(`${comparison} Copy only what the app needs into the final stage (the venv and app.py), not build tools, caches or the whole build stage`);
+    return fail("too-large", `${comparison} Copy only what the app needs into the final stage (the venv and app.py), not build tools, caches or the whole build stage`);
   },
 };
 

@@ -12,18 +12,19 @@ export const venvCopied: Check = {
   id: "venv-copied",
   title: "A virtualenv with Flask was copied from a build stage",
   defaultPoints: 2,
+  reasons: { "not-built": "none", "no-venv": "lab", "no-flask": "lab", "not-copied": "lab" },
   evaluate(facts) {
     const venv = facts.venv;
     if (!facts.image || !venv) return NOT_BUILT;
     const fix = "Create it in the builder stage (python -m venv /app/venv, then /app/venv/bin/pip install -r requirements.txt) and copy it with COPY --from=builder /app/venv /app/venv";
     if (!venv.path) {
       const where = venv.candidates.length ? `looked in ${venv.candidates.join(", ")}` : "the final stage copies nothing and sets no venv on PATH or in CMD";
-      return fail(`no virtualenv (a directory with pyvenv.cfg) in the final image (${where}). ${fix}`);
+      return fail("no-venv", `no virtualenv (a directory with pyvenv.cfg) in the final image (${where}). ${fix}`);
     }
-    if (!venv.flaskPath) return fail(`the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`);
+    if (!venv.flaskPath) return fail("no-flask", `the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`);
     if (venv.origin !== "copied-from-stage") {
       const by = venv.introducedBy ? ` (by \`${venv.introducedBy}\`, line ${venv.introducedAt})` : "";
-      return fail(`the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`, venv.introducedAt);
+      return fail("not-copied", `the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`, venv.introducedAt);
     }
     return pass(`virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\` (line ${venv.introducedAt})`, venv.introducedAt);
   },

@@ -24,7 +24,13 @@ export type BuilderChoice =
       /** 0-based lines of the Dockerfile to blank out before building (a `# syntax=` line BuildKit must not follow). */
       blankLines: number[];
     }
-  | { ok: false; reason: string; blocking: BuildkitFeature[] };
+  | {
+      ok: false;
+      reason: string;
+      blocking: BuildkitFeature[];
+      /** The lab refuses those features whatever the builder (secrets, the host's network), rather than this run lacking them. */
+      refused: boolean;
+    };
 
 /** `docker/dockerfile:1`, `:1.4`, `:1.4.3` (with docker.io/ or a digest): the frontend the engine has built in. */
 const OFFICIAL_FRONTEND = /^(docker\.io\/)?docker\/dockerfile:1(\.\d+){0,2}(@sha256:[0-9a-f]{64})?$/i;
@@ -41,18 +47,19 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   const blocking = features.filter((f) => f.blocking);
   const refused = features.filter((f) => f.refused);
   if (refused.length) {
-    return { ok: false, blocking: refused, reason: refused.map((f) => `${f.feature} (line ${f.line}): ${f.refused}`).join("; ") };
+    return { ok: false, refused: true, blocking: refused, reason: refused.map((f) => `${f.feature} (line ${f.line}): ${f.refused}`).join("; ") };
   }
   const wantBuildkit = plan.requested === "buildkit" || (plan.requested === "auto" && (plan.buildkit.usable || blocking.length > 0));
   const directive = analysis.syntaxDirective;
   if (!wantBuildkit) {
-    if (blocking.length) return { ok: false, blocking, reason: classicOnlyMessage(blocking, plan) };
+    if (blocking.length) return { ok: false, refused: false, blocking, reason: classicOnlyMessage(blocking, plan) };
     const notes = directive ? [`the "# syntax=${directive}" line was ignored: the classic builder has no frontends`] : [];
     return { ok: true, builder: "classic", notes, blankLines: [] };
   }
   if (!plan.buildkit.usable) {
     return {
       ok: false,
+      refused: false,
       blocking,
       reason:
         `the Dockerfile uses BuildKit-only syntax: ${list(blocking)}, and this engine's BuildKit cannot be used for grading: ` +
@@ -63,6 +70,7 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   if (tooNew.length) {
     return {
       ok: false,
+      refused: false,
       blocking: tooNew,
       reason:
         `${tooNew.map((f) => `${f.feature} (line ${f.line}) needs Docker Engine ${f.minEngine} or later`).join("; ")}; ` +
@@ -75,6 +83,7 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
     if (!OFFICIAL_FRONTEND.test(directive.trim())) {
       return {
         ok: false,
+        refused: true,
         blocking: features.filter((f) => f.feature.startsWith("# syntax=")),
         reason:
           `the "# syntax=${directive}" line asks for a frontend image, which the grader cannot download (it builds offline); ` +

@@ -19,7 +19,7 @@ import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
 import { baseImageIds, submissionImages, type RunImages } from "./run-images";
-import type { BuildFacts, ReferenceFacts, SubmissionFacts } from "./submission-facts";
+import type { BuildFacts, NotBuiltKind, ReferenceFacts, SubmissionFacts } from "./submission-facts";
 import { chooseBuilder, defaultBuilder, type BuilderPlan } from "./choose-builder";
 import { DiskFloorError, type DiskFloor, type FloorTicket } from "./disk-floor";
 import { storageSize, type ContainerQuota } from "../engine/disk-quota";
@@ -74,10 +74,11 @@ export function submissionImageTag(spec: LabSpec, submissionId: string, runId: s
   return `lab-grader/${spec.id}-${readable}-${hash}:${runId}`;
 }
 
-export function notBuilt(reason: string, extra: Partial<BuildFacts> = {}): BuildFacts {
+export function notBuilt(kind: NotBuiltKind, reason: string, extra: Partial<BuildFacts> = {}): BuildFacts {
   return {
     attempted: false,
     notAttemptedReason: reason,
+    notAttemptedKind: kind,
     builder: "classic",
     ok: false,
     log: "",
@@ -100,17 +101,17 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const read: DockerfileRead = submission.problem
     ? { ok: false, problem: "unreadable", message: submission.problem }
     : await readSubmissionDockerfile(submission.dir);
-  if (!read.ok) return { id: submission.id, dockerfile: { read }, build: notBuilt(read.message), timingsMs };
+  if (!read.ok) return { id: submission.id, dockerfile: { read }, build: notBuilt("dockerfile", read.message), timingsMs };
   const analysis = analyzeDockerfile(read.text);
   const dockerfile = { read, analysis };
   const notBuiltFacts = (build: BuildFacts): SubmissionFacts => ({ id: submission.id, dockerfile, build, timingsMs });
 
   const violations = policyViolations(analysis, spec.baseImages, spec.sandbox);
-  if (violations.length) return notBuiltFacts(notBuilt(`the Dockerfile does what this lab does not allow: ${violations.join("; ")}`));
+  if (violations.length) return notBuiltFacts(notBuilt("policy", `the Dockerfile does what this lab does not allow: ${violations.join("; ")}`));
   const choice = chooseBuilder(options.builders, analysis);
-  if (!choice.ok) return notBuiltFacts(notBuilt(choice.reason, { blockingFeatures: choice.blocking }));
+  if (!choice.ok) return notBuiltFacts(notBuilt(choice.refused ? "policy" : "needs-buildkit", choice.reason, { blockingFeatures: choice.blocking }));
   const context = await prepareBuildContext(submission.dir);
-  if (!context.ok) return notBuiltFacts(notBuilt(context.message));
+  if (!context.ok) return notBuiltFacts(notBuilt("context", context.message));
   const labels = options.labels;
   const tag = submissionImageTag(spec, submission.id, options.runId);
   const bases = await baseImageIds(engine.docker, analysis);

@@ -7,10 +7,15 @@ import type { CountedCopy } from "../inspect/image-size";
 import type { DockerfileRead } from "../submission/read-dockerfile";
 import type { DiskBudgetExceeded } from "../engine/disk-watch";
 
+/** The Dockerfile is missing or unreadable; it does what the lab forbids; it needs BuildKit, which the run cannot use; its build context is refused; the grader failed first. */
+export type NotBuiltKind = "dockerfile" | "policy" | "needs-buildkit" | "context" | "grader";
+
 export interface BuildFacts {
   attempted: boolean;
   /** Why no build was attempted (no Dockerfile, BuildKit-only syntax, oversized context, …). */
   notAttemptedReason?: string;
+  /** What stood in the way of that build, for the hint that goes with it. */
+  notAttemptedKind?: NotBuiltKind;
   builder: Builder;
   ok: boolean;
   error?: string;

@@ -1,12 +1,13 @@
 import path from "node:path";
 import { afterAll, describe, test } from "@jest/globals";
 import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
+import { hintFor, unknownHintReasons } from "../checks/hints";
 import { phaseSlots, type PhaseSlots } from "../grading/gather-facts";
 import { connectEngine, type Engine } from "../engine/client";
 import { gatherSubmissionFacts, notBuilt } from "../grading/gather-facts";
 import { submissionLabels } from "../engine/labels";
 import type { SubmissionFacts } from "../grading/submission-facts";
-import { loadLabSpec } from "../lab/lab-spec";
+import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
 import { submissionGrade } from "../report/grades";
 import { Progress } from "../report/progress";
@@ -102,7 +103,7 @@ export function check(definition: Check | { id: string; points: number; title?: 
   const builtIn = "evaluate" in definition ? definition : undefined;
   const maxPoints = builtIn ? (context.spec.points[builtIn.id] ?? builtIn.defaultPoints) : (definition as { points: number }).points;
   const id = definition.id;
-  const hint = context.spec.hints[id];
+  if (builtIn) warnOfUnknownHintReasons(context.spec, builtIn);
   test.concurrent(checkTitle(id, maxPoints), async () => {
     let outcome: CheckOutcome;
     try {
@@ -118,12 +119,25 @@ export function check(definition: Check | { id: string; points: number; title?: 
     }
     const result: CheckResult = { id, passed: outcome.passed, points: outcome.passed ? maxPoints : 0, maxPoints, message: outcome.message };
     if (outcome.line) result.line = outcome.line;
-    if (!outcome.passed && hint) result.hint = hint;
+    if (outcome.reason) result.reason = outcome.reason;
+    const hint = hintFor(context.spec, id, builtIn, outcome);
+    if (hint) result.hint = hint;
     records.writeCheck(index, result);
     progress.decided.push(result);
     if (progress.decided.length === progress.declared) reportFinished(index, submission, progress.decided);
     if (!outcome.passed) throw new Error(outcome.message);
   });
+}
+
+const warnedOfHints = new Set<string>();
+
+/** A lab hint for a reason its check never fails with is a typo; said once per check, on stderr. */
+function warnOfUnknownHintReasons(spec: LabSpec, check: Check): void {
+  if (warnedOfHints.has(check.id)) return;
+  warnedOfHints.add(check.id);
+  for (const reason of unknownHintReasons(spec, check)) {
+    process.stderr.write(`warning: ${spec.file}: hints.${check.id}.${reason} names no reason ${check.id} fails for (it has: ${Object.keys(check.reasons).join(", ")})\n`);
+  }
 }
 
 /**
@@ -170,7 +184,7 @@ async function gradeFacts(index: number, submission: Submission): Promise<Submis
     facts = {
       id: submission.id,
       dockerfile: { read: { ok: false, problem: "unreadable", message: "not read" } },
-      build: notBuilt("the grader failed before building"),
+      build: notBuilt("grader", "the grader failed before building"),
       graderError: (error as Error).message ?? String(error),
       ...(error instanceof DiskFloorError ? { graderErrorKind: "disk-floor" as const } : {}),
       timingsMs: {},

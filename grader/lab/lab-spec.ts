@@ -15,7 +15,8 @@ export interface LabSpec {
   points: Record<string, number>;
   size: { maxRatioToReference: number; maxBytes?: number; reference: "lab" | "same-base" };
   timeouts: { buildSeconds: number; startSeconds: number; probeSeconds: number };
-  hints: Record<string, string>;
+  /** Per check: one hint, or hints per reason for failing (see checks/hints.ts) with an optional `default`. */
+  hints: Record<string, string | Record<string, string>>;
   /** When Gradescope shows each check to the student (default "visible"). */
   visibility: Record<string, GradescopeVisibility>;
   sandbox: SandboxSpec;

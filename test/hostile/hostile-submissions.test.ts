@@ -76,7 +76,7 @@ describe("hostile submissions", () => {
 
   it("contains a memory hog at build time and at run time", () => {
     expect(check("memory-hog-build", "image-builds")).toMatchObject({ passed: false, message: expect.stringMatching(/^the build failed at \[builder 2\/2\] RUN python .*exit code: 137/) });
-    expect(check("memory-hog-run", "container-runs").message).toMatch(/killed for using too much memory \(OOM\)/);
+    expect(check("memory-hog-run", "container-runs").message).toMatch(/killed for using more than 512 MiB of memory \(OOM\)/);
   });
 
   it("contains a fork storm", () => {

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
+import { fail, NOT_BUILT, pass, type Check } from "./check";
+import { hintFor, unknownHintReasons } from "./hints";
+import { lab42Checks } from "./index";
+import { imageBuilds } from "./image-builds";
+import { containerRuns } from "./container-runs";
+
+const lab42 = loadLabSpec(path.resolve("specs/lab42.yaml"));
+const withHints = (hints: LabSpec["hints"]): LabSpec => ({ ...lab42, hints });
+
+describe("hintFor", () => {
+  it("gives different advice for a missing Dockerfile, BuildKit-only syntax and a wrong COPY path", () => {
+    const noDockerfile = hintFor(lab42, "image-builds", imageBuilds, fail("no-dockerfile", "not built: there is no file named Dockerfile"));
+    const needsBuildkit = hintFor(lab42, "image-builds", imageBuilds, fail("needs-buildkit", "not built: the Dockerfile uses BuildKit-only syntax"));
+    const wrongCopy = hintFor(lab42, "image-builds", imageBuilds, fail("copy-source-missing", "the build failed: COPY failed"));
+    expect(noDockerfile).toMatch(/named exactly Dockerfile/);
+    // The message names the lines and says how to rewrite them: a general hint about COPY --from would mislead.
+    expect(needsBuildkit).toBeUndefined();
+    expect(wrongCopy).toMatch(/COPY --from/);
+    expect(new Set([noDockerfile, wrongCopy]).size).toBe(2);
+  });
+
+  it("takes the lab's hint for the reason first, then the check's own, then the lab's default", () => {
+    const spec = withHints({ "image-builds": { default: "general", "no-dockerfile": "the lab's words", timeout: "the lab's timeout words" } });
+    expect(hintFor(spec, "image-builds", imageBuilds, fail("no-dockerfile", "m"))).toBe("the lab's words");
+    expect(hintFor(spec, "image-builds", imageBuilds, fail("timeout", "m"))).toBe("the lab's timeout words");
+    expect(hintFor(spec, "image-builds", imageBuilds, fail("step-failed", "m"))).toBe("general");
+    expect(hintFor(withHints({ "image-builds": "one text" }), "image-builds", imageBuilds, fail("step-failed", "m"))).toBe("one text");
+  });
+
+  it("gives no hint to a check that did not run because the image did not build, nor to a pass", () => {
+    expect(hintFor(lab42, "container-runs", containerRuns, NOT_BUILT)).toBeUndefined();
+    expect(hintFor(lab42, "container-runs", containerRuns, pass("ok"))).toBeUndefined();
+  });
+
+  it("gives an instructor's own check (no declared reasons) the lab's hint", () => {
+    expect(hintFor(withHints({ "custom-check": "see the handout" }), "custom-check", undefined, { passed: false, message: "boom" })).toBe("see the handout");
+  });
+});
+
+describe("unknownHintReasons", () => {
+  it("names the lab's hint reasons a check never fails with", () => {
+    expect(unknownHintReasons(withHints({ "image-builds": { default: "d", "copy-source-mising": "typo" } }), imageBuilds)).toEqual(["copy-source-mising"]);
+    expect(unknownHintReasons(lab42, imageBuilds)).toEqual([]);
+  });
+});
+
+describe("the checks' reasons", () => {
+  it("declare every reason the checks fail with (read from their sources)", () => {
+    for (const check of lab42Checks as Check[]) {
+      const source = readFileSync(path.join(__dirname, `${check.id}.ts`), "utf8");
+      const used = [...source.matchAll(/\bfail\(\s*"([a-z-]+)"/g)].map((m) => m[1]);
+      if (/\bNOT_BUILT\b/.test(source)) used.push("not-built");
+      expect({ id: check.id, undeclared: used.filter((reason) => !(reason in check.reasons)) }).toEqual({ id: check.id, undeclared: [] });
+    }
+  });
+});
+
+describe("README's table of reasons", () => {
+  it("lists exactly the reasons each check declares", () => {
+    const readme = readFileSync(path.resolve("README.md"), "utf8").split("| check | reasons |")[1] ?? "";
+    for (const check of lab42Checks as Check[]) {
+      const row = new RegExp(`^\\| \`${check.id}\` \\| (.*) \\|$`, "m").exec(readme);
+      const listed = (row?.[1] ?? "").split(", ").map((r) => r.replace(/`/g, ""));
+      expect({ id: check.id, listed }).toEqual({ id: check.id, listed: Object.keys(check.reasons) });
+    }
+  });
+});
