@@ -164,9 +164,9 @@ describe("lab-grader grade on the sample submissions", () => {
     const dom = renderedDom(report);
     expect(dom).toContain("Docker Multi-Stage Builds: Optimizing Image Size — grades");
     const built = grades.submissions.filter((s) => s.imageBytes !== undefined);
-    expect(dom.match(/<rect class="size-bar /g)).toHaveLength(built.length);
-    expect(dom.match(/<rect class="size-bar over"/g)).toHaveLength(built.filter((s) => s.imageBytes! > grades.reference.thresholdBytes).length);
-    for (const cls of ["threshold", "reference", "baseline"]) expect(dom).toContain(`<line class="${cls}"`);
+    expect(dom.match(/<div class="size-bar /g)).toHaveLength(built.length);
+    expect(dom.match(/<div class="size-bar over"/g)).toHaveLength(built.filter((s) => s.imageBytes! > grades.reference.thresholdBytes).length);
+    for (const cls of ["threshold", "reference", "baseline"]) expect(dom).toContain(`<span class="marker ${cls}"`);
     expect(dom.match(/<details class="submission"/g)).toHaveLength(grades.submissions.length);
     expect(dom).toContain("<b>zoë o'brien (resubmission)</b>");
     const png = path.join(outDir, "report.png");
