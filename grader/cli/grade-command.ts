@@ -11,8 +11,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { stateDir } from "../common/state-dir";
 import { unpackArchiveSubmissions } from "../submission/archive";
 import { compareIds, discoverSubmissions, type SkippedEntry, type Submission } from "../submission/discover";
+import type { GradebookRequest } from "../gradebook/write-gradebooks";
+import { gradebookRequest, writeAndListGradebooks, type GradebookFlags } from "./gradebook-flags";
 
-export interface GradeOptions {
+export interface GradeOptions extends GradebookFlags {
   lab: string;
   out: string;
   concurrency?: number;
@@ -72,6 +74,14 @@ export function notGradedForDisk(submissions: SubmissionGrade[]): number | undef
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
 export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
   const spec = loadLabSpec(options.lab);
+  if (options.shard && (options.gradebook || options.roster !== undefined)) {
+    throw new UserFacingError(
+      "--gradebook with --shard: a shard grades part of the class, so its gradebook would have everyone else without a submission; " +
+        "write the gradebooks when merging: lab-grader merge --gradebook … --roster … --out DIR DIR…",
+      ExitCode.usage,
+    );
+  }
+  const gradebooks = gradebookRequest(options);
   const discovered = discoverSubmissions(path.resolve(submissionsDir));
   const { skipped } = discovered;
   const shard = options.shard;
@@ -83,13 +93,20 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
     const submissions = [...mine(discovered.submissions), ...(await unpackArchiveSubmissions(archives, unpackDir))].sort((a, b) => compareIds(a.id, b.id));
     const total = discovered.submissions.length + discovered.archives.length;
     if (shard) console.error(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${total} submission(s)`);
-    return await gradeSubmissions(spec, submissions, skipped, options, submissionsDir);
+    return await gradeSubmissions(spec, submissions, skipped, options, submissionsDir, gradebooks);
   } finally {
     rmSync(unpackDir, { recursive: true, force: true });
   }
 }
 
-async function gradeSubmissions(spec: LabSpec, submissions: Submission[], skipped: SkippedEntry[], options: GradeOptions, submissionsDir: string): Promise<number> {
+async function gradeSubmissions(
+  spec: LabSpec,
+  submissions: Submission[],
+  skipped: SkippedEntry[],
+  options: GradeOptions,
+  submissionsDir: string,
+  gradebooks: GradebookRequest | undefined,
+): Promise<number> {
   for (const entry of skipped) console.error(`skipped ${sanitizeForTerminal(entry.name)}: ${entry.reason}`);
   if (!submissions.length) console.error(`no submissions (directories or .zip archives) under ${submissionsDir}; writing empty reports`);
   const plan = planRun(spec, submissions, options);
@@ -107,8 +124,10 @@ async function gradeSubmissions(spec: LabSpec, submissions: Submission[], skippe
     keepImages: options.keepImages,
     builder: options.builder,
     printTable: true,
+    csvBom: options.csvBom,
   });
   console.error(`wrote results.json, junit.xml, grades.csv, summary.md and report.html to ${options.out}`);
+  if (gradebooks) writeAndListGradebooks(options.out, grades, gradebooks);
   const stopped = notGradedForDisk(grades.submissions);
   if (stopped) return stopped;
   const faulty = grades.submissions.filter((s) => s.graderError);

@@ -6,6 +6,7 @@ import { defaultLabSpecFile } from "../lab/lab-spec";
 import { doctorCommand } from "./doctor-command";
 import { checkCommand } from "./check-command";
 import { gradeCommand } from "./grade-command";
+import { withGradebookOptions } from "./gradebook-flags";
 import { mergeCommand } from "./merge-command";
 import { parseShard } from "../grading/shard";
 import { setupCommand } from "./setup-command";
@@ -54,32 +55,34 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await setupCommand(options);
     });
 
-  program
-    .command("grade")
-    .description("grade every submission directory under <submissions-dir>; write results.json and junit.xml")
-    .argument("<submissions-dir>", "a directory with one sub-directory per submission (its name is the id)")
-    .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
-    .option("--out <dir>", "where the reports go", "reports")
-    .option("--concurrency <n>", "submissions graded at once (default: number of CPUs)", positiveInteger)
-    .option("--build-timeout <seconds>", "stop a build after this long (default: the lab spec's)", positiveNumber)
-    .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
-    .option("--keep-images", "keep the submissions' images after grading", false)
-    .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
-    .option("--only <id>", "grade just this submission; report the others' latest results")
-    .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
-    .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
-    .action(async (dir, options) => {
-      exitCode = await gradeCommand(dir, options);
-    });
+  withGradebookOptions(
+    program
+      .command("grade")
+      .description("grade every submission directory under <submissions-dir>; write results.json and junit.xml")
+      .argument("<submissions-dir>", "a directory with one sub-directory per submission (its name is the id)")
+      .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
+      .option("--out <dir>", "where the reports go", "reports")
+      .option("--concurrency <n>", "submissions graded at once (default: number of CPUs)", positiveInteger)
+      .option("--build-timeout <seconds>", "stop a build after this long (default: the lab spec's)", positiveNumber)
+      .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
+      .option("--keep-images", "keep the submissions' images after grading", false)
+      .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
+      .option("--only <id>", "grade just this submission; report the others' latest results")
+      .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
+      .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto"),
+  ).action(async (dir, options) => {
+    exitCode = await gradeCommand(dir, options);
+  });
 
-  program
-    .command("merge")
-    .description("combine the outputs of several grade runs (shards) into one results.json, junit.xml, grades.csv, summary.md, report.html")
-    .argument("<dirs...>", "output directories of lab-grader grade")
-    .requiredOption("--out <dir>", "where the combined outputs go")
-    .action(async (dirs, options) => {
-      exitCode = await mergeCommand(dirs, options);
-    });
+  withGradebookOptions(
+    program
+      .command("merge")
+      .description("combine the outputs of several grade runs (shards) into one results.json, junit.xml, grades.csv, summary.md, report.html")
+      .argument("<dirs...>", "output directories of lab-grader grade")
+      .requiredOption("--out <dir>", "where the combined outputs go"),
+  ).action(async (dirs, options) => {
+    exitCode = await mergeCommand(dirs, options);
+  });
 
   program
     .command("check")

@@ -6,9 +6,11 @@ import { sanitizeForTerminal } from "../report/sanitize";
 import { renderSummaryTable } from "../report/summary-table";
 import { writeOutputs } from "../report/write-outputs";
 import { compareIds } from "../submission/discover";
+import { gradebookRequest, writeAndListGradebooks, type GradebookFlags } from "./gradebook-flags";
 
 /** `lab-grader merge --out DIR DIR…`: combine the outputs of shards (or of separate runs) into one set. */
-export async function mergeCommand(dirs: string[], options: { out: string }): Promise<number> {
+export async function mergeCommand(dirs: string[], options: GradebookFlags & { out: string }): Promise<number> {
+  const gradebooks = gradebookRequest(options);
   const parts = dirs.map((dir) => readResults(dir));
   const first = parts[0];
   const seen = new Map<string, string>();
@@ -33,9 +35,10 @@ export async function mergeCommand(dirs: string[], options: { out: string }): Pr
     skipped: [...new Map(parts.flatMap((p) => p.skipped).filter((e) => !seen.has(e.name)).map((e) => [e.name, e])).values()],
     grader: { ...first.grader, peakRssBytes: Math.max(...parts.map((p) => p.grader.peakRssBytes)) },
   };
-  writeOutputs(options.out, merged);
+  writeOutputs(options.out, merged, { bom: options.csvBom });
   process.stdout.write(`${renderSummaryTable(merged)}\n`);
   console.error(`merged ${merged.submissions.length} submission(s) from ${dirs.length} run(s) into ${options.out}`);
+  if (gradebooks) writeAndListGradebooks(options.out, merged, gradebooks);
   return ExitCode.ok;
 }
 

@@ -45,6 +45,8 @@ export interface GradingRequest {
   builder?: BuilderRequest;
   /** Print the class table at the end (grade) or not (check). */
   printTable: boolean;
+  /** Start grades.csv with a UTF-8 byte order mark. */
+  csvBom?: boolean;
 }
 
 /**
@@ -148,6 +150,7 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
     containerQuota,
     startedAt: new Date().toISOString(),
     printTable: request.printTable,
+    csvBom: request.csvBom,
   };
   const configFile = path.join(runDir, "run.json");
   writeRunConfig(configFile, config);

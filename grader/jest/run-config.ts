@@ -50,6 +50,8 @@ export interface GradingRunConfig {
   startedAt: string;
   /** Whether the reporter prints the class table on stdout. */
   printTable: boolean;
+  /** Whether grades.csv starts with a UTF-8 byte order mark (--csv-bom). */
+  csvBom?: boolean;
 }
 
 export function writeRunConfig(file: string, config: GradingRunConfig): void {

@@ -1,6 +1,6 @@
 import { parse } from "csv-parse/sync";
 import type { GradesDocument } from "./grades";
-import { neutralizeCell, renderGradesCsv } from "./csv";
+import { neutralizeCell, renderCsv, renderGradesCsv } from "./csv";
 
 const check = (id: string, points: number, maxPoints: number) => ({ id, passed: points === maxPoints, points, maxPoints, message: "m" });
 
@@ -18,6 +18,23 @@ describe("renderGradesCsv", () => {
     expect(rows[0]).toEqual(["id", "score", "max", "a", "b"]);
     expect(rows[1]).toEqual(['\'=HYPERLINK("http://evil.invalid","x")', "3", "4", "2", "1"]);
     expect(rows[2]).toEqual(['o\'brien, "jr"\nnewline', "0", "4", "0", "0"]);
+  });
+});
+
+describe("a byte order mark", () => {
+  it("starts grades.csv only when asked", () => {
+    expect(renderGradesCsv(grades).startsWith('"id"')).toBe(true);
+    const withBom = renderGradesCsv(grades, { bom: true });
+    expect(withBom.startsWith('\ufeff"id"')).toBe(true);
+    expect((parse(withBom, { bom: true }) as string[][])[0][0]).toBe("id");
+  });
+});
+
+describe("renderCsv", () => {
+  it("quotes a cell only when it must, a line break included", () => {
+    const csv = renderCsv([["    Points Possible", "a\nb", "c\rd", "x,y", 'q"', "", "zoë"]]);
+    expect(csv).toBe('    Points Possible,"a\nb","c\rd","x,y","q""",,zoë\r\n');
+    expect(parse(csv)).toEqual([["    Points Possible", "a\nb", "c\rd", "x,y", 'q"', "", "zoë"]]);
   });
 });
 

@@ -1,6 +1,11 @@
 import { stringify } from "csv-stringify/sync";
 import type { GradesDocument } from "./grades";
 
+export interface CsvOptions {
+  /** Start with a UTF-8 byte order mark: without one, Excel opens UTF-8 ("zoë") as its legacy code page. */
+  bom?: boolean;
+}
+
 /**
  * A spreadsheet opens a cell that starts with = + - @ (or a tab or carriage return) as a formula. Student text
  * that does is prefixed with ' so it stays text (OWASP's advice for CSV injection).
@@ -9,8 +14,16 @@ export function neutralizeCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+/**
+ * The CSV every report writes, with CRLF line ends (RFC 4180). `quoteAll` quotes every cell; otherwise a cell is
+ * quoted only when it must be (a comma, a quote, a line break), as the LMSs write their own exports.
+ */
+export function renderCsv(rows: string[][], options: CsvOptions & { quoteAll?: boolean } = {}): string {
+  return stringify(rows, { quoted: options.quoteAll ?? false, quoted_match: /[\r\n]/, record_delimiter: "\r\n", bom: options.bom ?? false });
+}
+
 /** grades.csv: a header, then one row per submission — id, score, max, and the points of each check. */
-export function renderGradesCsv(grades: GradesDocument): string {
+export function renderGradesCsv(grades: GradesDocument, options: CsvOptions = {}): string {
   const checkIds = [...new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)))];
   const rows = grades.submissions.map((s) => [
     neutralizeCell(s.id),
@@ -21,5 +34,5 @@ export function renderGradesCsv(grades: GradesDocument): string {
       return check ? String(check.points) : "";
     }),
   ]);
-  return stringify([["id", "score", "max", ...checkIds], ...rows], { quoted: true, record_delimiter: "\r\n" });
+  return renderCsv([["id", "score", "max", ...checkIds], ...rows], { ...options, quoteAll: true });
 }

@@ -22,7 +22,7 @@ export default class GradesReporter {
     const config = readRunConfig();
     const spec = loadLabSpec(config.labFile);
     const grades = buildGrades(config, spec, results);
-    writeOutputs(config.outDir, grades);
+    writeOutputs(config.outDir, grades, { bom: config.csvBom });
     for (const warning of unusedSpecKeys(spec, grades)) process.stderr.write(`warning: ${warning}\n`);
     if (config.printTable) process.stdout.write(`${renderSummaryTable(grades)}\n`);
   }
