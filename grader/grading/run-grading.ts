@@ -271,27 +271,49 @@ async function runJest(specFile: string, configFile: string): Promise<void> {
   process.env[RUN_CONFIG_ENV] = configFile;
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
   const root = packagePath();
-  await runCLI(
+  const { results } = await runCLI(
     {
       _: [specFile],
       $0: "lab-grader",
       runTestsByPath: true,
       runInBand: true,
       watchman: false,
+      // Without it Jest ends the whole process when it finds no test file, before the run's cleanup.
+      passWithNoTests: true,
+      // Every check starts at once and waits for its submission's facts; the grader's own semaphore and
+      // timeouts bound the work. Jest takes these run-wide options from here: in `config`, which is also read
+      // as the project's, they would print a validation warning on every run.
+      maxConcurrency: 100_000,
+      reporters: [packagePath("dist", "grader", "report", "grades-reporter.js")],
       config: JSON.stringify({
         rootDir: root,
         roots: [path.dirname(specFile)],
         testEnvironment: "node",
         transform: { "^.+\\.ts$": [packagePath("dist", "grader", "jest", "spec-transformer.js"), { tsconfig: path.join(root, "tsconfig.json") }] },
+        // Jest skips node_modules by default, and an installed lab-grader (npm install -g) sits in one: its own
+        // spec and sources must still be run and compiled; only its dependencies are left alone.
+        testPathIgnorePatterns: [],
+        transformIgnorePatterns: [dependencyFilesPattern(root)],
         // Spec files anywhere import the grading API as "lab-grader/jest".
         moduleNameMapper: { "^lab-grader/(.*)$": path.join(root, "grader", "$1") },
-        // Every check starts at once and waits for its submission's facts; the grader's own semaphore and
-        // timeouts bound the work, so Jest's per-test timeout must not cut a test that is only queued.
-        maxConcurrency: 100_000,
+        // Jest's per-test timeout must not cut a check that is only queued.
         testTimeout: 2_147_483_647,
-        reporters: [packagePath("dist", "grader", "report", "grades-reporter.js")],
       }),
     } as Parameters<typeof runCLI>[0],
     [root],
   );
+  if (results.numTotalTestSuites === 0) throw new Error(`Jest ran no test file: ${specFile} was not picked up; see the output above`);
+}
+
+/**
+ * A pattern for every path inside a node_modules folder except the files of lab-grader itself (at `root`, which
+ * is itself under node_modules when lab-grader is installed from npm).
+ */
+function dependencyFilesPattern(root: string): string {
+  const sep = escapeRegExp(path.sep);
+  return `^(?!${escapeRegExp(root + path.sep)}(?!node_modules${sep})).*${sep}node_modules${sep}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

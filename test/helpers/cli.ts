@@ -14,9 +14,14 @@ const BIN = path.resolve(__dirname, "../../bin/lab-grader.js");
  * it (e.g. `nsenter … --`).
  */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string, prefix: string[] = []): Promise<CliResult> {
+  const [program, ...rest] = [...prefix, process.execPath, BIN, ...args];
+  return runProgram(program, rest, env, cwd ?? path.resolve(__dirname, "../.."));
+}
+
+/** Runs a program to its end and keeps what it printed; one that cannot start rejects (a test then fails). */
+export function runProgram(program: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const [program, ...rest] = [...prefix, process.execPath, BIN, ...args];
-    const child = spawn(program, rest, { env, cwd: cwd ?? path.resolve(__dirname, "../..") });
+    const child = spawn(program, args, { env, cwd });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
