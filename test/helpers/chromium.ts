@@ -31,10 +31,10 @@ export function renderedDom(file: string): string {
   });
 }
 
-/** A PNG screenshot of `file` at `png`. */
-export function screenshot(file: string, png: string, size = "1280,2400"): void {
+/** A PNG screenshot of `file` at `png`: the top `size` ("width,height") of the page; `extraFlags` go to Chromium. */
+export function screenshot(file: string, png: string, size = "1280,2400", extraFlags: string[] = []): void {
   const profile = mkdtempSync(path.join(tmpdir(), "chromium-"));
-  execFileSync("chromium", [...FLAGS, `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${size}`, `file://${file}`], {
+  execFileSync("chromium", [...FLAGS, ...extraFlags, `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${size}`, `file://${file}`], {
     stdio: "ignore",
     timeout: 60_000,
   });
