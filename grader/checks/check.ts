@@ -23,13 +23,46 @@ export interface CheckOutcome {
  */
 export type ReasonHint = "lab" | "none" | { hint: string };
 
-/** One graded check: an id, default points, the reasons it can fail for, and a pure verdict over a submission's facts. */
+/**
+ * What a check needs gathered about a submission besides its Dockerfile, build and image config (facts on
+ * demand: the grader runs the container, reads files or traces them only when a check of the lab needs it).
+ */
+export interface FactNeeds {
+  /** Start the container and watch it for `timeouts.startSeconds`. */
+  run?: boolean;
+  /** GET this path on `app.port` once the container has started (implies `run`). */
+  probePath?: string;
+  /** Look for a Python virtualenv in the final image and trace where it came from. */
+  venv?: boolean;
+  /** Paths to look up in the final image (`entrypoint`: the file the image runs). */
+  paths?: string[];
+  /** Paths to trace to the Dockerfile step that brought them in (`entrypoint` as above). */
+  provenance?: string[];
+}
+
+/** One graded check of a lab: an id, its points, the reasons it can fail for, and a pure verdict over facts. */
 export interface Check {
   id: string;
+  /** Its kind in the lab's YAML (absent for an instructor's own). */
+  kind?: string;
   title: string;
-  defaultPoints: number;
+  points: number;
   reasons: Record<string, ReasonHint>;
+  needs: FactNeeds;
   evaluate(facts: SubmissionFacts, context: CheckContext): CheckOutcome;
+}
+
+/**
+ * A kind of check, parameterised in the lab's YAML (`checks: [{id, kind, points, …params}]`): the params it
+ * takes are described in specs/lab-spec.schema.json; each kind is one file in this folder.
+ */
+export interface CheckKind<Params = Record<string, never>> {
+  kind: string;
+  reasons: Record<string, ReasonHint>;
+  /** The default title: what passing means. */
+  title(params: Params, spec: LabSpec): string;
+  needs(params: Params, spec: LabSpec): FactNeeds;
+  evaluate(facts: SubmissionFacts, params: Params, context: CheckContext): CheckOutcome;
 }
 
 /** The result shape every check reports, built-in or written by an instructor. */
@@ -44,6 +77,8 @@ export interface CheckResult {
   line?: number;
   /** See CheckOutcome.reason. */
   reason?: string;
+  /** See Check.kind. */
+  kind?: string;
 }
 
 export const pass = (message: string, line?: number): CheckOutcome => ({ passed: true, message, ...(line ? { line } : {}) });

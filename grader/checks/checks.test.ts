@@ -1,16 +1,22 @@
 import type { SubmissionFacts } from "../grading/submission-facts";
 import { loadLabSpec } from "../lab/lab-spec";
 import { analyzeDockerfile } from "../dockerfile/analyze";
-import type { CheckContext } from "./check";
-import { containerRuns } from "./container-runs";
-import { dockerfileMultistage } from "./dockerfile-multistage";
-import { greetingServed } from "./greeting-served";
-import { imageBuilds } from "./image-builds";
-import { sizeUnderThreshold } from "./size-under-threshold";
-import { venvCopied } from "./venv-copied";
+import type { Check, CheckContext } from "./check";
+import { labChecks } from "./index";
+
+const spec = loadLabSpec("specs/lab42.yaml");
+const lab42 = (id: string): Check => labChecks(spec).find((c) => c.id === id)!;
+const [dockerfileMultistage, imageBuilds, containerRuns, greetingServed, venvCopied, sizeUnderThreshold] = [
+  "dockerfile-multistage",
+  "image-builds",
+  "container-runs",
+  "greeting-served",
+  "venv-copied",
+  "size-under-threshold",
+].map(lab42);
 
 const context: CheckContext = {
-  spec: loadLabSpec("specs/lab42.yaml"),
+  spec,
   reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
 };
 
@@ -22,7 +28,7 @@ function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
     id: "s",
     dockerfile: { read: { ok: true, text: MULTI }, analysis: analyzeDockerfile(MULTI) },
     build: { attempted: true, builder: "classic", ok: true, log: "", timedOut: false, timeoutSeconds: 300, durationMs: 1000, steps: [], blockingFeatures: [], notes: [] },
-    image: { id: "sha256:x", tag: "t", bytes: 100e6, countedCopies: [], os: "linux", architecture: "amd64", env: [], exposedPorts: [] },
+    image: { id: "sha256:x", tag: "t", bytes: 100e6, countedCopies: [], os: "linux", architecture: "amd64", env: [], exposedPorts: [], user: "" },
     run: { started: true, running: true, logs: "", probe: { kind: "response", status: 200, body: "Hello, Docker Multi-Stage Build!\n", bodyTruncated: false, elapsedMs: 5 } },
     venv: { candidates: ["/app/venv"], path: "/app/venv", flaskPath: "/app/venv/lib/python3.9/site-packages/flask/__init__.py", origin: "copied-from-stage", introducedBy: "COPY --from=builder /app/venv /app/venv", introducedAt: 9 },
     timingsMs: {},
@@ -30,7 +36,7 @@ function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
   };
 }
 
-describe("the Lab 42 checks on facts", () => {
+describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () => {
   it("all pass on a correct submission", () => {
     for (const check of [dockerfileMultistage, imageBuilds, containerRuns, greetingServed, venvCopied, sizeUnderThreshold]) {
       expect({ id: check.id, ...check.evaluate(facts(), context) }).toMatchObject({ id: check.id, passed: true });

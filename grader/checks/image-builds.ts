@@ -1,6 +1,6 @@
 import { describeExceeded } from "../engine/disk-watch";
 import type { BuildFacts, NotBuiltKind } from "../grading/submission-facts";
-import { fail, lastLines, pass, type Check } from "./check";
+import { fail, lastLines, pass, type CheckKind } from "./check";
 
 const NOT_BUILT_REASON: Record<NotBuiltKind, string> = {
   dockerfile: "no-dockerfile",
@@ -10,10 +10,11 @@ const NOT_BUILT_REASON: Record<NotBuiltKind, string> = {
   grader: "grader-error",
 };
 
-export const imageBuilds: Check = {
-  id: "image-builds",
-  title: "The image builds",
-  defaultPoints: 2,
+/** The image builds within the build timeout. */
+export const imageBuilds: CheckKind = {
+  kind: "image-builds",
+  title: () => "The image builds",
+  needs: () => ({}),
   reasons: {
     "no-dockerfile": {
       hint: "Submit a file named exactly Dockerfile (capital D, no extension) at the top of your submission folder, not in a subfolder.",
@@ -37,7 +38,8 @@ export const imageBuilds: Check = {
       return fail("disk-budget", `the build ${describeExceeded(build.diskBudgetExceeded)}; it was stopped${at}. Keep large files out of build steps, or delete them in the step that makes them${notes}`);
     }
     if (build.timedOut) {
-      return fail("timeout", `the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}`);
+      const output = build.log.trim() ? `\nLast lines of the build output:\n${lastLines(build.log)}` : "";
+      return fail("timeout", `the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}${output}`);
     }
     const output = build.failedStepOutput ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}` : `Last lines of the build output:\n${lastLines(build.log)}`;
     return fail(copySourceMissing(build) ? "copy-source-missing" : "step-failed", `the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`);

@@ -1,12 +1,63 @@
-import type { Check } from "./check";
-import { containerRuns } from "./container-runs";
-import { dockerfileMultistage } from "./dockerfile-multistage";
-import { greetingServed } from "./greeting-served";
+import type { CheckDeclaration, LabSpec } from "../lab/lab-spec";
+import type { Check, CheckKind, FactNeeds } from "./check";
+import { exposedPort } from "./exposed-port";
+import { httpProbe } from "./http-probe";
 import { imageBuilds } from "./image-builds";
-import { sizeUnderThreshold } from "./size-under-threshold";
-import { venvCopied } from "./venv-copied";
+import { imageSize } from "./image-size";
+import { keepsRunning } from "./keeps-running";
+import { nonRootUser } from "./non-root-user";
+import { pathAbsent, pathPresent } from "./path-exists";
+import { pathFromStage } from "./path-from-stage";
+import { stageStructure } from "./stage-structure";
+import { venvFromStage } from "./venv-from-stage";
 
-/** Lab 42's checks, in report order. */
-export const lab42Checks: Check[] = [dockerfileMultistage, imageBuilds, containerRuns, greetingServed, venvCopied, sizeUnderThreshold];
+/** Every kind of check a lab's YAML may declare, by name. */
+export const CHECK_KINDS: Record<string, CheckKind<never>> = Object.fromEntries(
+  [stageStructure, imageBuilds, keepsRunning, httpProbe, venvFromStage, imageSize, pathAbsent, pathPresent, pathFromStage, nonRootUser, exposedPort].map(
+    (kind) => [kind.kind, kind as CheckKind<never>],
+  ),
+);
 
-export type { Check, CheckContext, CheckOutcome, CheckResult } from "./check";
+/** The declaration's own fields; the rest are the kind's params. */
+const COMMON = new Set(["id", "kind", "points", "title", "hint", "hints", "visibility"]);
+
+/** A lab's declared check, ready to grade: its kind with the declaration's params. `custom` ones have none (their spec file grades them). */
+export function checkFromDeclaration(declaration: CheckDeclaration, spec: LabSpec): Check | undefined {
+  if (declaration.kind === "custom") return undefined;
+  const kind = CHECK_KINDS[declaration.kind] as CheckKind<Record<string, unknown>> | undefined;
+  if (!kind) throw new Error(`${spec.file}: check ${declaration.id} has an unknown kind ${JSON.stringify(declaration.kind)}`);
+  const params = Object.fromEntries(Object.entries(declaration).filter(([key]) => !COMMON.has(key)));
+  return {
+    id: declaration.id,
+    kind: declaration.kind,
+    title: declaration.title ?? kind.title(params, spec),
+    points: declaration.points,
+    reasons: kind.reasons,
+    needs: kind.needs(params, spec),
+    evaluate: (facts, context) => kind.evaluate(facts, params, context),
+  };
+}
+
+/** The lab's checks of built-in kinds, in the YAML's order. */
+export function labChecks(spec: LabSpec): Check[] {
+  return spec.checks.map((d) => checkFromDeclaration(d, spec)).filter((c): c is Check => c !== undefined);
+}
+
+/** What a set of checks needs gathered, together. */
+export function combinedNeeds(needs: FactNeeds[]): FactNeeds {
+  const probePaths = [...new Set(needs.map((n) => n.probePath).filter((p): p is string => p !== undefined))];
+  if (probePaths.length > 1) throw new Error(`one probe per run: the checks ask to probe ${probePaths.join(" and ")}`);
+  const union = (lists: (string[] | undefined)[]): string[] | undefined => {
+    const all = [...new Set(lists.flatMap((l) => l ?? []))];
+    return all.length ? all : undefined;
+  };
+  return {
+    run: needs.some((n) => n.run || n.probePath !== undefined),
+    probePath: probePaths[0],
+    venv: needs.some((n) => n.venv),
+    paths: union(needs.map((n) => n.paths)),
+    provenance: union(needs.map((n) => n.provenance)),
+  };
+}
+
+export type { Check, CheckContext, CheckKind, CheckOutcome, CheckResult, FactNeeds } from "./check";

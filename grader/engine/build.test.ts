@@ -1,4 +1,7 @@
-import { engineErrorText, splitTag, stageImages } from "./build";
+import { PassThrough, Readable } from "node:stream";
+import type Dockerode from "dockerode";
+import { buildImage, engineErrorText, splitTag, stageImages } from "./build";
+import { encodeStatus } from "./buildkit-status";
 
 describe("engineErrorText", () => {
   it("unwraps dockerode's HTTP wrapper to the engine's own message", () => {
@@ -35,5 +38,38 @@ describe("stageImages", () => {
 
   it("leaves a stage whose FROM failed unknown", () => {
     expect(stageImages([step("FROM nowhere:1")])).toEqual([undefined]);
+  });
+});
+
+describe("buildImage with BuildKit", () => {
+  const at = (s: number) => ({ seconds: 1_700_000_000 + s, nanos: 0 });
+  const trace = (update: { [field: string]: unknown }) => `${JSON.stringify({ id: "moby.buildkit.trace", aux: encodeStatus(update) })}\n`;
+
+  /** A fake engine whose build sends `lines`, then neither ends nor reports until aborted. */
+  function quietEngine(lines: string[]): Dockerode {
+    return {
+      buildImage: async (_context: unknown, options: { abortSignal: AbortSignal }) => {
+        const stream = new PassThrough();
+        for (const line of lines) stream.write(line);
+        options.abortSignal.addEventListener("abort", () => stream.destroy(new Error("aborted")));
+        return stream;
+      },
+    } as unknown as Dockerode;
+  }
+
+  const request = { builder: "buildkit" as const, context: Readable.from([]), tags: ["t"], timeoutMs: 20_000, stallMs: 1_500 };
+
+  it("stops a build whose solver went quiet with no step running, and says it was the engine, not a timeout", async () => {
+    const engine = quietEngine([trace({ vertexes: [{ digest: "sha256:a", name: "[1/2] FROM python", started: at(0), completed: at(1) }] })]);
+    const result = await buildImage(engine, request);
+    expect(result).toMatchObject({ ok: false, stalled: true, timedOut: false });
+    expect(result.error).toMatch(/^the engine's BuildKit stopped reporting progress \(no step running for 2 s\)/);
+  });
+
+  it("leaves a quiet step that is running to the build timeout (a student's RUN sleep is not a stall)", async () => {
+    const engine = quietEngine([trace({ vertexes: [{ digest: "sha256:b", name: "[2/2] RUN sleep 1000", started: at(0) }] })]);
+    const result = await buildImage(engine, { ...request, timeoutMs: 4_000 });
+    expect(result).toMatchObject({ ok: false, timedOut: true, lastStep: "[2/2] RUN sleep 1000" });
+    expect(result.stalled).toBeUndefined();
   });
 });

@@ -38,6 +38,8 @@ export interface BuildRequest {
   diskGuard?: DiskGuard;
   /** BuildKit: the directory where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
   buildkitStepsDir?: string;
+  /** See BUILDKIT_STALL_MS (tests shorten it). */
+  stallMs?: number;
 }
 
 export interface BuildStep {
@@ -69,10 +71,23 @@ export interface BuildResult {
    */
   steps: BuildStep[];
   timedOut: boolean;
+  /**
+   * BuildKit: stopped because the engine's solver went quiet — no step running and no status for
+   * BUILDKIT_STALL_MS — which is the engine's fault, not the Dockerfile's (see gather-facts, stalledBuild).
+   */
+  stalled?: boolean;
   /** Set when the build was stopped for writing past its disk budget. */
   diskBudgetExceeded?: DiskBudgetExceeded;
   durationMs: number;
 }
+
+/**
+ * How long a BuildKit build may go with no step running and no status before it counts as stalled. Every phase
+ * of a working build is a step that reports (loading the context, each instruction, exporting the image); Docker
+ * 20.10's BuildKit was seen to stop, mid-build, with none running and none to come, beside concurrent builds
+ * (docs/buildkit.md, "Stalled builds").
+ */
+export const BUILDKIT_STALL_MS = 60_000;
 
 /** The image each stage ended with (short ids), in stage order, from the steps the classic builder ran. */
 export function stageImages(steps: BuildStep[]): (string | undefined)[] {
@@ -115,6 +130,16 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     controller.abort();
   });
   let stoppedByGuard = false;
+  let stalled = false;
+  let lastStatusAt = Date.now();
+  const stallTimer =
+    buildkit &&
+    setInterval(() => {
+      if (buildkit.runningStep() === undefined && Date.now() - lastStatusAt > (request.stallMs ?? BUILDKIT_STALL_MS)) {
+        stalled = true;
+        controller.abort();
+      }
+    }, 1000);
   const untrack = request.diskGuard?.track({
     watch,
     stop: () => {
@@ -125,7 +150,9 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   const stopped = (): string =>
     diskBudgetExceeded
       ? `the build ${describeExceeded(diskBudgetExceeded)}; it was stopped`
-      : stoppedByGuard
+      : stalled
+        ? `the engine's BuildKit stopped reporting progress (no step running for ${Math.round((request.stallMs ?? BUILDKIT_STALL_MS) / 1000)} s); the build was stopped`
+        : stoppedByGuard
         ? "the build was stopped: the engine's disk fell under its floor"
         : `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
   const finish = (extra: Partial<BuildResult>): BuildResult => ({
@@ -134,7 +161,8 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     lastStep: controller.signal.aborted ? (buildkit?.runningStep() ?? lastStep) : lastStep,
     failedStepOutput,
     steps,
-    timedOut: controller.signal.aborted && !diskBudgetExceeded && !stoppedByGuard,
+    timedOut: controller.signal.aborted && !diskBudgetExceeded && !stoppedByGuard && !stalled,
+    ...(stalled ? { stalled } : {}),
     diskBudgetExceeded,
     durationMs: Date.now() - started,
     ...extra,
@@ -164,6 +192,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     for await (const message of readJsonLines(stream)) {
       const m = message as { id?: string; stream?: string; status?: string; error?: string; errorDetail?: { message?: string }; aux?: unknown };
       if (buildkit && m.id === "moby.buildkit.trace" && typeof m.aux === "string") {
+        lastStatusAt = Date.now();
         for (const line of buildkit.apply(decodeStatus(m.aux))) log.append(`${line}\n`);
         const failed = buildkit.failedStep();
         if (failed) {
@@ -191,6 +220,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     return finish({ error: engineErrorText(thrown) });
   } finally {
     clearTimeout(timer);
+    clearInterval(stallTimer);
     untrack?.();
     watch?.stop();
     if (disk instanceof BuildkitDiskUse) disk.stop();

@@ -20,7 +20,8 @@ export const CONTAINER_LOG_CAP_BYTES = 32 * 1024;
 export interface RunRequest {
   image: string;
   port: number;
-  path: string;
+  /** The path to GET once started; none: the container is only watched (no check of the lab probes it). */
+  path?: string;
   labels: Record<string, string>;
   /** How long after start the container must still be running. */
   startSeconds: number;
@@ -100,10 +101,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   const untrack = request.diskGuard?.track({ watch, stop: () => void handle.kill().catch(() => undefined) });
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;
-    const address = await appAddress(container, handle, request);
-    const probe: ProbeResult = address
-      ? await probeUntil(`http://${address}${request.path}`, startedAt + request.probeSeconds * 1000, isAlive)
-      : { kind: "exited", detail: "the container stopped before it could be reached", elapsedMs: 0 };
+    const probe = request.path === undefined ? undefined : await probeApp(container, handle, request, request.path, startedAt, isAlive);
     await untilStoppedOr(handle, startedAt + request.startSeconds * 1000);
     // What it wrote since the last measurement counts too (under a quota, a writer often exits as it hits it).
     await watch?.measureNow();
@@ -127,6 +125,19 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       handle.remove({ force: true, v: true }).catch(() => undefined),
     );
   }
+}
+
+async function probeApp(
+  container: StartedTestContainer,
+  handle: ReturnType<Engine["docker"]["getContainer"]>,
+  request: RunRequest,
+  urlPath: string,
+  startedAt: number,
+  isAlive: () => Promise<boolean>,
+): Promise<ProbeResult> {
+  const address = await appAddress(container, handle, request);
+  if (!address) return { kind: "exited", detail: "the container stopped before it could be reached", elapsedMs: 0 };
+  return probeUntil(`http://${address}${urlPath}`, startedAt + request.probeSeconds * 1000, isAlive);
 }
 
 /** Returns at `deadline`, or as soon as the container stops if that is earlier (the engine's wait, not a poll). */

@@ -11,8 +11,11 @@ import { finalBaseImage } from "../dockerfile/rebase";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import { referenceBaseImage, sameBaseReference } from "./reference";
 import { analyzeDockerfile } from "../dockerfile/analyze";
-import { inspectVenv, type VenvSources } from "../inspect/venv";
-import { withImageFiles } from "../inspect/image-files";
+import { inspectVenv } from "../inspect/venv";
+import { withImageFiles, type ImageFiles, type PathStat } from "../inspect/image-files";
+import { pathProvenance, type BuildSources, type PathProvenance } from "../inspect/path-provenance";
+import { resolveEntrypoint } from "../inspect/entrypoint";
+import type { FactNeeds } from "../checks/check";
 import { copySourceImage, measureImageSize } from "../inspect/image-size";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
@@ -96,7 +99,13 @@ export function notBuilt(kind: NotBuiltKind, reason: string, extra: Partial<Buil
  * Builds, runs, probes and inspects one submission, once. Student mistakes become facts (a failed build, an
  * exited container); only faults of the grader or the engine throw.
  */
-export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submission: Submission, options: GatherOptions): Promise<SubmissionFacts> {
+export async function gatherSubmissionFacts(
+  engine: Engine,
+  spec: LabSpec,
+  submission: Submission,
+  needs: FactNeeds,
+  options: GatherOptions,
+): Promise<SubmissionFacts> {
   const timingsMs: Record<string, number> = {};
   const read: DockerfileRead = submission.problem
     ? { ok: false, problem: "unreadable", message: submission.problem }
@@ -117,12 +126,12 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
   const bases = await baseImageIds(engine.docker, analysis);
   // Set when the engine's disk fell under its floor during a phase: the submission is then left ungraded.
   let interrupted: string | undefined;
-  const buildOnce = (): Promise<BuildResult> =>
+  const buildOnce = (alone = false): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () =>
       withFloor(options.floor, async (ticket) => {
         const tracker = await options.images.startBuild(bases);
-        return options.slots.load
-          .shared(() =>
+        const load = options.slots.load;
+        return (alone ? load.exclusive.bind(load) : load.shared.bind(load))(() =>
             guarded(
               engine,
               tag,
@@ -154,6 +163,16 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
     build = await buildOnce();
   }
+  if (build.stalled) {
+    // Seen on Docker 20.10 beside concurrent builds (docs/buildkit.md): built again with nothing else running.
+    notes.push(`built twice: ${build.error}`);
+    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
+    build = await buildOnce(true);
+    if (build.stalled) {
+      if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
+      throw new Error(`${build.error}, twice (the second time with nothing else running): an engine fault, not the Dockerfile's. Grade it again (--resume), or with --builder classic`);
+    }
+  }
   timingsMs.build = build.durationMs;
   const facts: SubmissionFacts = {
     id: submission.id,
@@ -165,24 +184,24 @@ export async function gatherSubmissionFacts(engine: Engine, spec: LabSpec, submi
     if (interrupted) throw new DiskFloorError(interrupted);
     if (!build.ok || !build.imageId) return facts;
     const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
-    const sources: VenvSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
+    const sources: BuildSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
     const inspected = await engine.docker.getImage(build.imageId).inspect();
     const crowded = await queued(options.slots.run, timingsMs, () =>
       withFloor(options.floor, (ticket) =>
         options.slots.load.shared((ranBesideOthers) =>
-          guarded(engine, tag, options, phaseMs, runPhase(engine, spec, sources, build, tag, inspected, facts, options, ticket)).then(ranBesideOthers),
+          guarded(engine, tag, options, phaseMs, runPhase(engine, spec, needs, sources, build, tag, inspected, facts, options, ticket)).then(ranBesideOthers),
         ),
       (reason) => (interrupted ??= reason)),
     );
     if (interrupted) throw new DiskFloorError(interrupted);
-    if (crowded && dependsOnLoad(facts.run!)) {
+    if (crowded && facts.run && dependsOnLoad(facts.run)) {
       // Nothing answered while other submissions were building and running: it may have been starved of CPU or
       // I/O rather than wrong. Graded again with nothing else running, the second run decides.
       const first = facts.run!;
       const alone = await options.slots.load.exclusive(() =>
         withFloor(options.floor, (ticket) => {
           const started = Date.now();
-          return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, tag, options, ticket))).finally(
+          return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, needs, tag, options, ticket))).finally(
             () => (timingsMs.regradedAlone = Date.now() - started),
           );
         }, (reason) => (interrupted ??= reason)),
@@ -257,11 +276,15 @@ async function killSubmission(engine: Engine, labels: Record<string, string>, ta
   await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
 }
 
-/** Image facts, then the container run and probe alongside the image's size and venv; fills `facts`. */
+/**
+ * Image facts, then — as far as the lab's checks need them — the container's run and probe, alongside what is
+ * read from the image's files (its size always: every report shows it); fills `facts`.
+ */
 async function runPhase(
   engine: Engine,
   spec: LabSpec,
-  sources: VenvSources,
+  needs: FactNeeds,
+  sources: BuildSources,
   build: BuildResult,
   tag: string,
   inspected: Dockerode.ImageInspectInfo,
@@ -276,18 +299,16 @@ async function runPhase(
   // two creations do not queue on the engine, and done well within the start window.
   let containerStarted!: () => void;
   const whenStarted = new Promise<void>((resolve) => (containerStarted = resolve));
+  const running = needs.run
+    ? runAndProbe(engine, runRequest(spec, needs, tag, options, ticket, containerStarted)).finally(() => {
+        containerStarted(); // in case the run failed before it could say
+        timingsMs.run = Date.now() - started;
+      })
+    : (containerStarted(), Promise.resolve(undefined));
   const [run, inspection] = await Promise.all([
-    runAndProbe(engine, runRequest(spec, tag, options, ticket, containerStarted)).finally(() => {
-      containerStarted(); // in case the run failed before it could say
-      timingsMs.run = Date.now() - started;
-    }),
+    running,
     whenStarted
-      .then(() =>
-        withImageFiles(engine.docker, inspected.Id, labels, async (files) => ({
-          size: await measureImageSize(engine.docker, inspected.Id, sources.dockerfile, files, copySourceImage(build.steps), labels),
-          venv: await inspectVenv(engine.docker, inspected, files, sources),
-        })),
-      )
+      .then(() => withImageFiles(engine.docker, inspected.Id, labels, (files) => inspectImage(engine, inspected, files, sources, build, needs, labels)))
       .finally(() => (timingsMs.inspect = Date.now() - started)),
   ]);
   facts.image = {
@@ -299,20 +320,54 @@ async function runPhase(
     architecture: inspected.Architecture,
     env: inspected.Config?.Env ?? [],
     exposedPorts: Object.keys(inspected.Config?.ExposedPorts ?? {}),
+    user: inspected.Config?.User ?? "",
   };
-  facts.run = run;
-  facts.venv = inspection.venv;
-  if (run.startMs !== undefined) timingsMs.start = run.startMs;
-  if (run.probe) timingsMs.probe = run.probe.elapsedMs;
+  if (run) facts.run = run;
+  if (inspection.venv) facts.venv = inspection.venv;
+  if (inspection.paths) facts.paths = inspection.paths;
+  if (inspection.entrypoint) facts.entrypoint = inspection.entrypoint;
+  if (inspection.provenance) facts.provenance = inspection.provenance;
+  if (run?.startMs !== undefined) timingsMs.start = run.startMs;
+  if (run?.probe) timingsMs.probe = run.probe.elapsedMs;
   facts.sizeReference = await sizeReferenceFor(engine, spec, sources.dockerfile, options);
 }
 
-function runRequest(spec: LabSpec, tag: string, options: GatherOptions, diskGuard: FloorTicket, onStarted?: () => void): RunRequest {
+/** What is read from the final image's files: its size, and the venv, paths and provenance the checks asked for. */
+async function inspectImage(
+  engine: Engine,
+  inspected: Dockerode.ImageInspectInfo,
+  files: ImageFiles,
+  sources: BuildSources,
+  build: BuildResult,
+  needs: FactNeeds,
+  labels: Record<string, string>,
+): Promise<Pick<SubmissionFacts, "venv" | "paths" | "entrypoint" | "provenance"> & { size: Awaited<ReturnType<typeof measureImageSize>> }> {
+  const size = await measureImageSize(engine.docker, inspected.Id, sources.dockerfile, files, copySourceImage(build.steps), labels);
+  const venv = needs.venv ? await inspectVenv(engine.docker, inspected, files, sources) : undefined;
+  const asked = [...new Set([...(needs.paths ?? []), ...(needs.provenance ?? [])])];
+  if (!asked.length) return { size, venv };
+  const entrypoint = asked.includes("entrypoint") ? await resolveEntrypoint(inspected.Config ?? {}, files) : undefined;
+  // `entrypoint` stands for the file the image runs; the others are paths as written.
+  const actual = (name: string): string | undefined => (name === "entrypoint" ? entrypoint?.path : name);
+  const paths: Record<string, PathStat | null> = {};
+  for (const name of asked) {
+    const target = actual(name);
+    paths[name] = target ? ((await files.stat(target)) ?? null) : null;
+  }
+  const provenance: Record<string, PathProvenance> = {};
+  for (const name of needs.provenance ?? []) {
+    const target = actual(name);
+    if (target && paths[name]) provenance[name] = await pathProvenance(engine.docker, inspected.Id, target, files, sources);
+  }
+  return { size, venv, paths, entrypoint, provenance };
+}
+
+function runRequest(spec: LabSpec, needs: FactNeeds, tag: string, options: GatherOptions, diskGuard: FloorTicket, onStarted?: () => void): RunRequest {
   const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
   return {
     image: tag,
-    port: spec.app.port,
-    path: spec.app.path,
+    port: spec.app!.port,
+    path: needs.probePath,
     labels: options.labels,
     startSeconds: spec.timeouts.startSeconds,
     probeSeconds: options.runTimeoutSeconds,

@@ -163,11 +163,10 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
   return grades;
 }
 
-/** The lab's Jest spec: `<lab>.spec.ts` beside the lab's YAML. */
+/** The lab's Jest spec: `<lab>.spec.ts` beside the lab's YAML when it has checks of its own, else the one that grades what the YAML declares. */
 export function jestSpecFile(spec: LabSpec): string {
-  const file = spec.file.replace(/\.ya?ml$/, ".spec.ts");
-  if (!existsSync(file)) throw new UserFacingError(`lab spec ${spec.file}: its checks file ${file} does not exist`, ExitCode.usage);
-  return file;
+  const own = spec.file.replace(/\.ya?ml$/, ".spec.ts");
+  return existsSync(own) ? own : packagePath("grader", "jest", "declared-checks.spec.ts");
 }
 
 async function requireReadyEngine(spec: LabSpec): Promise<Engine> {

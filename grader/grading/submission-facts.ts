@@ -3,6 +3,8 @@ import type { RunFacts } from "../engine/run-container";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import type { BuildkitFeature } from "../dockerfile/buildkit-features";
 import type { VenvFacts } from "../inspect/venv";
+import type { PathStat } from "../inspect/image-files";
+import type { PathProvenance } from "../inspect/path-provenance";
 import type { CountedCopy } from "../inspect/image-size";
 import type { DockerfileRead } from "../submission/read-dockerfile";
 import type { DiskBudgetExceeded } from "../engine/disk-watch";
@@ -47,6 +49,15 @@ export interface ImageFacts {
   architecture: string;
   env: string[];
   exposedPorts: string[];
+  /** The image's USER ("" when it sets none). */
+  user: string;
+}
+
+/** The file the image runs: its ENTRYPOINT's (else CMD's) executable, resolved against WORKDIR and PATH. */
+export interface EntrypointFacts {
+  path?: string;
+  /** Why there is none (no ENTRYPOINT or CMD, or not found on PATH). */
+  problem?: string;
 }
 
 /** Everything the checks need to know about one submission, gathered once. */
@@ -57,6 +68,11 @@ export interface SubmissionFacts {
   image?: ImageFacts;
   run?: RunFacts;
   venv?: VenvFacts;
+  /** The paths the lab's checks asked about (`entrypoint` included, resolved): what the final image has there, or null. */
+  paths?: Record<string, PathStat | null>;
+  entrypoint?: EntrypointFacts;
+  /** For the paths the lab's checks asked to trace: the step that brought each into the final image. */
+  provenance?: Record<string, PathProvenance>;
   /** With `size.reference: same-base`, the reference rebuilt on this submission's base image. */
   sizeReference?: ReferenceFacts;
   /** A fault of the grader (not of the submission); every check then says so instead of judging. */

@@ -1,8 +1,7 @@
 /**
- * What a lab's spec file imports (`import { check, gradeSubmissions } from "lab-grader/jest"`): the grading
- * API and the built-in checks.
+ * What a lab's spec file imports (`import { check, gradeSubmissions, labChecks } from "lab-grader/jest"`): the
+ * grading API and the lab's checks as its YAML declares them.
  */
-export { check, gradeSubmissions, type CheckBody } from "./lab-tests";
-export { lab42Checks } from "../checks";
-export type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks";
+export { check, gradeSubmissions, labChecks, type CheckBody, type CustomCheck } from "./lab-tests";
+export type { Check, CheckContext, CheckOutcome, CheckResult, FactNeeds } from "../checks";
 export type { SubmissionFacts } from "../grading/submission-facts";

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterAll, describe, test } from "@jest/globals";
-import type { Check, CheckContext, CheckOutcome, CheckResult } from "../checks/check";
+import type { Check, CheckContext, CheckOutcome, CheckResult, FactNeeds } from "../checks/check";
+import { combinedNeeds, labChecks as declaredChecks } from "../checks";
 import { hintFor, unknownHintReasons } from "../checks/hints";
 import { phaseSlots, type PhaseSlots } from "../grading/gather-facts";
 import { connectEngine, type Engine } from "../engine/client";
@@ -26,6 +27,8 @@ interface CurrentSubmission {
   index: number;
   submission: Submission;
   facts: () => Promise<SubmissionFacts>;
+  /** What the checks declared so far need gathered (facts are gathered once every check is declared). */
+  needs: FactNeeds[];
   progress: SubmissionProgress;
 }
 
@@ -70,9 +73,10 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
   };
   config.submissions.forEach((submission, index) => {
     let memo: Promise<SubmissionFacts> | undefined;
-    const facts = (): Promise<SubmissionFacts> => (memo ??= gradeFacts(index, submission));
+    const needs: FactNeeds[] = [];
+    const facts = (): Promise<SubmissionFacts> => (memo ??= gradeFacts(index, submission, needs));
     describe(submission.id, () => {
-      current = { index, submission, facts, progress: { declared: 0, decided: [] } };
+      current = { index, submission, facts, needs, progress: { declared: 0, decided: [] } };
       try {
         body(submission);
       } finally {
@@ -91,18 +95,37 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
   });
 }
 
+/** The lab's checks of built-in kinds, as its YAML declares them (for a spec file of its own). */
+export function labChecks(): Check[] {
+  if (!run) throw new Error("labChecks() must be called inside gradeSubmissions(…)");
+  return declaredChecks(run.context.spec);
+}
+
 /**
- * Adds one graded check for the submission being declared: a built-in `Check`, or an instructor's own
- * `{ id, points }` with a Jest test body.
+ * An instructor's own check, written as a Jest test: its id (points and hints from the lab's YAML, where it is
+ * declared with `kind: custom`, or `points` here), and the facts it needs besides the build and the image.
  */
-export function check(definition: Check | { id: string; points: number; title?: string }, body?: CheckBody): void {
+export interface CustomCheck {
+  id: string;
+  points?: number;
+  title?: string;
+  needs?: FactNeeds;
+}
+
+/**
+ * Adds one graded check for the submission being declared: a check of the lab's YAML (see labChecks), or an
+ * instructor's own with a Jest test body.
+ */
+export function check(definition: Check | CustomCheck, body?: CheckBody): void {
   if (!run || !current) throw new Error("check() must be called inside gradeSubmissions(…)");
   const { context, records } = run;
   const { index, facts, submission, progress } = current;
   progress.declared++;
   const builtIn = "evaluate" in definition ? definition : undefined;
-  const maxPoints = builtIn ? (context.spec.points[builtIn.id] ?? builtIn.defaultPoints) : (definition as { points: number }).points;
   const id = definition.id;
+  const maxPoints = builtIn ? builtIn.points : ((definition as CustomCheck).points ?? context.spec.points[id]);
+  if (maxPoints === undefined) throw new Error(`check ${id}: give it points, here or in the lab's YAML (checks: [{id: ${id}, kind: custom, points: …}])`);
+  current.needs.push(definition.needs ?? {});
   if (builtIn) warnOfUnknownHintReasons(context.spec, builtIn);
   test.concurrent(checkTitle(id, maxPoints), async () => {
     let outcome: CheckOutcome;
@@ -120,6 +143,7 @@ export function check(definition: Check | { id: string; points: number; title?: 
     const result: CheckResult = { id, passed: outcome.passed, points: outcome.passed ? maxPoints : 0, maxPoints, message: outcome.message };
     if (outcome.line) result.line = outcome.line;
     if (outcome.reason) result.reason = outcome.reason;
+    if (builtIn?.kind) result.kind = builtIn.kind;
     const hint = hintFor(context.spec, id, builtIn, outcome);
     if (hint) result.hint = hint;
     records.writeCheck(index, result);
@@ -160,13 +184,13 @@ export function dockerfileLocation(dir: string): string | undefined {
   return relative.startsWith("..") || path.isAbsolute(relative) ? undefined : relative.split(path.sep).join("/");
 }
 
-async function gradeFacts(index: number, submission: Submission): Promise<SubmissionFacts> {
+async function gradeFacts(index: number, submission: Submission, needs: FactNeeds[]): Promise<SubmissionFacts> {
   const { config, context, records, slots } = run!;
   const started = Date.now();
   let facts: SubmissionFacts;
   try {
     const { engine, images } = await connect();
-    facts = await gatherSubmissionFacts(engine, context.spec, submission, {
+    facts = await gatherSubmissionFacts(engine, context.spec, submission, combinedNeeds(needs), {
       runId: config.runId,
       buildTimeoutSeconds: config.buildTimeoutSeconds,
       runTimeoutSeconds: config.runTimeoutSeconds,

@@ -10,18 +10,36 @@ export interface LabSpec {
   id: string;
   title: string;
   baseImages: string[];
-  app: { port: number; path: string; greeting: string };
+  /** The app the container runs: where checks that run or probe it reach it. */
+  app?: { port: number };
   reference: { solution: string; singleStage: string };
-  points: Record<string, number>;
-  size: { maxRatioToReference: number; maxBytes?: number; reference: "lab" | "same-base" };
+  /** The lab's checks, in report order (see checks/index.ts for the kinds). */
+  checks: CheckDeclaration[];
   timeouts: { buildSeconds: number; startSeconds: number; probeSeconds: number };
-  /** Per check: one hint, or hints per reason for failing (see checks/hints.ts) with an optional `default`. */
-  hints: Record<string, string | Record<string, string>>;
-  /** When Gradescope shows each check to the student (default "visible"). */
-  visibility: Record<string, GradescopeVisibility>;
   sandbox: SandboxSpec;
   /** Absolute path of the file the spec was read from; relative paths in it resolve against its folder. */
   file: string;
+  /** Points per check id (from `checks`). */
+  points: Record<string, number>;
+  /** Per check id: one hint, or hints per reason for failing with an optional `default` (see checks/hints.ts). */
+  hints: Record<string, string | Record<string, string>>;
+  /** When Gradescope shows each check to the student (default "visible"). */
+  visibility: Record<string, GradescopeVisibility>;
+  /** How the size threshold is set: the image-size check's params, with their defaults. */
+  size: { maxRatioToReference: number; maxBytes?: number; reference: "lab" | "same-base" };
+}
+
+/** One entry of a lab's `checks`: the fields every check has, and its kind's params. */
+export interface CheckDeclaration {
+  id: string;
+  /** A kind of checks/index.ts, or `custom`: graded by a test in the lab's own spec file. */
+  kind: string;
+  points: number;
+  title?: string;
+  hint?: string;
+  hints?: Record<string, string>;
+  visibility?: GradescopeVisibility;
+  [param: string]: unknown;
 }
 
 export type GradescopeVisibility = "visible" | "hidden" | "after_due_date" | "after_published";
@@ -65,10 +83,48 @@ export function loadLabSpec(file: string = defaultLabSpecFile()): LabSpec {
     throw new UserFacingError(`lab spec ${file}: not valid YAML: ${(error as Error).message}`, ExitCode.usage);
   }
   if (!validate(data)) {
-    const lines = (validate.errors ?? []).map((e) => `  ${fieldPath(e)}: ${describe(e)}`);
+    // An if/then pair adds "must match then schema" above the errors that say what is wrong.
+    const errors = (validate.errors ?? []).filter((e) => e.keyword !== "if");
+    const lines = [...new Set(errors.map((e) => `  ${fieldPath(e)}: ${describe(e)}`))];
     throw new UserFacingError(`lab spec ${file} is invalid:\n${lines.join("\n")}`, ExitCode.usage);
   }
-  return { ...(data as Omit<LabSpec, "file">), file: absolute };
+  const spec = withDerivedFields(data as RawLabSpec, absolute);
+  const problems = checkProblems(spec);
+  if (problems.length) throw new UserFacingError(`lab spec ${file} is invalid:\n${problems.map((p) => `  ${p}`).join("\n")}`, ExitCode.usage);
+  return spec;
+}
+
+type RawLabSpec = Omit<LabSpec, "file" | "points" | "hints" | "visibility" | "size">;
+
+function withDerivedFields(raw: RawLabSpec, file: string): LabSpec {
+  const size = raw.checks.find((c) => c.kind === "image-size");
+  return {
+    ...raw,
+    file,
+    points: Object.fromEntries(raw.checks.map((c) => [c.id, c.points])),
+    hints: Object.fromEntries(raw.checks.flatMap((c): [string, string | Record<string, string>][] => (c.hints ? [[c.id, c.hint ? { default: c.hint, ...c.hints } : c.hints]] : c.hint ? [[c.id, c.hint]] : []))),
+    visibility: Object.fromEntries(raw.checks.flatMap((c) => (c.visibility ? [[c.id, c.visibility]] : []))),
+    size: {
+      maxRatioToReference: (size?.maxRatioToReference as number | undefined) ?? 1.1,
+      ...(size?.maxBytes !== undefined ? { maxBytes: size.maxBytes as number } : {}),
+      reference: (size?.reference as "lab" | "same-base" | undefined) ?? "lab",
+    },
+  };
+}
+
+/** What the schema cannot say: ids are unique, one probe per run, and a port where a check runs the app. */
+function checkProblems(spec: LabSpec): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  spec.checks.forEach((c, i) => {
+    if (seen.has(c.id)) problems.push(`checks.${i}.id: ${JSON.stringify(c.id)} is declared twice`);
+    seen.add(c.id);
+  });
+  if (spec.checks.filter((c) => c.kind === "http-probe").length > 1) problems.push("checks: at most one check of kind http-probe (the app is probed once per run)");
+  if (spec.checks.filter((c) => c.kind === "image-size").length > 1) problems.push("checks: at most one check of kind image-size (it sets the run's size threshold)");
+  const needsPort = spec.checks.find((c) => ["keeps-running", "http-probe"].includes(c.kind) || (c.kind === "exposed-port" && c.port === undefined));
+  if (needsPort && !spec.app) problems.push(`app.port: is required (check ${needsPort.id} runs or names the app's port)`);
+  return problems;
 }
 
 /** Resolves a path written in the spec against the spec's folder. */

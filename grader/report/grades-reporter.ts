@@ -1,6 +1,5 @@
 import type { AggregatedResult, AssertionResult } from "@jest/test-result";
 import type { CheckResult } from "../checks/check";
-import { lab42Checks } from "../checks";
 import { CheckRecords } from "../jest/check-records";
 import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
@@ -38,11 +37,11 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
     const summary = records.readSummary(index);
     const checks = own.length
       ? own.map((assertion) => checkFromAssertion(assertion, recorded))
-      : lab42Checks.map((c) => ({
+      : spec.checks.map((c) => ({
           id: c.id,
           passed: false,
           points: 0,
-          maxPoints: spec.points[c.id] ?? c.defaultPoints,
+          maxPoints: c.points,
           message: `grader error: the check did not run (${stripAnsi(loadError ?? "the spec file declared no test for this submission")})`,
         }));
     return submissionGrade(submission.id, checks, summary, own.length ? undefined : "the checks did not run");
@@ -62,15 +61,13 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
   };
 }
 
-/** points/hints entries in the lab spec that name no check of the run: almost always a typo. */
+/** Checks the lab's YAML declares that no test graded: a `custom` check its spec file never declared. */
 function unusedSpecKeys(spec: LabSpec, grades: GradesDocument): string[] {
   const used = new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)));
   if (!used.size) return [];
-  return (["points", "hints", "visibility"] as const).flatMap((field) =>
-    Object.keys(spec[field])
-      .filter((id) => !used.has(id))
-      .map((id) => `${spec.file}: ${field}.${id} names no check of this lab (checks: ${[...used].join(", ")})`),
-  );
+  return spec.checks
+    .filter((c) => !used.has(c.id))
+    .map((c) => `${spec.file}: check ${c.id} (kind ${c.kind}) was graded by no test: declare it in the lab's spec file with check({ id: "${c.id}" }, …)`);
 }
 
 function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>): CheckResult {

@@ -1,5 +1,4 @@
 import { formatBytes, NOT_BUILT, type CheckResult } from "../checks/check";
-import { imageBuilds } from "../checks/image-builds";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { GradesDocument, SubmissionGrade } from "./grades";
 import { capText, stripAnsi } from "./sanitize";
@@ -63,10 +62,9 @@ function checkIds(subs: SubmissionGrade[]): string[] {
   return [...new Set(subs.flatMap((s) => s.checks.map((c) => c.id)))];
 }
 
-/** The checks a failed build kept from running (they report NOT_BUILT); none when the image built. */
+/** The checks a failed build kept from running (they report NOT_BUILT; results written before `reason` existed, by the message). */
 function checksNotRunForBuild(checks: CheckResult[]): CheckResult[] {
-  if (checks.find((c) => c.id === imageBuilds.id)?.passed !== false) return [];
-  return checks.filter((c) => !c.passed && c.message === NOT_BUILT.message);
+  return checks.filter((c) => !c.passed && (c.reason === NOT_BUILT.reason || c.message === NOT_BUILT.message));
 }
 
 function classSummary(subs: SubmissionGrade[]): string {
@@ -181,9 +179,14 @@ function withoutImage(subs: SubmissionGrade[]): string {
   return items.length ? `<div class="no-image"><h3>Without an image (${items.length})</h3><ul>${items.join("")}</ul></div>` : "";
 }
 
+/** The check that builds the image (by its kind; results written before kinds were recorded, by Lab 42's id). */
+function buildCheck(checks: CheckResult[]): CheckResult | undefined {
+  return checks.find((c) => c.kind === "image-builds") ?? checks.find((c) => c.id === "image-builds");
+}
+
 function whyNoImage(s: SubmissionGrade): { why: string; detail?: string } {
   if (s.graderError) return { why: "grader error", detail: s.graderError };
-  const build = s.checks.find((c) => c.id === imageBuilds.id);
+  const build = buildCheck(s.checks);
   if (build && !build.passed) return { why: "did not build", detail: build.message.split("\n")[0] };
   return { why: "no image recorded" };
 }
@@ -213,7 +216,7 @@ function submissionSection(s: SubmissionGrade, index: number): string {
 
 function checkRows(checks: CheckResult[]): string {
   const notRun = checksNotRunForBuild(checks);
-  const notRunHint = `${notRun.length === 1 ? "this check runs" : "these checks run"} once the image builds; fix ${imageBuilds.id} first.`;
+  const notRunHint = `${notRun.length === 1 ? "this check runs" : "these checks run"} once the image builds; fix ${buildCheck(checks)?.id ?? "the build"} first.`;
   return checks
     .map((c) => {
       if (c === notRun[0]) return checkRow(notRun, NOT_BUILT.message, notRunHint);

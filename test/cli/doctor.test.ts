@@ -33,7 +33,7 @@ describe("lab-grader doctor", () => {
   it("exits 2 with the file and field when the lab spec is invalid", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-spec-"));
     const file = path.join(dir, "bad.yaml");
-    require("node:fs").writeFileSync(file, "id: lab42\ntitle: x\nbaseImages: []\napp: {port: 5000, greeting: hi}\n");
+    require("node:fs").writeFileSync(file, "id: lab42\ntitle: x\nbaseImages: []\nreference: {solution: s, singleStage: b}\nchecks: [{id: builds, kind: image-builds, points: 1}]\n");
     const result = await runCli(["doctor", "--lab", file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`lab spec ${file} is invalid`);

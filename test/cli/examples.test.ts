@@ -32,7 +32,7 @@ describe("examples/github-actions-autograding.yml", () => {
     permissions: Record<string, string>;
     jobs: Record<string, { steps: { id?: string; if?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] }>;
   };
-  const checkIds = Object.keys((yaml.load(readFileSync(path.resolve("specs/lab42.yaml"), "utf8")) as { points: Record<string, number> }).points);
+  const checkIds = (yaml.load(readFileSync(path.resolve("specs/lab42.yaml"), "utf8")) as { checks: { id: string }[] }).checks.map((c) => c.id);
 
   it("has the name, the single job and the permissions the reporter and the JUnit report need", () => {
     expect(workflow.name).toBe("Autograding Tests");

@@ -59,7 +59,7 @@ describe("lab-grader setup", () => {
     });
     expect(relabel.ok).toBe(true);
     const spec = path.join(dir, "lab.yaml");
-    writeFileSync(spec, `id: stale\ntitle: stale stand-in\nbaseImages: ["${name}"]\napp: {port: 5000, greeting: hi}\n`);
+    writeFileSync(spec, `id: stale\ntitle: stale stand-in\nbaseImages: ["${name}"]\nreference: {solution: s, singleStage: b}\nchecks: [{id: builds, kind: image-builds, points: 1}]\n`);
     try {
       const doctor = await runCli(["doctor", "--lab", spec]);
       expect(doctor.code).toBe(3);

@@ -10,13 +10,15 @@ import { buildImage } from "../../grader/engine/build";
 import { loadLabSpec } from "../../grader/lab/lab-spec";
 
 const spec = loadLabSpec("specs/lab42.yaml");
+const port = spec.app!.port;
+const greeting = spec.checks.find((c) => c.kind === "http-probe")!.body as string;
 
 const APP = `from flask import Flask
 app = Flask(__name__)
 
 @app.route('/')
 def hello_world():
-    return '${spec.app.greeting}'
+    return '${greeting}'
 
 if __name__ == '__main__':
     app.run(host='0.0.0.0')
@@ -56,13 +58,13 @@ CMD ["python", "app.py"]
     expect(build.error).toBeUndefined();
     expect(build.ok).toBe(true);
     const container = await new GenericContainer(tag)
-      .withExposedPorts(spec.app.port)
-      .withWaitStrategy(Wait.forHttp("/", spec.app.port))
+      .withExposedPorts(port)
+      .withWaitStrategy(Wait.forHttp("/", port))
       .start();
     try {
-      const response = await request(`http://${container.getHost()}:${container.getMappedPort(spec.app.port)}/`);
+      const response = await request(`http://${container.getHost()}:${container.getMappedPort(port)}/`);
       expect(response.statusCode).toBe(200);
-      expect((await response.body.text()).trim()).toBe(spec.app.greeting);
+      expect((await response.body.text()).trim()).toBe(greeting);
     } finally {
       await container.stop({ timeout: 0 });
       await engine.docker.getImage(tag).remove({ force: true });

@@ -14,13 +14,12 @@ describe("a lab spec with an instructor's own check", () => {
     const { labFile, work } = labVariant(
       (yaml) =>
         yaml
-          .replace("  size-under-threshold: 1\n", "  size-under-threshold: 1\n  exposes-port: 1\n")
-          .replace("\nhints:\n", "\nhints:\n  exposes-port: Add EXPOSE 5000 to the final stage.\n"),
-      `import { check, gradeSubmissions, lab42Checks } from "lab-grader/jest";
+          .replace("\ntimeouts:\n", "\n  - id: exposes-port\n    kind: custom\n    points: 1\n    hint: Add EXPOSE 5000 to the final stage.\n\ntimeouts:\n"),
+      `import { check, gradeSubmissions, labChecks } from "lab-grader/jest";
 
 gradeSubmissions(() => {
-  for (const builtIn of lab42Checks) check(builtIn);
-  check({ id: "exposes-port", points: 1 }, (facts) => {
+  for (const declared of labChecks()) check(declared);
+  check({ id: "exposes-port" }, (facts) => {
     expect(facts.image?.exposedPorts ?? []).toContain("5000/tcp");
   });
 });

@@ -7,7 +7,7 @@ import { copySamples, labVariant } from "../helpers/lab-variant";
 /** size.reference: same-base — a correct answer on another base image is compared with the reference on that base. */
 describe("size.reference: same-base", () => {
   it("passes carol's correct python:3.11 answer that the lab's 3.9 reference fails, and says which reference", async () => {
-    const { labFile, work } = labVariant((yaml) => yaml.replace("  maxRatioToReference: 1.10\n", "  maxRatioToReference: 1.10\n  reference: same-base\n"));
+    const { labFile, work } = labVariant((yaml) => yaml.replace("    maxRatioToReference: 1.10\n", "    maxRatioToReference: 1.10\n    reference: same-base\n"));
     const submissions = copySamples(work, ["carol-unnamed-stages", "alice-venv-app"]);
 
     const out = path.join(work, "reports");

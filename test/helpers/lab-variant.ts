@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 /**
- * A copy of Lab 42 in a folder outside the repository — its YAML edited by `edit`, its spec file `specTs` or
- * the repository's — with reference paths made absolute. Returns the YAML's path and the work folder.
+ * A copy of Lab 42 in a folder outside the repository — its YAML edited by `edit`, with a spec file of its own
+ * when `specTs` is given — with reference paths made absolute. Returns the YAML's path and the work folder.
  */
 export function labVariant(edit: (yaml: string) => string, specTs?: string): { labFile: string; work: string } {
   const work = mkdtempSync(path.join(tmpdir(), "lab-grader-variant-"));
@@ -17,7 +17,6 @@ export function labVariant(edit: (yaml: string) => string, specTs?: string): { l
   if (edited === original) throw new Error("labVariant: the edit changed nothing (did specs/lab42.yaml change?)");
   writeFileSync(path.join(lab, "lab42.yaml"), edited);
   if (specTs) writeFileSync(path.join(lab, "lab42.spec.ts"), specTs);
-  else cpSync(path.resolve("specs/lab42.spec.ts"), path.join(lab, "lab42.spec.ts"));
   return { labFile: path.join(lab, "lab42.yaml"), work };
 }
 

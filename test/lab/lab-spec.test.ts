@@ -19,27 +19,54 @@ function loadError(text: string): UserFacingError {
   throw new Error("expected the spec to be rejected");
 }
 
-const MINIMAL = 'id: lab\ntitle: A lab\nbaseImages: ["python:3.9-slim"]\napp: {port: 5000, greeting: hello}\n';
+const MINIMAL =
+  'id: lab\ntitle: A lab\nbaseImages: ["python:3.9-slim"]\napp: {port: 5000}\nreference: {solution: s, singleStage: b}\n' +
+  "checks:\n  - {id: builds, kind: image-builds, points: 1}\n  - {id: answers, kind: http-probe, points: 2, body: hello}\n";
 
 describe("loadLabSpec", () => {
-  it("loads Lab 42 with its three base images and the handout's greeting", () => {
+  it("loads Lab 42: its three base images, its six checks with their kinds and points, the handout's greeting", () => {
     const spec = loadLabSpec("specs/lab42.yaml");
     expect(spec.id).toBe("lab42");
     expect(spec.baseImages).toEqual(["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"]);
-    expect(spec.app).toEqual({ port: 5000, path: "/", greeting: "Hello, Docker Multi-Stage Build!" });
+    expect(spec.checks.map((c) => `${c.id}: ${c.kind}`)).toEqual([
+      "dockerfile-multistage: stage-structure",
+      "image-builds: image-builds",
+      "container-runs: keeps-running",
+      "greeting-served: http-probe",
+      "venv-copied: venv-from-stage",
+      "size-under-threshold: image-size",
+    ]);
+    expect(spec.points).toEqual({ "dockerfile-multistage": 2, "image-builds": 2, "container-runs": 1, "greeting-served": 2, "venv-copied": 2, "size-under-threshold": 1 });
+    expect(spec.checks[3]).toMatchObject({ path: "/", status: 200, body: "Hello, Docker Multi-Stage Build!" });
   });
 
   it("fills in defaults", () => {
     const spec = loadLabSpec(specFile(MINIMAL));
-    expect(spec.app.path).toBe("/");
-    expect(spec.size.maxRatioToReference).toBe(1.1);
+    expect(spec.size).toEqual({ maxRatioToReference: 1.1, reference: "lab" });
     expect(spec.timeouts).toEqual({ buildSeconds: 300, startSeconds: 2, probeSeconds: 20 });
   });
 
   it("names the missing field", () => {
-    const error = loadError('id: lab\ntitle: A lab\napp: {port: 5000, greeting: hello}\n');
+    const error = loadError(MINIMAL.replace('baseImages: ["python:3.9-slim"]\n', ""));
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(/baseImages: is required but missing/);
+  });
+
+  it("requires the reference: a lab is never measured against another lab's", () => {
+    expect(loadError(MINIMAL.replace("reference: {solution: s, singleStage: b}\n", "")).message).toMatch(/reference: is required but missing/);
+  });
+
+  it("checks each check's params against its kind, naming the check's place", () => {
+    const error = loadError(`${MINIMAL}  - {id: small, kind: path-absent, points: 1, path: /bin/sh}\n  - {id: odd, kind: no-such-kind, points: 1}\n`);
+    expect(error.message).toMatch(/checks\.2\.paths: is required but missing/);
+    expect(error.message).toMatch(/checks\.2\.path: is not a known field/);
+    expect(error.message).toMatch(/checks\.3\.kind: must be one of "stage-structure"/);
+  });
+
+  it("refuses a repeated id, a second probe, and a check that runs the app with no port", () => {
+    expect(loadError(`${MINIMAL}  - {id: builds, kind: image-builds, points: 1}\n`).message).toMatch(/checks\.2\.id: "builds" is declared twice/);
+    expect(loadError(`${MINIMAL}  - {id: again, kind: http-probe, points: 1}\n`).message).toMatch(/at most one check of kind http-probe/);
+    expect(loadError(MINIMAL.replace("app: {port: 5000}\n", "")).message).toMatch(/app\.port: is required \(check answers runs or names the app's port\)/);
   });
 
   it("names a nested field of the wrong type and what was expected", () => {
@@ -48,7 +75,7 @@ describe("loadLabSpec", () => {
   });
 
   it("rejects unknown fields, naming them", () => {
-    const error = loadError(`${MINIMAL}greting: typo\n`);
+    const error = loadError(`greting: typo\n${MINIMAL}`);
     expect(error.message).toMatch(/greting: is not a known field/);
   });
 

@@ -1,18 +1,19 @@
-import { fail, NOT_BUILT, pass, type Check } from "./check";
-import type { VenvOrigin } from "../inspect/venv";
+import { fail, NOT_BUILT, pass, type CheckKind } from "./check";
+import type { PathOrigin } from "../inspect/path-provenance";
 
-const WHY_NOT_COPIED: Record<Exclude<VenvOrigin, "copied-from-stage">, string> = {
+const WHY_NOT_COPIED: Record<Exclude<PathOrigin, "copied-from-stage">, string> = {
   "copied-from-image": "it was copied from another image, not from a stage of this Dockerfile",
   "copied-from-context": "it was copied from the submission's own files, not built in a stage",
   "created-in-final-stage": "it was created in the final stage itself, so the build tools came along",
   "inherited-from-base": "it was already in the image the final stage starts FROM (the final stage builds on the builder); start the final stage FROM a python image instead",
 };
 
-export const venvCopied: Check = {
-  id: "venv-copied",
-  title: "A virtualenv with Flask was copied from a build stage",
-  defaultPoints: 2,
+/** A Python virtualenv with Flask in the final image, brought into the final stage by COPY --from an earlier stage. */
+export const venvFromStage: CheckKind = {
+  kind: "venv-from-stage",
   reasons: { "not-built": "none", "no-venv": "lab", "no-flask": "lab", "not-copied": "lab" },
+  title: () => "A virtualenv with Flask was copied from a build stage",
+  needs: () => ({ venv: true }),
   evaluate(facts) {
     const venv = facts.venv;
     if (!facts.image || !venv) return NOT_BUILT;

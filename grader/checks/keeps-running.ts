@@ -1,12 +1,13 @@
 import { describeExceeded } from "../engine/disk-watch";
-import { fail, lastLines, NOT_BUILT, pass, type Check } from "./check";
+import { fail, lastLines, NOT_BUILT, pass, type CheckKind } from "./check";
 
-export const containerRuns: Check = {
-  id: "container-runs",
-  title: "The container keeps running",
-  defaultPoints: 1,
+/** The container is still running `timeouts.startSeconds` after start (or when the probe ended, if later). */
+export const keepsRunning: CheckKind = {
+  kind: "keeps-running",
+  title: () => "The container keeps running",
+  needs: () => ({ run: true }),
   reasons: { "not-built": "none", "not-started": "none", "disk-budget": "none", "out-of-memory": "none", exited: "lab" },
-  evaluate(facts, { spec }) {
+  evaluate(facts, _params, { spec }) {
     const run = facts.run;
     if (!facts.image || !run) return NOT_BUILT;
     if (!run.started) return fail("not-started", `the container could not be started: ${run.startError}`);

@@ -1,12 +1,23 @@
-import { fail, formatBytes, NOT_BUILT, pass, type Check } from "./check";
+import { fail, formatBytes, NOT_BUILT, pass, type CheckKind } from "./check";
 import type { CountedCopy } from "../inspect/image-size";
 
-export const sizeUnderThreshold: Check = {
-  id: "size-under-threshold",
-  title: "The image is no larger than the threshold",
-  defaultPoints: 1,
+/** How the threshold is set; the run derives it once from the reference (grading/reference.ts, LabSpec.size). */
+export interface ImageSizeParams {
+  /** The threshold is this × the reference solution's size (default 1.10). */
+  maxRatioToReference?: number;
+  /** Or a fixed threshold in bytes, which replaces the ratio. */
+  maxBytes?: number;
+  /** lab: the reference as written; same-base: rebuilt on the submission's own final base image. */
+  reference?: "lab" | "same-base";
+}
+
+/** The image is no larger than the threshold derived from the reference solution built in the same run. */
+export const imageSize: CheckKind<ImageSizeParams> = {
+  kind: "image-size",
   reasons: { "not-built": "none", "too-large": "lab" },
-  evaluate(facts, context) {
+  title: () => "The image is no larger than the threshold",
+  needs: () => ({}),
+  evaluate(facts, _params, context) {
     if (!facts.image) return NOT_BUILT;
     const reference = facts.sizeReference ?? context.reference;
     const bytes = facts.image.bytes;
@@ -18,7 +29,7 @@ export const sizeUnderThreshold: Check = {
       architectureNote(facts.image.architecture, reference.architecture) +
       countedCopiesNote(facts.image.countedCopies);
     if (bytes <= reference.thresholdBytes) return pass(comparison);
-    return fail("too-large", `${comparison} Copy only what the app needs into the final stage (the venv and app.py), not build tools, caches or the whole build stage`);
+    return fail("too-large", `${comparison} Copy only what the app needs into the final stage, not build tools, caches or the whole build stage`);
   },
 };
 
