@@ -7,7 +7,7 @@ import { inspectImage } from "./images";
 import { engineErrorText } from "./build";
 import { readJsonLines } from "./json-lines";
 import { buildStandIn } from "./stand-in/build-stand-in";
-import { LABEL, standInPlanFor, standInRecipeHash, type StandInPlan } from "./stand-in/stand-in-recipe";
+import { LABEL, standInKey, standInPlanFor, standInRecipeHash, type StandInPlan } from "./stand-in/stand-in-recipe";
 
 export type BaseImageStatus = "present" | "stand-in" | "outdated-stand-in" | "missing";
 
@@ -78,7 +78,7 @@ export async function ensureBaseImages(
         ExitCode.notReady,
       );
     }
-    const key = `${state.plan.suite}/${state.plan.python}`;
+    const key = standInKey(state.plan);
     const entry = toBuild.get(key) ?? { plan: state.plan, names: [] };
     entry.names.push(state.name);
     toBuild.set(key, entry);

@@ -8,17 +8,18 @@ import { stateDir } from "../../common/state-dir";
 import { readJsonLines } from "../json-lines";
 import { imageExists } from "../images";
 import { ensureDebianPackages } from "../host-packages";
-import { debianBaseImage, debianPackages, recipeDir } from "./stand-in-recipe";
+import { debianBaseImage, recipeDir, type DebianBase } from "./recipe-files";
 
 const DEBIAN_MIRROR = process.env.LAB_GRADER_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
 
 /**
- * Makes `lab-grader/debian:<suite>-<recipe>`: a minimal Debian with its python3, bootstrapped on the host with
- * debootstrap from Debian's archive, slimmed as the official slim images are (slim-debian.sh) and imported into
- * the engine. Needs root on a Debian/Ubuntu host.
+ * Makes `lab-grader/debian:<suite>-<recipe>`: a minimal Debian with the packages a stand-in needs, bootstrapped on
+ * the host with debootstrap from Debian's archive, slimmed as the official slim images are (slim-debian.sh) and
+ * imported into the engine. Needs root on a Debian/Ubuntu host.
  */
-export async function ensureDebianBaseImage(engine: Engine, suite: string, report: (line: string) => void): Promise<string> {
-  const image = debianBaseImage(suite);
+export async function ensureDebianBaseImage(engine: Engine, base: DebianBase, report: (line: string) => void): Promise<string> {
+  const image = debianBaseImage(base);
+  const suite = base.suite;
   if (await imageExists(engine.docker, image)) return image;
   await ensureDebianPackages(["debootstrap"], report);
   const target = `${stateDir("rootfs")}/${suite}-${process.pid}`;
@@ -26,7 +27,7 @@ export async function ensureDebianBaseImage(engine: Engine, suite: string, repor
   try {
     const result = await runCommand("debootstrap", [
       "--variant=minbase",
-      `--include=${debianPackages(suite).join(",")}`,
+      `--include=${base.packages.join(",")}`,
       suite,
       target,
       DEBIAN_MIRROR,
