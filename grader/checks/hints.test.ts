@@ -1,13 +1,13 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
-import { fail, NOT_BUILT, pass, type Check } from "./check";
+import { fail, NOT_BUILT, pass } from "./check";
 import { hintFor, unknownHintReasons } from "./hints";
-import { lab42Checks } from "./index";
-import { imageBuilds } from "./image-builds";
-import { containerRuns } from "./container-runs";
+import { CHECK_KINDS, labChecks } from "./index";
 
 const lab42 = loadLabSpec(path.resolve("specs/lab42.yaml"));
+const imageBuilds = labChecks(lab42).find((c) => c.id === "image-builds")!;
+const containerRuns = labChecks(lab42).find((c) => c.id === "container-runs")!;
 const withHints = (hints: LabSpec["hints"]): LabSpec => ({ ...lab42, hints });
 
 describe("hintFor", () => {
@@ -47,24 +47,29 @@ describe("unknownHintReasons", () => {
   });
 });
 
-describe("the checks' reasons", () => {
-  it("declare every reason the checks fail with (read from their sources)", () => {
-    for (const check of lab42Checks as Check[]) {
-      const source = readFileSync(path.join(__dirname, `${check.id}.ts`), "utf8");
+describe("the kinds' reasons", () => {
+  it("declare every reason the kinds fail with (read from their sources)", () => {
+    const sources = readdirSync(__dirname)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .map((f) => readFileSync(path.join(__dirname, f), "utf8"));
+    for (const kind of Object.values(CHECK_KINDS)) {
+      const source = sources.find((text) => text.includes(`kind: "${kind.kind}"`))!;
+      // A file may hold more than one kind: the reasons of all of them are the file's.
+      const declared = new Set(Object.values(CHECK_KINDS).filter((k) => source.includes(`kind: "${k.kind}"`)).flatMap((k) => Object.keys(k.reasons)));
       const used = [...source.matchAll(/\bfail\(\s*"([a-z-]+)"/g)].map((m) => m[1]);
       if (/\bNOT_BUILT\b/.test(source)) used.push("not-built");
-      expect({ id: check.id, undeclared: used.filter((reason) => !(reason in check.reasons)) }).toEqual({ id: check.id, undeclared: [] });
+      expect({ kind: kind.kind, undeclared: used.filter((reason) => !declared.has(reason)) }).toEqual({ kind: kind.kind, undeclared: [] });
     }
   });
 });
 
 describe("README's table of reasons", () => {
-  it("lists exactly the reasons each check declares", () => {
-    const readme = readFileSync(path.resolve("README.md"), "utf8").split("| check | reasons |")[1] ?? "";
-    for (const check of lab42Checks as Check[]) {
-      const row = new RegExp(`^\\| \`${check.id}\` \\| (.*) \\|$`, "m").exec(readme);
+  it("lists exactly the reasons each kind declares", () => {
+    const readme = readFileSync(path.resolve("README.md"), "utf8").split("| kind | reasons |")[1] ?? "";
+    for (const kind of Object.values(CHECK_KINDS)) {
+      const row = new RegExp(`^\\| \`${kind.kind}\` \\| (.*) \\|$`, "m").exec(readme);
       const listed = (row?.[1] ?? "").split(", ").map((r) => r.replace(/`/g, ""));
-      expect({ id: check.id, listed }).toEqual({ id: check.id, listed: Object.keys(check.reasons) });
+      expect({ kind: kind.kind, listed }).toEqual({ kind: kind.kind, listed: Object.keys(kind.reasons) });
     }
   });
 });
