@@ -37,7 +37,11 @@ interface SeriesResult {
   allCorrect: { naive: boolean; grader: boolean };
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; seconds: number; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; seconds: number; stderr: string }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env });
@@ -70,7 +74,11 @@ function makeSubmissions(dir: string, n: number): string[] {
 async function removeNaiveLeftovers(sinceUnixSeconds: number, cacheMark: CacheMark): Promise<void> {
   const docker = new Dockerode();
   for (const image of await docker.listImages({ filters: { dangling: ["true"] } })) {
-    if (image.Created >= sinceUnixSeconds) await docker.getImage(image.Id).remove().catch(() => undefined);
+    if (image.Created >= sinceUnixSeconds)
+      await docker
+        .getImage(image.Id)
+        .remove()
+        .catch(() => undefined);
   }
   await pruneBuildCacheAdded(docker, cacheMark);
 }
@@ -103,7 +111,17 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean, b
   };
   const out = path.join(work, "reports");
   const runGrader = async () => {
-    const result = await run(process.execPath, ["bin/lab-grader.js", "grade", graderRoot, "--out", out, "--concurrency", String(concurrency), "--builder", builder]);
+    const result = await run(process.execPath, [
+      "bin/lab-grader.js",
+      "grade",
+      graderRoot,
+      "--out",
+      out,
+      "--concurrency",
+      String(concurrency),
+      "--builder",
+      builder,
+    ]);
     if (result.code !== 0) throw new Error(`lab-grader grade failed (${result.code}): ${result.stderr}`);
     return result;
   };
@@ -111,7 +129,11 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean, b
   const naiveBefore = graderFirst ? undefined : await runNaive();
   const grader = await runGrader();
   const naive = naiveBefore ?? (await runNaive());
-  const rows = readFileSync(tsv, "utf8").trim().split("\n").slice(1).map((line) => line.split("\t"));
+  const rows = readFileSync(tsv, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split("\t"));
   const naiveStagesMs = Object.fromEntries(
     ["build", "start", "probe", "inspect", "total"].map((stage, k) => [stage, Math.round(mean(rows.map((r) => Number(r[k + 1]))))]),
   );
@@ -153,7 +175,8 @@ async function main(): Promise<void> {
     .parse(process.argv)
     .opts<{ n: string; series?: string; concurrency: string; repeat: string; builder: string }>();
   const builders = options.builder.split(",") as Builder[];
-  if (!builders.every((b) => b === "classic" || b === "buildkit")) throw new Error(`--builder ${options.builder}: expected classic, buildkit or both`);
+  if (!builders.every((b) => b === "classic" || b === "buildkit"))
+    throw new Error(`--builder ${options.builder}: expected classic, buildkit or both`);
   const series = (options.series ?? options.n).split(",").map(Number);
   const setup = await run(process.execPath, ["bin/lab-grader.js", "setup"]);
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
@@ -177,14 +200,20 @@ async function main(): Promise<void> {
   for (const builder of builders) {
     for (const n of series) {
       const ratios = results.filter((r) => r.n === n && r.builder === builder).map((r) => r.ratio);
-      if (ratios.length > 1) console.log(`${builder}, N = ${n}: median ratio ${median(ratios).toFixed(2)} over ${ratios.length} runs (${ratios.map((x) => x.toFixed(2)).join(", ")})`);
+      if (ratios.length > 1)
+        console.log(
+          `${builder}, N = ${n}: median ratio ${median(ratios).toFixed(2)} over ${ratios.length} runs (${ratios.map((x) => x.toFixed(2)).join(", ")})`,
+        );
     }
   }
   const dir = path.join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   const engine = await new Dockerode().version();
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, engine: `Docker Engine ${engine.Version}`, results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, engine: `Docker Engine ${engine.Version}`, results }, null, 2)}\n`,
+  );
   console.log(`\nwrote ${path.relative(ROOT, file)}`);
 }
 

@@ -36,9 +36,12 @@ function parseArgs(argv: string[]): { results?: string; out: string } {
 
 /** 256 colours in place: a page of flat colours and text loses nothing visible and about two thirds of its bytes. */
 function quantise(png: string): void {
-  const result = spawnSync("pngquant", ["--force", "--skip-if-larger", "--strip", "--output", png, "--", png], { stdio: ["ignore", "ignore", "inherit"] });
+  const result = spawnSync("pngquant", ["--force", "--skip-if-larger", "--strip", "--output", png, "--", png], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   // 98 and 99: the quantised file would be larger, or worse than the default quality floor; the original stays.
-  if (result.status !== 0 && result.status !== 98 && result.status !== 99) throw new Error(`pngquant ${png} failed (${result.status ?? result.signal})`);
+  if (result.status !== 0 && result.status !== 98 && result.status !== 99)
+    throw new Error(`pngquant ${png} failed (${result.status ?? result.signal})`);
 }
 
 function main(): void {

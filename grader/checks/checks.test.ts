@@ -27,10 +27,33 @@ function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
   return {
     id: "s",
     dockerfile: { read: { ok: true, text: MULTI }, analysis: analyzeDockerfile(MULTI) },
-    build: { attempted: true, builder: "classic", ok: true, log: "", timedOut: false, timeoutSeconds: 300, durationMs: 1000, steps: [], blockingFeatures: [], notes: [] },
+    build: {
+      attempted: true,
+      builder: "classic",
+      ok: true,
+      log: "",
+      timedOut: false,
+      timeoutSeconds: 300,
+      durationMs: 1000,
+      steps: [],
+      blockingFeatures: [],
+      notes: [],
+    },
     image: { id: "sha256:x", tag: "t", bytes: 100e6, countedCopies: [], os: "linux", architecture: "amd64", env: [], exposedPorts: [], user: "" },
-    run: { started: true, running: true, logs: "", probe: { kind: "response", status: 200, body: "Hello, Docker Multi-Stage Build!\n", bodyTruncated: false, elapsedMs: 5 } },
-    venv: { candidates: ["/app/venv"], path: "/app/venv", flaskPath: "/app/venv/lib/python3.9/site-packages/flask/__init__.py", origin: "copied-from-stage", introducedBy: "COPY --from=builder /app/venv /app/venv", introducedAt: 9 },
+    run: {
+      started: true,
+      running: true,
+      logs: "",
+      probe: { kind: "response", status: 200, body: "Hello, Docker Multi-Stage Build!\n", bodyTruncated: false, elapsedMs: 5 },
+    },
+    venv: {
+      candidates: ["/app/venv"],
+      path: "/app/venv",
+      flaskPath: "/app/venv/lib/python3.9/site-packages/flask/__init__.py",
+      origin: "copied-from-stage",
+      introducedBy: "COPY --from=builder /app/venv /app/venv",
+      introducedAt: 9,
+    },
     timingsMs: {},
     ...overrides,
   };
@@ -47,11 +70,19 @@ describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () =>
     const text = "FROM a AS b\nFROM c\nCOPY --from=python:3.9 /x /y\n";
     const outcome = dockerfileMultistage.evaluate(facts({ dockerfile: { read: { ok: true, text }, analysis: analyzeDockerfile(text) } }), context);
     // The line is the final stage's FROM, where its COPY --from of an earlier stage belongs
-    expect(outcome).toEqual({ passed: false, reason: "no-copy-from-stage", message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/), line: 2 });
+    expect(outcome).toEqual({
+      passed: false,
+      reason: "no-copy-from-stage",
+      message: expect.stringMatching(/names "python:3.9", which is not an earlier stage/),
+      line: 2,
+    });
   });
 
   it("image-builds: a timeout says where the build was stopped", () => {
-    const outcome = imageBuilds.evaluate(facts({ build: { ...facts().build, ok: false, timedOut: true, lastStep: "Step 3/5 : RUN sleep infinity" } }), context);
+    const outcome = imageBuilds.evaluate(
+      facts({ build: { ...facts().build, ok: false, timedOut: true, lastStep: "Step 3/5 : RUN sleep infinity" } }),
+      context,
+    );
     expect(outcome.message).toMatch(/did not finish within 300 s and was stopped at Step 3\/5 : RUN sleep infinity/);
   });
 
@@ -74,28 +105,55 @@ describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () =>
 
   it("image-builds and container-runs: say a build or a container was stopped for writing past the disk budget", () => {
     const diskBudgetExceeded = { writtenBytes: 900 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 };
-    const build = imageBuilds.evaluate(facts({ build: { ...facts().build, ok: false, diskBudgetExceeded, lastStep: "Step 3/9 : RUN dd if=/dev/zero of=/fill" } }), context);
-    expect(build).toEqual({ passed: false, reason: "disk-budget", message: expect.stringMatching(/^the build wrote 900 MiB to the engine's disk; the budget is 128 MiB; it was stopped at Step 3\/9 : RUN dd/) });
+    const build = imageBuilds.evaluate(
+      facts({ build: { ...facts().build, ok: false, diskBudgetExceeded, lastStep: "Step 3/9 : RUN dd if=/dev/zero of=/fill" } }),
+      context,
+    );
+    expect(build).toEqual({
+      passed: false,
+      reason: "disk-budget",
+      message: expect.stringMatching(/^the build wrote 900 MiB to the engine's disk; the budget is 128 MiB; it was stopped at Step 3\/9 : RUN dd/),
+    });
     const run = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, logs: "", diskBudgetExceeded } }), context);
-    expect(run).toEqual({ passed: false, reason: "disk-budget", message: expect.stringMatching(/^the container wrote 900 MiB to the engine's disk; the budget is 128 MiB, so it was stopped/) });
+    expect(run).toEqual({
+      passed: false,
+      reason: "disk-budget",
+      message: expect.stringMatching(/^the container wrote 900 MiB to the engine's disk; the budget is 128 MiB, so it was stopped/),
+    });
   });
 
   it("container-runs: says OOM-killed when it was", () => {
     const outcome = containerRuns.evaluate(facts({ run: { started: true, running: false, exitCode: 137, oomKilled: true, logs: "" } }), context);
-    expect(outcome).toEqual({ passed: false, reason: "out-of-memory", message: expect.stringMatching(/killed for using more than 512 MiB of memory \(OOM\)/) });
+    expect(outcome).toEqual({
+      passed: false,
+      reason: "out-of-memory",
+      message: expect.stringMatching(/killed for using more than 512 MiB of memory \(OOM\)/),
+    });
   });
 
   it("greeting-served: says when the verdict comes from a second run with nothing else running, and what the first saw", () => {
     const refused = { kind: "refused" as const, detail: "connection refused", elapsedMs: 19_400 };
     const firstRunUnderLoad = { probe: refused, running: true };
     const answered = greetingServed.evaluate(facts({ run: { ...facts().run!, firstRunUnderLoad } }), context);
-    expect(answered).toEqual({ passed: true, message: expect.stringMatching(/answered 200 .* \(graded a second time with nothing else running; beside other submissions' builds and runs it had got "connection refused" for 19 s\)$/) });
+    expect(answered).toEqual({
+      passed: true,
+      message: expect.stringMatching(
+        /answered 200 .* \(graded a second time with nothing else running; beside other submissions' builds and runs it had got "connection refused" for 19 s\)$/,
+      ),
+    });
     const again = greetingServed.evaluate(facts({ run: { ...facts().run!, probe: refused, firstRunUnderLoad } }), context);
-    expect(again).toEqual({ passed: false, reason: "not-listening", message: expect.stringMatching(/connection refused for 19 s, .* \(the same when graded a second time with nothing else running\)$/) });
+    expect(again).toEqual({
+      passed: false,
+      reason: "not-listening",
+      message: expect.stringMatching(/connection refused for 19 s, .* \(the same when graded a second time with nothing else running\)$/),
+    });
   });
 
   it("greeting-served: ignores surrounding whitespace but not other text; quotes bodies safely", () => {
-    const probe = (body: string) => ({ ...facts().run!, probe: { kind: "response" as const, status: 200, body, bodyTruncated: false, elapsedMs: 1 } });
+    const probe = (body: string) => ({
+      ...facts().run!,
+      probe: { kind: "response" as const, status: 200, body, bodyTruncated: false, elapsedMs: 1 },
+    });
     expect(greetingServed.evaluate(facts({ run: probe("  Hello, Docker Multi-Stage Build!\n\n") }), context).passed).toBe(true);
     const wrong = greetingServed.evaluate(facts({ run: probe("Hello\u001b[2J, Docker") }), context);
     expect(wrong.passed).toBe(false);
@@ -104,7 +162,9 @@ describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () =>
 
   it("greeting-served: a wrong status is reported with the expected greeting", () => {
     const run = { ...facts().run!, probe: { kind: "response" as const, status: 404, body: "nope", bodyTruncated: false, elapsedMs: 1 } };
-    expect(greetingServed.evaluate(facts({ run }), context).message).toMatch(/answered HTTP 404; expected 200 with "Hello, Docker Multi-Stage Build!"/);
+    expect(greetingServed.evaluate(facts({ run }), context).message).toMatch(
+      /answered HTTP 404; expected 200 with "Hello, Docker Multi-Stage Build!"/,
+    );
   });
 
   it("greeting-served: an app that accepts and never answers is a timeout, not a listening problem", () => {
@@ -139,7 +199,12 @@ describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () =>
   });
 
   it("size-under-threshold: compares with the same-base reference when there is one, and says so", () => {
-    const sizeReference = { referenceBytes: 200e6, baselineBytes: 220e6, thresholdBytes: 220e6, thresholdRule: "1.10 × the reference solution rebuilt on python:3.11-slim" };
+    const sizeReference = {
+      referenceBytes: 200e6,
+      baselineBytes: 220e6,
+      thresholdBytes: 220e6,
+      thresholdRule: "1.10 × the reference solution rebuilt on python:3.11-slim",
+    };
     const outcome = sizeUnderThreshold.evaluate(facts({ image: { ...facts().image!, bytes: 150e6 }, sizeReference }), context);
     expect(outcome.passed).toBe(true);
     expect(outcome.message).toMatch(/the threshold is 220\.0 MB \(1\.10 × the reference solution rebuilt on python:3\.11-slim, which is 200\.0 MB\)/);
@@ -148,7 +213,11 @@ describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () =>
   it("every check that needs an image says it did not build", () => {
     const unbuilt = facts({ image: undefined, run: undefined, venv: undefined, build: { ...facts().build, ok: false } });
     for (const check of [containerRuns, greetingServed, venvCopied, sizeUnderThreshold]) {
-      expect(check.evaluate(unbuilt, context)).toEqual({ passed: false, reason: "not-built", message: "not run: the image did not build (see image-builds)" });
+      expect(check.evaluate(unbuilt, context)).toEqual({
+        passed: false,
+        reason: "not-built",
+        message: "not run: the image did not build (see image-builds)",
+      });
     }
   });
 });

@@ -36,13 +36,17 @@ describe("hintFor", () => {
   });
 
   it("gives an instructor's own check (no declared reasons) the lab's hint", () => {
-    expect(hintFor(withHints({ "custom-check": "see the handout" }), "custom-check", undefined, { passed: false, message: "boom" })).toBe("see the handout");
+    expect(hintFor(withHints({ "custom-check": "see the handout" }), "custom-check", undefined, { passed: false, message: "boom" })).toBe(
+      "see the handout",
+    );
   });
 });
 
 describe("unknownHintReasons", () => {
   it("names the lab's hint reasons a check never fails with", () => {
-    expect(unknownHintReasons(withHints({ "image-builds": { default: "d", "copy-source-mising": "typo" } }), imageBuilds)).toEqual(["copy-source-mising"]);
+    expect(unknownHintReasons(withHints({ "image-builds": { default: "d", "copy-source-mising": "typo" } }), imageBuilds)).toEqual([
+      "copy-source-mising",
+    ]);
     expect(unknownHintReasons(lab42, imageBuilds)).toEqual([]);
   });
 });
@@ -55,7 +59,11 @@ describe("the kinds' reasons", () => {
     for (const kind of Object.values(CHECK_KINDS)) {
       const source = sources.find((text) => text.includes(`kind: "${kind.kind}"`))!;
       // A file may hold more than one kind: the reasons of all of them are the file's.
-      const declared = new Set(Object.values(CHECK_KINDS).filter((k) => source.includes(`kind: "${k.kind}"`)).flatMap((k) => Object.keys(k.reasons)));
+      const declared = new Set(
+        Object.values(CHECK_KINDS)
+          .filter((k) => source.includes(`kind: "${k.kind}"`))
+          .flatMap((k) => Object.keys(k.reasons)),
+      );
       const used = [...source.matchAll(/\bfail\(\s*"([a-z-]+)"/g)].map((m) => m[1]);
       if (/\bNOT_BUILT\b/.test(source)) used.push("not-built");
       expect({ kind: kind.kind, undeclared: used.filter((reason) => !declared.has(reason)) }).toEqual({ kind: kind.kind, undeclared: [] });

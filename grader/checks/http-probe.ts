@@ -26,7 +26,8 @@ export const httpProbe: CheckKind<HttpProbeParams> = {
     stopped: "none",
     "probe-failed": "none",
   },
-  title: (params, spec) => `GET ${params.path ?? "/"} on port ${spec.app?.port} answers ${params.status ?? 200}${params.body !== undefined ? ` with ${quote(params.body)}` : ""}`,
+  title: (params, spec) =>
+    `GET ${params.path ?? "/"} on port ${spec.app?.port} answers ${params.status ?? 200}${params.body !== undefined ? ` with ${quote(params.body)}` : ""}`,
   needs: (params) => ({ run: true, probePath: params.path ?? "/" }),
   evaluate(facts, params, { spec }) {
     const outcome = probeVerdict(facts, params, spec);
@@ -50,11 +51,17 @@ function probeVerdict(facts: SubmissionFacts, params: HttpProbeParams, spec: Lab
   if (!probe) return fail("probe-failed", `${target}: no probe was made`);
   switch (probe.kind) {
     case "response": {
-      const expected = params.body !== undefined ? ` with ${quote(params.body)}` : params.bodyPattern !== undefined ? ` with a body matching /${params.bodyPattern}/` : "";
+      const expected =
+        params.body !== undefined
+          ? ` with ${quote(params.body)}`
+          : params.bodyPattern !== undefined
+            ? ` with a body matching /${params.bodyPattern}/`
+            : "";
       if (probe.status !== status) return fail("wrong-status", `${target} answered HTTP ${probe.status}; expected ${status}${expected}`);
       const body = probe.body.trim();
       const shown = `${quote(body)}${probe.bodyTruncated ? " (cut)" : ""}`;
-      if (params.body !== undefined && body !== params.body) return fail("wrong-body", `${target} answered ${status} but with ${shown}; expected exactly ${quote(params.body)}`);
+      if (params.body !== undefined && body !== params.body)
+        return fail("wrong-body", `${target} answered ${status} but with ${shown}; expected exactly ${quote(params.body)}`);
       if (params.bodyPattern !== undefined && !new RegExp(params.bodyPattern).test(body)) {
         return fail("wrong-body", `${target} answered ${status} but with ${shown}; expected a body matching /${params.bodyPattern}/`);
       }
@@ -63,11 +70,20 @@ function probeVerdict(facts: SubmissionFacts, params: HttpProbeParams, spec: Lab
     case "refused":
       return fail("not-listening", `${target}: connection refused for ${(probe.elapsedMs / 1000).toFixed(0)} s, nothing answered. ${listening}`);
     case "closed":
-      return fail("not-listening", `${target}: the connection was closed without an answer for ${(probe.elapsedMs / 1000).toFixed(0)} s. ${listening}`);
+      return fail(
+        "not-listening",
+        `${target}: the connection was closed without an answer for ${(probe.elapsedMs / 1000).toFixed(0)} s. ${listening}`,
+      );
     case "timeout":
-      return fail("no-answer", `${target}: no answer within ${(probe.elapsedMs / 1000).toFixed(0)} s (the connection was accepted, but no response came)`);
+      return fail(
+        "no-answer",
+        `${target}: no answer within ${(probe.elapsedMs / 1000).toFixed(0)} s (the connection was accepted, but no response came)`,
+      );
     case "exited":
-      return fail("stopped", `${target}: ${probe.detail}${facts.run.exitCode !== undefined ? ` (exit code ${facts.run.exitCode})` : ""}${seeRunCheck(spec)}`);
+      return fail(
+        "stopped",
+        `${target}: ${probe.detail}${facts.run.exitCode !== undefined ? ` (exit code ${facts.run.exitCode})` : ""}${seeRunCheck(spec)}`,
+      );
     default:
       return fail("probe-failed", `${target}: ${probe.detail}`);
   }

@@ -35,14 +35,25 @@ export const imageBuilds: CheckKind = {
     if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${notes}`);
     const at = build.lastStep ? ` at ${build.lastStep}` : "";
     if (build.diskBudgetExceeded) {
-      return fail("disk-budget", `the build ${describeExceeded(build.diskBudgetExceeded)}; it was stopped${at}. Keep large files out of build steps, or delete them in the step that makes them${notes}`);
+      return fail(
+        "disk-budget",
+        `the build ${describeExceeded(build.diskBudgetExceeded)}; it was stopped${at}. Keep large files out of build steps, or delete them in the step that makes them${notes}`,
+      );
     }
     if (build.timedOut) {
       const output = build.log.trim() ? `\nLast lines of the build output:\n${lastLines(build.log)}` : "";
-      return fail("timeout", `the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}${output}`);
+      return fail(
+        "timeout",
+        `the build did not finish within ${build.timeoutSeconds} s and was stopped${at}. Look for a step that waits forever or downloads too much${notes}${output}`,
+      );
     }
-    const output = build.failedStepOutput ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}` : `Last lines of the build output:\n${lastLines(build.log)}`;
-    return fail(copySourceMissing(build) ? "copy-source-missing" : "step-failed", `the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`);
+    const output = build.failedStepOutput
+      ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}`
+      : `Last lines of the build output:\n${lastLines(build.log)}`;
+    return fail(
+      copySourceMissing(build) ? "copy-source-missing" : "step-failed",
+      `the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`,
+    );
   },
 };
 
@@ -53,5 +64,8 @@ export const imageBuilds: CheckKind = {
  */
 function copySourceMissing(build: BuildFacts): boolean {
   const error = build.error ?? "";
-  return /^(COPY|ADD) failed: .*(no such file or directory|file does not exist|not found)/i.test(error) || /failed to (compute cache key|calculate checksum of ref)[^\n]*not found/i.test(error);
+  return (
+    /^(COPY|ADD) failed: .*(no such file or directory|file does not exist|not found)/i.test(error) ||
+    /failed to (compute cache key|calculate checksum of ref)[^\n]*not found/i.test(error)
+  );
 }

@@ -35,7 +35,9 @@ export const imageSize: CheckKind<ImageSizeParams> = {
 
 function countedCopiesNote(copies: CountedCopy[]): string {
   if (!copies.length) return "";
-  const list = copies.map((c) => `line ${c.line} copied ${formatBytes(c.countedBytes)}, of which this engine's image store kept ${formatBytes(c.storedBytes)}`).join("; ");
+  const list = copies
+    .map((c) => `line ${c.line} copied ${formatBytes(c.countedBytes)}, of which this engine's image store kept ${formatBytes(c.storedBytes)}`)
+    .join("; ");
   return (
     ` Each COPY --from counts for all it copied: ${list}. (The containerd image store, Docker Desktop's default, leaves ` +
     `out files identical to those already below; Docker's overlay2 store keeps them, so the same Dockerfile is that much larger there.)`

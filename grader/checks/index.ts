@@ -13,9 +13,19 @@ import { venvFromStage } from "./venv-from-stage";
 
 /** Every kind of check a lab's YAML may declare, by name. */
 export const CHECK_KINDS: Record<string, CheckKind<never>> = Object.fromEntries(
-  [stageStructure, imageBuilds, keepsRunning, httpProbe, venvFromStage, imageSize, pathAbsent, pathPresent, pathFromStage, nonRootUser, exposedPort].map(
-    (kind) => [kind.kind, kind as CheckKind<never>],
-  ),
+  [
+    stageStructure,
+    imageBuilds,
+    keepsRunning,
+    httpProbe,
+    venvFromStage,
+    imageSize,
+    pathAbsent,
+    pathPresent,
+    pathFromStage,
+    nonRootUser,
+    exposedPort,
+  ].map((kind) => [kind.kind, kind as CheckKind<never>]),
 );
 
 /** The declaration's own fields; the rest are the kind's params. */

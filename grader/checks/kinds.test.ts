@@ -12,14 +12,36 @@ import { stageStructure } from "./stage-structure";
 
 const spec = { app: { port: 8080 }, checks: [{ id: "container-runs", kind: "keeps-running", points: 1 }] } as unknown as LabSpec;
 const context: CheckContext = { spec, reference: { referenceBytes: 1, baselineBytes: 2, thresholdBytes: 1, thresholdRule: "r" } };
-const GO = "FROM golang:1.24 AS build\nRUN go build -o /out/server\nFROM scratch\nCOPY --from=build /out/server /server\nUSER 65532:65532\nENTRYPOINT [\"/server\"]\n";
+const GO =
+  'FROM golang:1.24 AS build\nRUN go build -o /out/server\nFROM scratch\nCOPY --from=build /out/server /server\nUSER 65532:65532\nENTRYPOINT ["/server"]\n';
 
 function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
   return {
     id: "s",
     dockerfile: { read: { ok: true, text: GO }, analysis: analyzeDockerfile(GO) },
-    build: { attempted: true, builder: "buildkit", ok: true, log: "", timedOut: false, timeoutSeconds: 300, durationMs: 1, steps: [], blockingFeatures: [], notes: [] },
-    image: { id: "sha256:x", tag: "t", bytes: 7e6, countedCopies: [], os: "linux", architecture: "amd64", env: [], exposedPorts: ["8080/tcp"], user: "65532:65532" },
+    build: {
+      attempted: true,
+      builder: "buildkit",
+      ok: true,
+      log: "",
+      timedOut: false,
+      timeoutSeconds: 300,
+      durationMs: 1,
+      steps: [],
+      blockingFeatures: [],
+      notes: [],
+    },
+    image: {
+      id: "sha256:x",
+      tag: "t",
+      bytes: 7e6,
+      countedCopies: [],
+      os: "linux",
+      architecture: "amd64",
+      env: [],
+      exposedPorts: ["8080/tcp"],
+      user: "65532:65532",
+    },
     paths: { entrypoint: { name: "server", size: 7e6, mode: 0o755, linkTarget: "" }, "/usr/local/go": null, "/bin/sh": null },
     entrypoint: { path: "/server" },
     provenance: { entrypoint: { origin: "copied-from-stage", introducedBy: "COPY --from=build /out/server /server", introducedAt: 4 } },
@@ -32,27 +54,51 @@ describe("stage-structure", () => {
   it("with finalFrom, fails a final stage FROM another image and passes FROM scratch", () => {
     expect(stageStructure.evaluate(facts(), { finalFrom: "scratch" }, context)).toMatchObject({ passed: true });
     const text = GO.replace("FROM scratch", "FROM golang:1.24");
-    const outcome = stageStructure.evaluate(facts({ dockerfile: { read: { ok: true, text }, analysis: analyzeDockerfile(text) } }), { finalFrom: "scratch" }, context);
-    expect(outcome).toMatchObject({ passed: false, reason: "wrong-final-base", line: 3, message: 'the final stage (line 3) starts FROM "golang:1.24"; this lab asks for FROM scratch' });
+    const outcome = stageStructure.evaluate(
+      facts({ dockerfile: { read: { ok: true, text }, analysis: analyzeDockerfile(text) } }),
+      { finalFrom: "scratch" },
+      context,
+    );
+    expect(outcome).toMatchObject({
+      passed: false,
+      reason: "wrong-final-base",
+      line: 3,
+      message: 'the final stage (line 3) starts FROM "golang:1.24"; this lab asks for FROM scratch',
+    });
   });
 
   it("counts the stages asked for", () => {
-    expect(stageStructure.evaluate(facts(), { minStages: 3 }, context)).toMatchObject({ passed: false, reason: "single-stage", message: expect.stringMatching(/^expected at least 3 stages, found 2/) });
+    expect(stageStructure.evaluate(facts(), { minStages: 3 }, context)).toMatchObject({
+      passed: false,
+      reason: "single-stage",
+      message: expect.stringMatching(/^expected at least 3 stages, found 2/),
+    });
   });
 });
 
 describe("http-probe", () => {
-  const probed = (status: number, body: string) => facts({ run: { started: true, running: true, logs: "", probe: { kind: "response", status, body, bodyTruncated: false, elapsedMs: 1 } } });
+  const probed = (status: number, body: string) =>
+    facts({ run: { started: true, running: true, logs: "", probe: { kind: "response", status, body, bodyTruncated: false, elapsedMs: 1 } } });
 
   it("checks the status and an exact body, or a pattern", () => {
     expect(httpProbe.evaluate(probed(200, "Hello from Lab 43!\n"), { body: "Hello from Lab 43!" }, context).passed).toBe(true);
     expect(httpProbe.evaluate(probed(201, "x"), { status: 201, bodyPattern: "^x$" }, context).passed).toBe(true);
-    expect(httpProbe.evaluate(probed(200, "y"), { bodyPattern: "^x$" }, context)).toMatchObject({ passed: false, reason: "wrong-body", message: expect.stringMatching(/expected a body matching \/\^x\$\//) });
+    expect(httpProbe.evaluate(probed(200, "y"), { bodyPattern: "^x$" }, context)).toMatchObject({
+      passed: false,
+      reason: "wrong-body",
+      message: expect.stringMatching(/expected a body matching \/\^x\$\//),
+    });
     expect(httpProbe.evaluate(probed(500, "x"), {}, context)).toMatchObject({ passed: false, reason: "wrong-status" });
   });
 
   it("points a stopped container at the lab's run check, by its id", () => {
-    const run = { started: true, running: false, exitCode: 1, logs: "", probe: { kind: "exited" as const, detail: "the container stopped before it answered", elapsedMs: 1 } };
+    const run = {
+      started: true,
+      running: false,
+      exitCode: 1,
+      logs: "",
+      probe: { kind: "exited" as const, detail: "the container stopped before it answered", elapsedMs: 1 },
+    };
     expect(httpProbe.evaluate(facts({ run }), {}, context).message).toMatch(/; see container-runs$/);
   });
 });
@@ -61,8 +107,16 @@ describe("path-absent and path-present", () => {
   it("name the paths that should not be there, or that are missing", () => {
     expect(pathAbsent.evaluate(facts(), { paths: ["/usr/local/go", "/bin/sh"] }, context)).toMatchObject({ passed: true });
     const withGo = facts({ paths: { "/usr/local/go": { name: "go", size: 0, mode: 0o755 | 0o40000, linkTarget: "" }, "/bin/sh": null } });
-    expect(pathAbsent.evaluate(withGo, { paths: ["/usr/local/go", "/bin/sh"] }, context)).toMatchObject({ passed: false, reason: "present", message: expect.stringMatching(/^the final image has \/usr\/local\/go, which/) });
-    expect(pathPresent.evaluate(withGo, { paths: ["/usr/local/go", "/bin/sh"] }, context)).toMatchObject({ passed: false, reason: "missing", message: "the final image has no /bin/sh" });
+    expect(pathAbsent.evaluate(withGo, { paths: ["/usr/local/go", "/bin/sh"] }, context)).toMatchObject({
+      passed: false,
+      reason: "present",
+      message: expect.stringMatching(/^the final image has \/usr\/local\/go, which/),
+    });
+    expect(pathPresent.evaluate(withGo, { paths: ["/usr/local/go", "/bin/sh"] }, context)).toMatchObject({
+      passed: false,
+      reason: "missing",
+      message: "the final image has no /bin/sh",
+    });
   });
 
   it("did not run when there is no image", () => {
@@ -81,12 +135,18 @@ describe("path-from-stage", () => {
       passed: false,
       reason: "not-copied",
       line: 3,
-      message: expect.stringMatching(/^\/server \(the file the image runs\) is there, but it was made in the final stage itself, so the build tools are there too \(by `RUN go build -o \/server`, line 3\)/),
+      message: expect.stringMatching(
+        /^\/server \(the file the image runs\) is there, but it was made in the final stage itself, so the build tools are there too \(by `RUN go build -o \/server`, line 3\)/,
+      ),
     });
   });
 
   it("says when the image runs nothing it can find", () => {
-    const outcome = pathFromStage.evaluate(facts({ entrypoint: { problem: "the image sets no ENTRYPOINT or CMD" }, paths: { entrypoint: null } }), { path: "entrypoint" }, context);
+    const outcome = pathFromStage.evaluate(
+      facts({ entrypoint: { problem: "the image sets no ENTRYPOINT or CMD" }, paths: { entrypoint: null } }),
+      { path: "entrypoint" },
+      context,
+    );
     expect(outcome).toMatchObject({ passed: false, reason: "no-entrypoint" });
   });
 });
@@ -105,13 +165,23 @@ describe("non-root-user", () => {
 describe("exposed-port", () => {
   it("defaults to the lab's port", () => {
     expect(exposedPort.evaluate(facts(), {}, context).passed).toBe(true);
-    expect(exposedPort.evaluate(facts(), { port: 5000 }, context)).toMatchObject({ passed: false, reason: "not-exposed", message: "expected EXPOSE 5000 in the final stage; it exposes 8080/tcp" });
+    expect(exposedPort.evaluate(facts(), { port: 5000 }, context)).toMatchObject({
+      passed: false,
+      reason: "not-exposed",
+      message: "expected EXPOSE 5000 in the final stage; it exposes 8080/tcp",
+    });
   });
 });
 
 describe("combinedNeeds", () => {
   it("runs the container only when a check needs it, and merges the paths", () => {
-    expect(combinedNeeds([{}, { paths: ["/a"] }, { paths: ["/a", "/b"], provenance: ["entrypoint"] }])).toEqual({ run: false, probePath: undefined, venv: false, paths: ["/a", "/b"], provenance: ["entrypoint"] });
+    expect(combinedNeeds([{}, { paths: ["/a"] }, { paths: ["/a", "/b"], provenance: ["entrypoint"] }])).toEqual({
+      run: false,
+      probePath: undefined,
+      venv: false,
+      paths: ["/a", "/b"],
+      provenance: ["entrypoint"],
+    });
     expect(combinedNeeds([{ probePath: "/" }]).run).toBe(true);
     expect(() => combinedNeeds([{ probePath: "/" }, { probePath: "/health" }])).toThrow(/one probe per run/);
   });

@@ -12,7 +12,8 @@ export const nonRootUser: CheckKind = {
   evaluate(facts) {
     if (!facts.image) return NOT_BUILT;
     const user = facts.image.user.trim();
-    if (!user) return fail("root", "the image sets no USER, so it runs as root. Add USER <uid>:<gid> (for example USER 65532:65532) to the final stage");
+    if (!user)
+      return fail("root", "the image sets no USER, so it runs as root. Add USER <uid>:<gid> (for example USER 65532:65532) to the final stage");
     if (ROOT.test(user)) return fail("root", `the image's USER is ${quote(user)}, which is root. Use another user (for example USER 65532:65532)`);
     return pass(`runs as ${quote(user)}`);
   },

@@ -23,7 +23,10 @@ export const pathAbsent: CheckKind<PathsParams> = {
     if (!found) return NOT_BUILT;
     const present = found.filter((p) => p.present).map((p) => p.path);
     if (present.length) {
-      return fail("present", `the final image has ${present.join(", ")}, which it should not. Leave build tools in the build stage and copy only what the app needs into the final stage`);
+      return fail(
+        "present",
+        `the final image has ${present.join(", ")}, which it should not. Leave build tools in the build stage and copy only what the app needs into the final stage`,
+      );
     }
     return pass(`none of ${paths.join(", ")} is in the final image`);
   },

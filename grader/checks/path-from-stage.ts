@@ -24,7 +24,8 @@ export const pathFromStage: CheckKind<PathFromStageParams> = {
     let target = path;
     if (path === "entrypoint") {
       const entrypoint = facts.entrypoint;
-      if (!entrypoint?.path) return fail("no-entrypoint", `the image runs no file the grader can find: ${entrypoint?.problem ?? "it sets no ENTRYPOINT or CMD"}`);
+      if (!entrypoint?.path)
+        return fail("no-entrypoint", `the image runs no file the grader can find: ${entrypoint?.problem ?? "it sets no ENTRYPOINT or CMD"}`);
       target = entrypoint.path;
     }
     const what = path === "entrypoint" ? `${target} (the file the image runs)` : target;
@@ -33,8 +34,15 @@ export const pathFromStage: CheckKind<PathFromStageParams> = {
     if (provenance?.origin !== "copied-from-stage") {
       const by = provenance?.introducedBy ? ` (by \`${provenance.introducedBy}\`, line ${provenance.introducedAt})` : "";
       const why = provenance?.origin ? WHY_NOT_COPIED[provenance.origin] : "the grader could not tell which step brought it in";
-      return fail("not-copied", `${what} is there, but ${why}${by}. Build it in an earlier stage and copy it with COPY --from=<that stage>`, provenance?.introducedAt);
+      return fail(
+        "not-copied",
+        `${what} is there, but ${why}${by}. Build it in an earlier stage and copy it with COPY --from=<that stage>`,
+        provenance?.introducedAt,
+      );
     }
-    return pass(`${what} was brought into the final stage by \`${provenance.introducedBy}\` (line ${provenance.introducedAt})`, provenance.introducedAt);
+    return pass(
+      `${what} was brought into the final stage by \`${provenance.introducedBy}\` (line ${provenance.introducedAt})`,
+      provenance.introducedAt,
+    );
   },
 };

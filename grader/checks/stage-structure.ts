@@ -13,13 +13,17 @@ export interface StageStructureParams {
 export const stageStructure: CheckKind<StageStructureParams> = {
   kind: "stage-structure",
   reasons: { "no-dockerfile": "none", "parse-error": "none", "single-stage": "lab", "no-copy-from-stage": "lab", "wrong-final-base": "lab" },
-  title: ({ minStages = 2, finalFrom }) => `The Dockerfile is a multi-stage build (≥ ${minStages} stages${finalFrom ? `, the last FROM ${finalFrom}` : ""})`,
+  title: ({ minStages = 2, finalFrom }) =>
+    `The Dockerfile is a multi-stage build (≥ ${minStages} stages${finalFrom ? `, the last FROM ${finalFrom}` : ""})`,
   needs: () => ({}),
   evaluate(facts, { minStages = 2, finalFrom }) {
     const { read, analysis } = facts.dockerfile;
     if (!read.ok || !analysis) return fail("no-dockerfile", `not run: ${read.ok ? "the Dockerfile could not be analysed" : read.message}`);
     if (analysis.problems.length) {
-      return fail("parse-error", `the Dockerfile does not parse: ${analysis.problems.slice(0, 3).join("; ")}. Fix these lines and build it again locally`);
+      return fail(
+        "parse-error",
+        `the Dockerfile does not parse: ${analysis.problems.slice(0, 3).join("; ")}. Fix these lines and build it again locally`,
+      );
     }
     const stages = analysis.stages;
     if (stages.length < minStages) {
@@ -33,7 +37,9 @@ export const stageStructure: CheckKind<StageStructureParams> = {
     const fromStage = copiesFrom(final).find((c) => c.stageIndex !== undefined);
     if (!fromStage) {
       const other = copiesFrom(final)[0];
-      const found = other ? `its only COPY --from (line ${other.line}) names ${JSON.stringify(other.from)}, which is not an earlier stage` : "it has no COPY --from";
+      const found = other
+        ? `its only COPY --from (line ${other.line}) names ${JSON.stringify(other.from)}, which is not an earlier stage`
+        : "it has no COPY --from";
       return fail(
         "no-copy-from-stage",
         `the final stage (line ${final.line}) copies nothing from an earlier stage: ${found}. ` +

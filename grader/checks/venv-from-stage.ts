@@ -5,7 +5,8 @@ const WHY_NOT_COPIED: Record<Exclude<PathOrigin, "copied-from-stage">, string> =
   "copied-from-image": "it was copied from another image, not from a stage of this Dockerfile",
   "copied-from-context": "it was copied from the submission's own files, not built in a stage",
   "created-in-final-stage": "it was created in the final stage itself, so the build tools came along",
-  "inherited-from-base": "it was already in the image the final stage starts FROM (the final stage builds on the builder); start the final stage FROM a python image instead",
+  "inherited-from-base":
+    "it was already in the image the final stage starts FROM (the final stage builds on the builder); start the final stage FROM a python image instead",
 };
 
 /** A Python virtualenv with Flask in the final image, brought into the final stage by COPY --from an earlier stage. */
@@ -17,16 +18,30 @@ export const venvFromStage: CheckKind = {
   evaluate(facts) {
     const venv = facts.venv;
     if (!facts.image || !venv) return NOT_BUILT;
-    const fix = "Create it in the builder stage (python -m venv /app/venv, then /app/venv/bin/pip install -r requirements.txt) and copy it with COPY --from=builder /app/venv /app/venv";
+    const fix =
+      "Create it in the builder stage (python -m venv /app/venv, then /app/venv/bin/pip install -r requirements.txt) and copy it with COPY --from=builder /app/venv /app/venv";
     if (!venv.path) {
-      const where = venv.candidates.length ? `looked in ${venv.candidates.join(", ")}` : "the final stage copies nothing and sets no venv on PATH or in CMD";
+      const where = venv.candidates.length
+        ? `looked in ${venv.candidates.join(", ")}`
+        : "the final stage copies nothing and sets no venv on PATH or in CMD";
       return fail("no-venv", `no virtualenv (a directory with pyvenv.cfg) in the final image (${where}). ${fix}`);
     }
-    if (!venv.flaskPath) return fail("no-flask", `the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`);
+    if (!venv.flaskPath)
+      return fail(
+        "no-flask",
+        `the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`,
+      );
     if (venv.origin !== "copied-from-stage") {
       const by = venv.introducedBy ? ` (by \`${venv.introducedBy}\`, line ${venv.introducedAt})` : "";
-      return fail("not-copied", `the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`, venv.introducedAt);
+      return fail(
+        "not-copied",
+        `the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`,
+        venv.introducedAt,
+      );
     }
-    return pass(`virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\` (line ${venv.introducedAt})`, venv.introducedAt);
+    return pass(
+      `virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\` (line ${venv.introducedAt})`,
+      venv.introducedAt,
+    );
   },
 };

@@ -33,7 +33,8 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
   let checkIds: string[] = [];
   try {
     const absolute = path.resolve(dir);
-    if (!isDirectory(absolute)) throw new UserFacingError(`${dir} is not a directory: run lab-grader check in your submission's folder, or pass it`, ExitCode.usage);
+    if (!isDirectory(absolute))
+      throw new UserFacingError(`${dir} is not a directory: run lab-grader check in your submission's folder, or pass it`, ExitCode.usage);
     const spec = loadLabSpec(options.lab);
     checkIds = Object.keys(spec.points);
     const grades = await runGrading({
@@ -65,7 +66,8 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
     // Gradescope shows nothing at all without a results file, and Classroom's reporter fails on a missing
     // result: both get one that says what went wrong.
     if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeFailure((error as Error).message, seconds()), null, 2));
-    if (options.classroom) writeClassroomOutputs(classroomFailure(checkIds.length ? checkIds : labCheckIds(options.lab), (error as Error).message, seconds()));
+    if (options.classroom)
+      writeClassroomOutputs(classroomFailure(checkIds.length ? checkIds : labCheckIds(options.lab), (error as Error).message, seconds()));
     throw error;
   }
 }

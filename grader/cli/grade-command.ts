@@ -34,7 +34,11 @@ export const EXIT_GRADER_ERRORS = 4;
  * Which submissions this run grades and which earlier grades it reuses. --resume reuses a cached grade made
  * from exactly the same input; --only grades one submission and reports the others' latest grades.
  */
-function planRun(spec: LabSpec, submissions: Submission[], options: GradeOptions): { toGrade: Submission[]; reused: SubmissionGrade[]; skipped: SkippedEntry[] } {
+function planRun(
+  spec: LabSpec,
+  submissions: Submission[],
+  options: GradeOptions,
+): { toGrade: Submission[]; reused: SubmissionGrade[]; skipped: SkippedEntry[] } {
   const labFiles = [spec.file, jestSpecFile(spec)];
   const keyed = submissions.map((s) => ({ ...s, key: submissionKey(s.dir, labFiles, options.builder) }));
   const cache = new ResultCache(options.out);
@@ -45,7 +49,9 @@ function planRun(spec: LabSpec, submissions: Submission[], options: GradeOptions
     return {
       toGrade: [target],
       reused: others.flatMap(({ grade }) => (grade ? [grade] : [])),
-      skipped: others.filter(({ grade }) => !grade).map(({ s }) => ({ name: s.id, reason: "no earlier result to reuse (--only grades just one submission)" })),
+      skipped: others
+        .filter(({ grade }) => !grade)
+        .map(({ s }) => ({ name: s.id, reason: "no earlier result to reuse (--only grades just one submission)" })),
     };
   }
   if (!options.resume) return { toGrade: keyed, reused: [], skipped: [] };
@@ -90,7 +96,9 @@ export async function gradeCommand(submissionsDir: string, options: GradeOptions
   try {
     const archives = mine(discovered.archives);
     if (archives.length) console.error(`unpacking ${archives.length} archive(s)…`);
-    const submissions = [...mine(discovered.submissions), ...(await unpackArchiveSubmissions(archives, unpackDir))].sort((a, b) => compareIds(a.id, b.id));
+    const submissions = [...mine(discovered.submissions), ...(await unpackArchiveSubmissions(archives, unpackDir))].sort((a, b) =>
+      compareIds(a.id, b.id),
+    );
     const total = discovered.submissions.length + discovered.archives.length;
     if (shard) console.error(`shard ${shard.index}/${shard.count}: ${submissions.length} of ${total} submission(s)`);
     return await gradeSubmissions(spec, submissions, skipped, options, submissionsDir, gradebooks);
@@ -132,7 +140,9 @@ async function gradeSubmissions(
   if (stopped) return stopped;
   const faulty = grades.submissions.filter((s) => s.graderError);
   if (faulty.length) {
-    console.error(`the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`);
+    console.error(
+      `the grader failed on ${faulty.length} submission(s): ${faulty.map((s) => sanitizeForTerminal(s.id)).join(", ")} — see their checks`,
+    );
     return EXIT_GRADER_ERRORS;
   }
   return ExitCode.ok;

@@ -23,9 +23,16 @@ export function parseGradebookFormats(value: string): GradebookFormat[] {
 
 export function withGradebookOptions(command: Command): Command {
   return command
-    .option("--gradebook <lms>", "also write the grades in the layout an LMS imports: canvas, moodle or canvas,moodle (gradebook-<lms>.csv)", parseGradebookFormats)
+    .option(
+      "--gradebook <lms>",
+      "also write the grades in the layout an LMS imports: canvas, moodle or canvas,moodle (gradebook-<lms>.csv)",
+      parseGradebookFormats,
+    )
     .option("--roster <file>", "CSV of the class for --gradebook: who each submission is in the LMS; students without a submission are listed")
-    .option("--canvas-assignment <column>", "the Canvas assignment to fill, as its gradebook export heads it: \"Lab 42 (12345)\" (default: the lab's title)")
+    .option(
+      "--canvas-assignment <column>",
+      'the Canvas assignment to fill, as its gradebook export heads it: "Lab 42 (12345)" (default: the lab\'s title)',
+    )
     .option("--csv-bom", "start grades.csv and the gradebooks with a UTF-8 byte order mark, so Excel reads accents", false);
 }
 

@@ -90,7 +90,11 @@ export async function main(argv: string[]): Promise<number> {
     .argument("[dir]", "the submission folder", ".")
     .option("--lab <file>", "lab spec (default: specs/lab42.yaml here, else the one shipped with lab-grader)", defaultLabSpecFile())
     .option("--gradescope <file>", "also write a Gradescope results.json there (written even when grading fails)")
-    .option("--classroom", "also print GitHub Classroom's result for each check (<check id>=<base64>), set them as step outputs and add a step summary; written even when grading fails", false)
+    .option(
+      "--classroom",
+      "also print GitHub Classroom's result for each check (<check id>=<base64>), set them as step outputs and add a step summary; written even when grading fails",
+      false,
+    )
     .option("--id <id>", "the submission's id in the reports (default: the CI's repository name, else the folder's name)")
     .option("--out <dir>", "also keep results.json, junit.xml, grades.csv, summary.md and report.html there (for CI to publish)")
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)

@@ -16,23 +16,42 @@ export async function mergeCommand(dirs: string[], options: GradebookFlags & { o
   const seen = new Map<string, string>();
   for (const [i, part] of parts.entries()) {
     if (part.lab.id !== first.lab.id) {
-      throw new UserFacingError(`${dirs[i]} holds grades of lab ${part.lab.id}, ${dirs[0]} of lab ${first.lab.id}: merge one lab at a time`, ExitCode.usage);
+      throw new UserFacingError(
+        `${dirs[i]} holds grades of lab ${part.lab.id}, ${dirs[0]} of lab ${first.lab.id}: merge one lab at a time`,
+        ExitCode.usage,
+      );
     }
     for (const submission of part.submissions) {
       const other = seen.get(submission.id);
-      if (other) throw new UserFacingError(`submission ${sanitizeForTerminal(submission.id)} is in both ${other} and ${dirs[i]}: were the shards overlapping?`, ExitCode.usage);
+      if (other)
+        throw new UserFacingError(
+          `submission ${sanitizeForTerminal(submission.id)} is in both ${other} and ${dirs[i]}: were the shards overlapping?`,
+          ExitCode.usage,
+        );
       seen.set(submission.id, dirs[i]);
     }
     if (part.reference.thresholdBytes !== first.reference.thresholdBytes) {
-      console.error(`warning: ${dirs[i]} used a size threshold of ${part.reference.thresholdBytes} bytes, ${dirs[0]} ${first.reference.thresholdBytes}: each submission keeps the verdict of its own run`);
+      console.error(
+        `warning: ${dirs[i]} used a size threshold of ${part.reference.thresholdBytes} bytes, ${dirs[0]} ${first.reference.thresholdBytes}: each submission keeps the verdict of its own run`,
+      );
     }
   }
   const merged: GradesDocument = {
     ...first,
-    gradedAt: parts.map((p) => p.gradedAt).sort().pop()!,
+    gradedAt: parts
+      .map((p) => p.gradedAt)
+      .sort()
+      .pop()!,
     submissions: parts.flatMap((p) => p.submissions).sort((a, b) => compareIds(a.id, b.id)),
     // Every shard lists the same entries that are not submissions: keep each once.
-    skipped: [...new Map(parts.flatMap((p) => p.skipped).filter((e) => !seen.has(e.name)).map((e) => [e.name, e])).values()],
+    skipped: [
+      ...new Map(
+        parts
+          .flatMap((p) => p.skipped)
+          .filter((e) => !seen.has(e.name))
+          .map((e) => [e.name, e]),
+      ).values(),
+    ],
     grader: { ...first.grader, peakRssBytes: Math.max(...parts.map((p) => p.grader.peakRssBytes)) },
   };
   writeOutputs(options.out, merged, { bom: options.csvBom });

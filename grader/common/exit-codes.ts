@@ -11,7 +11,10 @@ export const ExitCode = {
 
 /** An error the user can fix; its message says how. Carries the exit code to use. */
 export class UserFacingError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = "UserFacingError";
   }

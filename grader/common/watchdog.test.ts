@@ -14,7 +14,9 @@ describe("withWatchdog", () => {
   });
 
   it("still rejects when killing fails", async () => {
-    await expect(withWatchdog(new Promise(() => undefined), 20, async () => Promise.reject(new Error("engine gone")), "late")).rejects.toThrow("late");
+    await expect(withWatchdog(new Promise(() => undefined), 20, async () => Promise.reject(new Error("engine gone")), "late")).rejects.toThrow(
+      "late",
+    );
   });
 
   it("passes the work's own failure through", async () => {

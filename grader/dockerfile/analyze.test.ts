@@ -2,7 +2,7 @@ import { analyzeDockerfile, copiesFrom } from "./analyze";
 
 const finalCopies = (text: string) => {
   const facts = analyzeDockerfile(text);
-  return (facts.stages.length ? copiesFrom(facts.stages[facts.stages.length - 1]) : []);
+  return facts.stages.length ? copiesFrom(facts.stages[facts.stages.length - 1]) : [];
 };
 
 describe("analyzeDockerfile", () => {
@@ -11,10 +11,11 @@ describe("analyzeDockerfile", () => {
       "FROM python:3.9-slim AS builder\nWORKDIR /app\nRUN python -m venv /app/venv\nFROM python:3.9-slim\nWORKDIR /app\nCOPY --from=builder /app/venv /app/venv\n",
     );
     expect(facts.problems).toEqual([]);
-    expect(facts.stages.map((s) => [s.name, s.baseImage])).toEqual([["builder", "python:3.9-slim"], [undefined, "python:3.9-slim"]]);
-    expect(copiesFrom(facts.stages[1])).toEqual([
-      { line: 6, from: "builder", stageIndex: 0, sources: ["/app/venv"], destination: "/app/venv" },
+    expect(facts.stages.map((s) => [s.name, s.baseImage])).toEqual([
+      ["builder", "python:3.9-slim"],
+      [undefined, "python:3.9-slim"],
     ]);
+    expect(copiesFrom(facts.stages[1])).toEqual([{ line: 6, from: "builder", stageIndex: 0, sources: ["/app/venv"], destination: "/app/venv" }]);
   });
 
   it("resolves COPY --from=0 to the first stage", () => {
@@ -107,9 +108,7 @@ describe("analyzeDockerfile", () => {
   });
 
   it("reports --from without =", () => {
-    expect(analyzeDockerfile("FROM a AS b\nFROM c\nCOPY --from b /v /v\n").problems).toEqual([
-      "line 3: --from needs a value (write --from=<stage>)",
-    ]);
+    expect(analyzeDockerfile("FROM a AS b\nFROM c\nCOPY --from b /v /v\n").problems).toEqual(["line 3: --from needs a value (write --from=<stage>)"]);
   });
 
   it("finds heredocs as blocking BuildKit syntax", () => {
@@ -136,7 +135,9 @@ describe("analyzeDockerfile", () => {
       "FROM a AS b\nRUN --mount=source=x,target=/x true\nRUN --mount=type=secret,id=s true\nRUN --mount=type=ssh true\n" +
         "RUN --mount=type=bind,from=other:1,target=/o true\nRUN --network=host true\nRUN --network=none true\nRUN --security=insecure true\n",
     );
-    expect(facts.buildkitFeatures.map(({ line, feature, refused, mountFrom }) => ({ line, feature, refused: refused !== undefined, mountFrom }))).toEqual([
+    expect(
+      facts.buildkitFeatures.map(({ line, feature, refused, mountFrom }) => ({ line, feature, refused: refused !== undefined, mountFrom })),
+    ).toEqual([
       { line: 2, feature: "RUN --mount=type=bind", refused: false, mountFrom: undefined },
       { line: 3, feature: "RUN --mount=type=secret", refused: true, mountFrom: undefined },
       { line: 4, feature: "RUN --mount=type=ssh", refused: true, mountFrom: undefined },
@@ -168,11 +169,7 @@ EXPOSE 5000
 CMD ["python", "app.py"]
 `);
     expect(facts.problems).toEqual([]);
-    expect(copiesFrom(facts.stages[1]).map((c) => c.destination)).toEqual([
-      "/app",
-      "/app/venv",
-      "/usr/local/lib/python3.9/site-packages",
-    ]);
+    expect(copiesFrom(facts.stages[1]).map((c) => c.destination)).toEqual(["/app", "/app/venv", "/usr/local/lib/python3.9/site-packages"]);
   });
 });
 

@@ -52,8 +52,24 @@ export interface DockerfileFacts {
 }
 
 const KNOWN_KEYWORDS = new Set([
-  "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
-  "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+  "ADD",
+  "ARG",
+  "CMD",
+  "COPY",
+  "ENTRYPOINT",
+  "ENV",
+  "EXPOSE",
+  "FROM",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "RUN",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
 ]);
 
 /** Facts about a Dockerfile's text, gathered with dockerfile-ast (lines are 1-based). */
@@ -115,14 +131,7 @@ function stageFromInstruction(from: From, stages: StageFacts[], line: number, pr
   };
 }
 
-function addToStage(
-  stage: StageFacts,
-  instruction: Instruction,
-  keyword: string,
-  line: number,
-  stages: StageFacts[],
-  problems: string[],
-): void {
+function addToStage(stage: StageFacts, instruction: Instruction, keyword: string, line: number, stages: StageFacts[], problems: string[]): void {
   const args = instruction.getExpandedArguments().map((a) => a.getValue());
   const step: StageStep = { keyword, line };
   stage.steps.push(step);

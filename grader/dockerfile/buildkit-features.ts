@@ -58,7 +58,9 @@ export function detectBuildkitFeatures(dockerfile: Dockerfile): BuildkitFeature[
 /** RUN's BuildKit flags: what a mount reads, and the ones that would leave the sandbox. */
 function describeRunFlag(feature: BuildkitFeature, name: string, value: string): void {
   if (name === "mount") {
-    const options = new Map(value.split(",").map((pair) => [pair.split("=")[0].trim().toLowerCase(), pair.slice(pair.indexOf("=") + 1).trim()] as const));
+    const options = new Map(
+      value.split(",").map((pair) => [pair.split("=")[0].trim().toLowerCase(), pair.slice(pair.indexOf("=") + 1).trim()] as const),
+    );
     const type = options.get("type") ?? "bind";
     feature.feature = `RUN --mount=type=${type}`;
     if (type === "secret" || type === "ssh") {

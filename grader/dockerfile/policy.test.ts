@@ -7,7 +7,9 @@ const violations = (text: string, sandbox = spec.sandbox) => policyViolations(an
 
 describe("policyViolations", () => {
   it("allows the lab's base images (any registry spelling), earlier stages and scratch", () => {
-    expect(violations("FROM docker.io/library/python:3.9-slim AS b\nFROM b AS c\nFROM scratch\nCOPY --from=c /a /a\nCOPY --from=python:3.11-slim /b /b\n")).toEqual([]);
+    expect(
+      violations("FROM docker.io/library/python:3.9-slim AS b\nFROM b AS c\nFROM scratch\nCOPY --from=c /a /a\nCOPY --from=python:3.11-slim /b /b\n"),
+    ).toEqual([]);
   });
 
   it("refuses another image in FROM, such as another submission's", () => {
@@ -23,7 +25,8 @@ describe("policyViolations", () => {
   });
 
   it("refuses RUN --mount from an image that is not a base image; allows stages and base images", () => {
-    const text = "FROM python:3.9-slim AS b\nRUN --mount=from=b,target=/b true\nRUN --mount=type=bind,from=python:3.11-slim,target=/p true\nRUN --mount=type=cache,from=alpine:3,target=/a true\n";
+    const text =
+      "FROM python:3.9-slim AS b\nRUN --mount=from=b,target=/b true\nRUN --mount=type=bind,from=python:3.11-slim,target=/p true\nRUN --mount=type=cache,from=alpine:3,target=/a true\n";
     expect(violations(text)).toEqual(["line 4: RUN --mount from=alpine:3 names neither a stage nor one of this lab's base images"]);
   });
 

@@ -17,7 +17,12 @@ export function policyViolations(facts: DockerfileFacts, baseImages: string[], s
   const allowedList = baseImages.join(", ");
   const violations: string[] = [];
   for (const stage of facts.stages) {
-    if (!sandbox.allowAnyImage && stage.baseStageIndex === undefined && stage.baseImage !== "scratch" && !allowed.has(normalizeImage(stage.baseImage))) {
+    if (
+      !sandbox.allowAnyImage &&
+      stage.baseStageIndex === undefined &&
+      stage.baseImage !== "scratch" &&
+      !allowed.has(normalizeImage(stage.baseImage))
+    ) {
       violations.push(`line ${stage.line}: FROM ${stage.baseImage} is not one of this lab's base images (${allowedList})`);
     }
     for (const copy of copiesFrom(stage)) {
@@ -27,7 +32,9 @@ export function policyViolations(facts: DockerfileFacts, baseImages: string[], s
     }
     if (!sandbox.allowAddUrl) {
       for (const add of stage.addUrls) {
-        violations.push(`line ${add.line}: ADD ${add.url} downloads from the network, which this lab does not allow; put the file in your submission and COPY it`);
+        violations.push(
+          `line ${add.line}: ADD ${add.url} downloads from the network, which this lab does not allow; put the file in your submission and COPY it`,
+        );
       }
     }
   }

@@ -89,7 +89,11 @@ export async function ensureBaseImages(
   }
   // The stand-ins the new ones replaced, now untagged: removed unless something still stands on them.
   for (const state of states) {
-    if (state.status === "outdated-stand-in" && state.id) await engine.docker.getImage(state.id).remove().catch(() => undefined);
+    if (state.status === "outdated-stand-in" && state.id)
+      await engine.docker
+        .getImage(state.id)
+        .remove()
+        .catch(() => undefined);
   }
   return Promise.all(names.map((name) => baseImageState(engine, name)));
 }

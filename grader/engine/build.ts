@@ -125,10 +125,16 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
           : undefined
         : new BuildDiskUse(docker, steps);
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;
-  const watch = disk && watchDisk(() => disk.written(), request.diskBudgetBytes!, (exceeded) => {
-    diskBudgetExceeded = exceeded;
-    controller.abort();
-  });
+  const watch =
+    disk &&
+    watchDisk(
+      () => disk.written(),
+      request.diskBudgetBytes!,
+      (exceeded) => {
+        diskBudgetExceeded = exceeded;
+        controller.abort();
+      },
+    );
   let stoppedByGuard = false;
   let stalled = false;
   let lastStatusAt = Date.now();
@@ -153,8 +159,8 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       : stalled
         ? `the engine's BuildKit stopped reporting progress (no step running for ${Math.round((request.stallMs ?? BUILDKIT_STALL_MS) / 1000)} s); the build was stopped`
         : stoppedByGuard
-        ? "the build was stopped: the engine's disk fell under its floor"
-        : `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
+          ? "the build was stopped: the engine's disk fell under its floor"
+          : `the build did not finish within ${Math.round(request.timeoutMs / 1000)} s and was stopped`;
   const finish = (extra: Partial<BuildResult>): BuildResult => ({
     ok: false,
     log: log.text(),
@@ -273,7 +279,13 @@ class BuildDiskUse {
   private layer(id: string): Promise<number> {
     let size = this.layers.get(id);
     if (!size) {
-      size = this.docker.getImage(id).history().then(([own]) => own?.Size ?? 0, () => 0);
+      size = this.docker
+        .getImage(id)
+        .history()
+        .then(
+          ([own]) => own?.Size ?? 0,
+          () => 0,
+        );
       this.layers.set(id, size);
     }
     return size;

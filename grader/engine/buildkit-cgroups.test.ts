@@ -47,7 +47,10 @@ describe("locateBuildkitCgroup", () => {
   it("is not ok when steps sit directly in a shared cgroup, where other services' cgroups appear too", () => {
     const root = fakeCgroupRoot(["system.slice"]);
     writeFileSync(path.join(root, "cgroup.controllers"), "memory pids cpu\n");
-    expect(locateBuildkitCgroup("0::/system.slice/docker-buildkit-abc.scope\n", root)).toMatchObject({ ok: false, reason: expect.stringMatching(/others share/) });
+    expect(locateBuildkitCgroup("0::/system.slice/docker-buildkit-abc.scope\n", root)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/others share/),
+    });
   });
 });
 

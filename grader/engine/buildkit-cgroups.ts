@@ -27,7 +27,10 @@ export type Located = { ok: true; cgroup: BuildkitCgroup } | { ok: false; reason
  * cgroup as it appears. Fails with a reason when the engine is not on this machine's cgroup tree.
  */
 export function locateBuildkitCgroup(procSelfCgroup: string, root = "/sys/fs/cgroup"): Located {
-  const lines = procSelfCgroup.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = procSelfCgroup
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const v1 = new Map<string, string>();
   let unified: string | undefined;
   for (const line of lines) {
@@ -44,14 +47,19 @@ export function locateBuildkitCgroup(procSelfCgroup: string, root = "/sys/fs/cgr
     for (const c of needed) {
       const mount = [...v1.keys()].find((k) => k.startsWith("mount:") && k.slice(6).split(",").includes(c))!.slice(6);
       const dir = path.join(root, mount, path.posix.dirname(v1.get(c)!));
-      if (!existsSync(dir)) return { ok: false, reason: `the engine's BuildKit steps run in cgroup ${v1.get(c)}, which this machine does not have (${dir}): the engine is not local` };
+      if (!existsSync(dir))
+        return {
+          ok: false,
+          reason: `the engine's BuildKit steps run in cgroup ${v1.get(c)}, which this machine does not have (${dir}): the engine is not local`,
+        };
       dirs[c] = dir;
     }
     return checkParent({ version: 1, parent: path.posix.dirname(v1.get("memory")!), dirs });
   }
   if (unified !== undefined && existsSync(path.join(root, "cgroup.controllers"))) {
     const dir = path.join(root, path.posix.dirname(unified));
-    if (!existsSync(dir)) return { ok: false, reason: `the engine's BuildKit steps run in cgroup ${unified}, which this machine does not have: the engine is not local` };
+    if (!existsSync(dir))
+      return { ok: false, reason: `the engine's BuildKit steps run in cgroup ${unified}, which this machine does not have: the engine is not local` };
     return checkParent({ version: 2, parent: path.posix.dirname(unified), dirs: { unified: dir } });
   }
   return { ok: false, reason: `cannot tell the cgroups of the engine's BuildKit steps from: ${lines.join(" | ").slice(0, 300)}` };
@@ -201,7 +209,10 @@ export function childDirs(dir: string): string[] {
 /** The processes in a cgroup, as this machine numbers them; none when it is gone. */
 export function cgroupPids(cgroupDir: string): number[] {
   try {
-    return readFileSync(path.join(cgroupDir, "cgroup.procs"), "utf8").split("\n").map(Number).filter((n) => n > 0);
+    return readFileSync(path.join(cgroupDir, "cgroup.procs"), "utf8")
+      .split("\n")
+      .map(Number)
+      .filter((n) => n > 0);
   } catch {
     return [];
   }

@@ -49,7 +49,11 @@ async function probe(docker: Dockerode, probeImage: string, labels: Record<strin
     useCache: false,
     timeoutMs: 60_000,
   });
-  if (probe.imageId) await docker.getImage(probe.imageId).remove({ force: true }).catch(() => undefined);
+  if (probe.imageId)
+    await docker
+      .getImage(probe.imageId)
+      .remove({ force: true })
+      .catch(() => undefined);
   if (!probe.ok) return { ok: false, reason: `a BuildKit probe build FROM ${probeImage} failed: ${probe.error}` };
   const cgroupLines = probe.log
     .split("\n")

@@ -29,7 +29,9 @@ describe("BuildkitProgress", () => {
     progress.apply(decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:c", name: "[2/2] RUN exit 3", started: at(5) }] })));
     progress.apply(decodeStatus(encodeStatus({ logs: [{ vertex: "sha256:c", timestamp: at(5.1), msg: text("about to fail\n") }] })));
     const end = progress.apply(
-      decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:c", name: "[2/2] RUN exit 3", started: at(5), completed: at(5.2), error: "exit code: 3" }] })),
+      decodeStatus(
+        encodeStatus({ vertexes: [{ digest: "sha256:c", name: "[2/2] RUN exit 3", started: at(5), completed: at(5.2), error: "exit code: 3" }] }),
+      ),
     );
     expect(end).toEqual(["#1 ERROR: exit code: 3"]);
     expect(progress.failedStep()).toEqual({ name: "[2/2] RUN exit 3", error: "exit code: 3", lastLines: ["about to fail"] });
@@ -50,7 +52,9 @@ describe("BuildkitProgress", () => {
   it("cuts a step's output lines, and lets out a line that never ends before it grows without bound", () => {
     const progress = new BuildkitProgress();
     progress.apply(decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:d", name: "[2/2] RUN flood", started: at(1) }] })));
-    const flood = progress.apply(decodeStatus(encodeStatus({ logs: [{ vertex: "sha256:d", timestamp: at(2), msg: text(`${"x".repeat(100_000)}\n${"y".repeat(100_000)}`) }] })));
+    const flood = progress.apply(
+      decodeStatus(encodeStatus({ logs: [{ vertex: "sha256:d", timestamp: at(2), msg: text(`${"x".repeat(100_000)}\n${"y".repeat(100_000)}`) }] })),
+    );
     expect(flood).toHaveLength(2);
     for (const line of flood) expect(line.length).toBeLessThanOrEqual(16 * 1024 + 20);
     expect(flood[1]).toMatch(/^#1 1\.000 y+$/);

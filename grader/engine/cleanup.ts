@@ -21,11 +21,23 @@ export async function sweepDeadRuns(engine: Engine): Promise<SweepResult> {
   };
   const filters = { label: [LABELS.owner] };
   const containers = (await engine.docker.listContainers({ all: true, filters })).filter((c) => dead(c.Labels));
-  for (const c of containers) await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of containers)
+    await engine.docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   const networks = (await engine.docker.listNetworks({ filters })).filter((n) => dead(n.Labels));
-  for (const n of networks) await engine.docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const n of networks)
+    await engine.docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
   const images = (await engine.docker.listImages({ filters })).filter((i) => dead(i.Labels ?? undefined));
-  for (const i of images) await engine.docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  for (const i of images)
+    await engine.docker
+      .getImage(i.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   return { containers: containers.length, networks: networks.length, images: images.length };
 }
 

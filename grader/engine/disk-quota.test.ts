@@ -19,8 +19,16 @@ function fakeEngine(refuse?: string) {
 describe("detectContainerQuota", () => {
   it("finds overlay2's quota when the engine accepts a size, and removes its probe", async () => {
     const { docker, asked } = fakeEngine();
-    expect(await detectContainerQuota(docker, { Driver: "overlay2", DriverStatus: [["Backing Filesystem", "xfs"]] }, "python:3.11-slim", { a: "b" })).toEqual({ kind: "layer", driver: "overlay2" });
-    expect(asked.created).toEqual([expect.objectContaining({ Image: "python:3.11-slim", Labels: { a: "b" }, HostConfig: expect.objectContaining({ StorageOpt: { size: String(64 * MIB) } }) })]);
+    expect(
+      await detectContainerQuota(docker, { Driver: "overlay2", DriverStatus: [["Backing Filesystem", "xfs"]] }, "python:3.11-slim", { a: "b" }),
+    ).toEqual({ kind: "layer", driver: "overlay2" });
+    expect(asked.created).toEqual([
+      expect.objectContaining({
+        Image: "python:3.11-slim",
+        Labels: { a: "b" },
+        HostConfig: expect.objectContaining({ StorageOpt: { size: String(64 * MIB) } }),
+      }),
+    ]);
     expect(asked.removed).toBe(1);
   });
 
@@ -33,7 +41,10 @@ describe("detectContainerQuota", () => {
   });
 
   it("does not use another driver's size option, nor the containerd store's", async () => {
-    for (const info of [{ Driver: "btrfs" }, { Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] as [string, string][] }]) {
+    for (const info of [
+      { Driver: "btrfs" },
+      { Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]] as [string, string][] },
+    ]) {
       const { docker, asked } = fakeEngine();
       expect(await detectContainerQuota(docker, info, "x", {})).toMatchObject({ kind: "none", reason: expect.stringMatching(/overlay2 only/) });
       expect(asked.created).toEqual([]);
@@ -50,7 +61,9 @@ describe("storageSize", () => {
   });
 
   it("is described for doctor and results.json", () => {
-    expect(describeQuota({ kind: "layer", driver: "overlay2" })).toMatch(/^the engine caps each container's writable layer just above the disk budget/);
+    expect(describeQuota({ kind: "layer", driver: "overlay2" })).toMatch(
+      /^the engine caps each container's writable layer just above the disk budget/,
+    );
     expect(describeQuota({ kind: "none", reason: "why" })).toBe("none (why); a watchdog measures what each container writes");
   });
 });

@@ -14,7 +14,12 @@ export type ContainerQuota = { kind: "layer"; driver: string } | { kind: "none";
  * Asks the engine: a container created (never started) with a size option is accepted only where the storage
  * can enforce it; overlay2 on any other filesystem refuses it. The container is removed at once.
  */
-export async function detectContainerQuota(docker: Dockerode, info: InfoAnswer, image: string, labels: Record<string, string>): Promise<ContainerQuota> {
+export async function detectContainerQuota(
+  docker: Dockerode,
+  info: InfoAnswer,
+  image: string,
+  labels: Record<string, string>,
+): Promise<ContainerQuota> {
   const driver = String(info.Driver ?? "");
   if (driver !== "overlay2" || imageStoreKind(info) !== "graphdriver") {
     return { kind: "none", reason: `lab-grader uses the size option of overlay2 only, and this engine stores on ${driver || "an unknown driver"}` };

@@ -5,7 +5,12 @@ describe("watchDisk", () => {
     const readings = [10, 50, 200, 300, 400];
     let measured = 0;
     const exceeded: unknown[] = [];
-    watchDisk(async () => readings[measured++], 100, (e) => exceeded.push(e), 5);
+    watchDisk(
+      async () => readings[measured++],
+      100,
+      (e) => exceeded.push(e),
+      5,
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(exceeded).toEqual([{ writtenBytes: 200, budgetBytes: 100 }]);
     expect(measured).toBe(3);
@@ -34,6 +39,8 @@ describe("watchDisk", () => {
   });
 
   it("says what was written and the budget in MiB", () => {
-    expect(describeExceeded({ writtenBytes: 300 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 })).toBe("wrote 300 MiB to the engine's disk; the budget is 128 MiB");
+    expect(describeExceeded({ writtenBytes: 300 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 })).toBe(
+      "wrote 300 MiB to the engine's disk; the budget is 128 MiB",
+    );
   });
 });

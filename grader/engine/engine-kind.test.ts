@@ -15,7 +15,12 @@ const FIXTURES: Record<string, { version: VersionAnswer; info: InfoAnswer & Reco
     version: docker("20.10.24+dfsg1", "1.41"),
     info: {
       Driver: "overlay2",
-      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["userxattr", "false"]],
+      DriverStatus: [
+        ["Backing Filesystem", "extfs"],
+        ["Supports d_type", "true"],
+        ["Native Overlay Diff", "true"],
+        ["userxattr", "false"],
+      ],
       DockerRootDir: "/var/lib/docker",
     },
   },
@@ -23,7 +28,13 @@ const FIXTURES: Record<string, { version: VersionAnswer; info: InfoAnswer & Reco
     version: docker("28.5.2+dfsg4", "1.51"),
     info: {
       Driver: "overlay2",
-      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Using metacopy", "false"], ["Native Overlay Diff", "true"], ["userxattr", "false"]],
+      DriverStatus: [
+        ["Backing Filesystem", "extfs"],
+        ["Supports d_type", "true"],
+        ["Using metacopy", "false"],
+        ["Native Overlay Diff", "true"],
+        ["userxattr", "false"],
+      ],
       DockerRootDir: "/var/lib/docker",
     },
   },
@@ -42,7 +53,12 @@ const FIXTURES: Record<string, { version: VersionAnswer; info: InfoAnswer & Reco
     },
     info: {
       Driver: "overlay",
-      DriverStatus: [["Backing Filesystem", "extfs"], ["Supports d_type", "true"], ["Native Overlay Diff", "true"], ["Supports volatile", "true"]],
+      DriverStatus: [
+        ["Backing Filesystem", "extfs"],
+        ["Supports d_type", "true"],
+        ["Native Overlay Diff", "true"],
+        ["Supports volatile", "true"],
+      ],
       DockerRootDir: "/var/lib/containers/storage",
       BuildahVersion: "1.43.2",
     },

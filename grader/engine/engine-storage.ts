@@ -21,8 +21,10 @@ export type EngineStorage = { found: true; paths: string[]; enginePid?: number }
  */
 export function locateEngineStorage(docker: Dockerode, info: InfoAnswer & { OperatingSystem?: string; DockerRootDir?: string }): EngineStorage {
   const socketPath = (docker.modem as { socketPath?: unknown }).socketPath;
-  if (typeof socketPath !== "string") return { found: false, reason: "the engine is remote (reached over the network), so its disk cannot be read from here" };
-  if (/docker desktop/i.test(String(info.OperatingSystem))) return { found: false, reason: "the engine runs in Docker Desktop's VM, whose disk cannot be read from here" };
+  if (typeof socketPath !== "string")
+    return { found: false, reason: "the engine is remote (reached over the network), so its disk cannot be read from here" };
+  if (/docker desktop/i.test(String(info.OperatingSystem)))
+    return { found: false, reason: "the engine runs in Docker Desktop's VM, whose disk cannot be read from here" };
   let socket: { dev: number; ino: number };
   try {
     socket = statSync(socketPath);
@@ -41,16 +43,22 @@ export function locateEngineStorage(docker: Dockerode, info: InfoAnswer & { Oper
       return false;
     }
   });
-  if (!paths.length) return { found: false, reason: `the engine's data root ${dataRoot} cannot be read from here (a remote engine behind a local socket, or an engine in a VM)` };
+  if (!paths.length)
+    return {
+      found: false,
+      reason: `the engine's data root ${dataRoot} cannot be read from here (a remote engine behind a local socket, or an engine in a VM)`,
+    };
   return enginePid === undefined ? { found: true, paths } : { found: true, paths, enginePid };
 }
 
 /** Bytes an unprivileged writer could still use (as `df` shows "Avail") on the fullest of `paths`. */
 export function freeBytes(paths: string[]): number {
-  return Math.min(...paths.map((p) => {
-    const stats = statfsSync(p);
-    return stats.bavail * stats.bsize;
-  }));
+  return Math.min(
+    ...paths.map((p) => {
+      const stats = statfsSync(p);
+      return stats.bavail * stats.bsize;
+    }),
+  );
 }
 
 /**

@@ -24,9 +24,7 @@ export async function ensureDebianPackages(packages: string[], report: (line: st
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const update = await runCommand("apt-get", ["update", "-q"], { env });
   const install =
-    update.exitCode === 0
-      ? await runCommand("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { env })
-      : update;
+    update.exitCode === 0 ? await runCommand("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { env }) : update;
   if (install.exitCode !== 0) {
     throw new UserFacingError(
       `apt-get could not install ${missing.join(", ")} (exit ${install.exitCode}). Its output ends:\n${install.output.slice(-2000)}`,

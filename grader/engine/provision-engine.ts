@@ -24,8 +24,7 @@ export async function ensureEngine(report: (line: string) => void): Promise<Engi
   }
   if (process.env.DOCKER_HOST) {
     throw new UserFacingError(
-      `engine: nothing answers at ${engineLocation()}. Start that engine, or unset DOCKER_HOST to let lab-grader ` +
-        `use (or start) the local one.`,
+      `engine: nothing answers at ${engineLocation()}. Start that engine, or unset DOCKER_HOST to let lab-grader ` + `use (or start) the local one.`,
       ExitCode.notReady,
     );
   }

@@ -89,7 +89,9 @@ export function apiHasBuildkit(kind: EngineKind): boolean {
 
 function buildkitAvailability(kind: EngineKind): string {
   if (kind.product === "podman") return "not available (Podman builds with Buildah)";
-  return apiHasBuildkit(kind) ? `available through the API (${kind.apiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})` : `not available (API ${kind.apiVersion})`;
+  return apiHasBuildkit(kind)
+    ? `available through the API (${kind.apiVersion} ≥ ${BUILDKIT_MIN_API.join(".")})`
+    : `not available (API ${kind.apiVersion})`;
 }
 
 /** The engine's free space against what grading needs to start (the lab's floor plus one disk budget). */

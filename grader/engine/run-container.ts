@@ -121,9 +121,9 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   } finally {
     untrack?.();
     watch?.stop();
-    await container.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() =>
-      handle.remove({ force: true, v: true }).catch(() => undefined),
-    );
+    await container
+      .stop({ timeout: 0, remove: true, removeVolumes: true })
+      .catch(() => handle.remove({ force: true, v: true }).catch(() => undefined));
   }
 }
 
@@ -163,9 +163,13 @@ async function readLogs(handle: ReturnType<Engine["docker"]["getContainer"]>): P
     // tail bounds what the engine sends; the buffer bounds what we keep.
     const stream = (await handle.logs({ stdout: true, stderr: true, follow: true, tail: 2000 })) as unknown as Readable;
     await new Promise<void>((resolve) => {
-      handle.modem.demuxStream(stream, { write: (c: Buffer) => buffer.append(c.toString("utf8")) } as never, {
-        write: (c: Buffer) => buffer.append(c.toString("utf8")),
-      } as never);
+      handle.modem.demuxStream(
+        stream,
+        { write: (c: Buffer) => buffer.append(c.toString("utf8")) } as never,
+        {
+          write: (c: Buffer) => buffer.append(c.toString("utf8")),
+        } as never,
+      );
       stream.on("end", resolve);
       stream.on("error", () => resolve());
       // Safety net should the engine keep the stream open.
@@ -181,7 +185,11 @@ async function readLogs(handle: ReturnType<Engine["docker"]["getContainer"]>): P
 }
 
 /** host:port the probe uses, or undefined when the container is already gone. */
-async function appAddress(container: StartedTestContainer, handle: ReturnType<Engine["docker"]["getContainer"]>, request: RunRequest): Promise<string | undefined> {
+async function appAddress(
+  container: StartedTestContainer,
+  handle: ReturnType<Engine["docker"]["getContainer"]>,
+  request: RunRequest,
+): Promise<string | undefined> {
   if (request.network.mode === "internal") {
     const networks = (await handle.inspect()).NetworkSettings.Networks;
     const ip = networks[request.network.name]?.IPAddress;

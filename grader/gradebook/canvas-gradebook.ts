@@ -22,6 +22,7 @@ function canvasRow(entry: GradebookEntry): string[] {
   const { student, identity, submission } = entry;
   const name = student?.name ?? identity?.name ?? submission?.id ?? "";
   const userId = student?.canvasUserId ?? (identity?.lms === "canvas" ? identity.userId : "");
-  return [name, userId, student?.sisId ?? "", student?.login ?? "", student?.section ?? "", formatPoints(entry.score)]
-    .map((cell, index) => (index === 5 ? cell : neutralizeCell(cell)));
+  return [name, userId, student?.sisId ?? "", student?.login ?? "", student?.section ?? "", formatPoints(entry.score)].map((cell, index) =>
+    index === 5 ? cell : neutralizeCell(cell),
+  );
 }

@@ -9,10 +9,21 @@ import { renderMoodleGradebook } from "./moodle-gradebook";
 import { parseRoster, type Roster } from "./roster";
 import { writeGradebooks } from "./write-gradebooks";
 
-const graded = (id: string, score: number, extra: Partial<SubmissionGrade> = {}): SubmissionGrade => ({ id, score, maxScore: 10, checks: [], ...extra });
+const graded = (id: string, score: number, extra: Partial<SubmissionGrade> = {}): SubmissionGrade => ({
+  id,
+  score,
+  maxScore: 10,
+  checks: [],
+  ...extra,
+});
 
 const document = (submissions: SubmissionGrade[], skipped: GradesDocument["skipped"] = []): GradesDocument =>
-  ({ lab: { id: "lab42", title: "Lab 42", file: "lab42.yaml" }, gradedAt: "2026-11-28T00:20:24.123Z", submissions, skipped }) as unknown as GradesDocument;
+  ({
+    lab: { id: "lab42", title: "Lab 42", file: "lab42.yaml" },
+    gradedAt: "2026-11-28T00:20:24.123Z",
+    submissions,
+    skipped,
+  }) as unknown as GradesDocument;
 
 const roster = (text: string): Roster => ({ file: "roster.csv", students: parseRoster(text, "roster.csv") });
 
@@ -20,9 +31,18 @@ const roster = (text: string): Roster => ({ file: "roster.csv", students: parseR
 const rowsOf = (csv: string): string[][] => parse(csv) as string[][];
 
 // A Canvas download: two students' archives, one of them late; a third student never submitted.
-const canvasGrades = document([graded("doezoë_12345_67890_lab42", 8), graded("smithjohn_LATE_23456_78901_Dockerfile", 10), graded("stranger_34567_89012_lab", 4)]);
+const canvasGrades = document([
+  graded("doezoë_12345_67890_lab42", 8),
+  graded("smithjohn_LATE_23456_78901_Dockerfile", 10),
+  graded("stranger_34567_89012_lab", 4),
+]);
 const canvasRoster = roster(
-  ["name,canvas_user_id,sis_id,login,section", '"Doe, Zoë",12345,S-1,zdoe,A', '"=Smith, John",23456,S-2,jsmith,B', '"Brown, Al",45678,S-3,abrown,A'].join("\n"),
+  [
+    "name,canvas_user_id,sis_id,login,section",
+    '"Doe, Zoë",12345,S-1,zdoe,A',
+    '"=Smith, John",23456,S-2,jsmith,B',
+    '"Brown, Al",45678,S-3,abrown,A',
+  ].join("\n"),
 );
 
 describe("the Canvas gradebook", () => {
@@ -84,7 +104,17 @@ describe("the Moodle gradebook", () => {
   const rows = rowsOf(renderMoodleGradebook(buildGradebook(moodleGrades, moodleRoster)));
 
   it("has the grading worksheet's columns and a note", () => {
-    expect(rows[0]).toEqual(["Identifier", "Full name", "Email address", "Username", "ID number", "Grade", "Maximum grade", "Last modified (grade)", "lab-grader note"]);
+    expect(rows[0]).toEqual([
+      "Identifier",
+      "Full name",
+      "Email address",
+      "Username",
+      "ID number",
+      "Grade",
+      "Maximum grade",
+      "Last modified (grade)",
+      "lab-grader note",
+    ]);
   });
 
   it("lists every student, with why one has no grade, and the submission the roster does not name", () => {
@@ -118,7 +148,10 @@ describe("the Moodle gradebook", () => {
   });
 
   it("says a student's submission was not graded (--only with no earlier grade), not that there was none", () => {
-    const grades = document([], [{ name: "Ola Nordmann_99_assignsubmission_file", reason: "no earlier result to reuse (--only grades just one submission)" }]);
+    const grades = document(
+      [],
+      [{ name: "Ola Nordmann_99_assignsubmission_file", reason: "no earlier result to reuse (--only grades just one submission)" }],
+    );
     expect(buildGradebook(grades, moodleRoster).entries[3].note).toBe(
       "not graded: Ola Nordmann_99_assignsubmission_file: no earlier result to reuse (--only grades just one submission)",
     );
@@ -127,7 +160,10 @@ describe("the Moodle gradebook", () => {
 
 describe("matching", () => {
   it("prefers the roster's exact submission id to an id in the name", () => {
-    const gradebook = buildGradebook(document([graded("doezoë_12345_67890_lab42", 8)]), roster("name,submission,canvas_user_id\nPat,doezoë_12345_67890_lab42,555\nZoë,,12345\n"));
+    const gradebook = buildGradebook(
+      document([graded("doezoë_12345_67890_lab42", 8)]),
+      roster("name,submission,canvas_user_id\nPat,doezoë_12345_67890_lab42,555\nZoë,,12345\n"),
+    );
     expect(gradebook.entries.map((e) => [e.student?.name, e.score])).toEqual([
       ["Pat", 8],
       ["Zoë", undefined],

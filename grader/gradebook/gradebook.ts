@@ -84,7 +84,9 @@ function entryFor(student: RosterStudent | undefined, candidates: Candidate[], c
   if (!student && context.rostered) notes.push("not in the roster");
   if (!student && !chosen.identity) notes.push("its name has no Canvas or Moodle id");
   if (!graded.length) notes.push(`not graded: the grader failed on ${chosen.grade.id} (its report says why); grade it again with --only`);
-  const others = candidates.filter((c) => c !== chosen).map((c) => `${c.grade.id} (${formatPoints(c.grade.score)}/${formatPoints(c.grade.maxScore)})`);
+  const others = candidates
+    .filter((c) => c !== chosen)
+    .map((c) => `${c.grade.id} (${formatPoints(c.grade.score)}/${formatPoints(c.grade.maxScore)})`);
   if (others.length) notes.push(`also submitted: ${others.join(", ")}; the best score is the grade`);
   return {
     student,
@@ -102,7 +104,8 @@ export function formatPoints(points: number | undefined): string {
 
 /** How the CLI names a roster student: by name (or another field), with the roster's line. */
 export function studentLabel(student: RosterStudent): string {
-  const who = student.name ?? student.email ?? student.login ?? student.sisId ?? student.submission ?? student.canvasUserId ?? student.moodleParticipantId;
+  const who =
+    student.name ?? student.email ?? student.login ?? student.sisId ?? student.submission ?? student.canvasUserId ?? student.moodleParticipantId;
   return `${who} (line ${student.line})`;
 }
 
@@ -124,7 +127,10 @@ export function gradebookFindings(gradebook: Gradebook, formats: GradebookFormat
   const unnamed = (has: (e: GradebookEntry) => boolean) => gradebook.entries.filter((e) => !has(e)).length;
   if (formats.includes("canvas")) {
     const rows = unnamed((e) => Boolean(e.student?.canvasUserId || e.student?.sisId || e.student?.login || e.identity?.lms === "canvas"));
-    if (rows) lines.push(`gradebook-canvas.csv: ${rows} row(s) have no Canvas user id, SIS User ID or SIS Login ID: Canvas matches them by name or asks who they are`);
+    if (rows)
+      lines.push(
+        `gradebook-canvas.csv: ${rows} row(s) have no Canvas user id, SIS User ID or SIS Login ID: Canvas matches them by name or asks who they are`,
+      );
   }
   if (formats.includes("moodle")) {
     const rows = unnamed((e) => Boolean(e.student?.moodleParticipantId || e.identity?.lms === "moodle"));
@@ -132,7 +138,9 @@ export function gradebookFindings(gradebook: Gradebook, formats: GradebookFormat
     // Moodle's gradebook CSV import keeps the row above's user for a row whose user cell is empty.
     const anonymous = gradebook.roster ? unnamed((e) => Boolean(e.student?.email || e.student?.sisId)) : 0;
     if (anonymous) {
-      lines.push(`gradebook-moodle.csv: ${anonymous} row(s) have neither Email address nor ID number: delete them before a gradebook CSV import, which would give their grade to the row above`);
+      lines.push(
+        `gradebook-moodle.csv: ${anonymous} row(s) have neither Email address nor ID number: delete them before a gradebook CSV import, which would give their grade to the row above`,
+      );
     }
   }
   return lines;

@@ -10,7 +10,17 @@ import { formatPoints, type Gradebook, type GradebookEntry } from "./gradebook";
  * importer compares headers with the language the teacher uses). See docs/gradebooks.md.
  */
 export function renderMoodleGradebook(gradebook: Gradebook, options: CsvOptions = {}): string {
-  const header = ["Identifier", "Full name", "Email address", "Username", "ID number", "Grade", "Maximum grade", "Last modified (grade)", "lab-grader note"];
+  const header = [
+    "Identifier",
+    "Full name",
+    "Email address",
+    "Username",
+    "ID number",
+    "Grade",
+    "Maximum grade",
+    "Last modified (grade)",
+    "lab-grader note",
+  ];
   // Moodle reads this date with PHP's strtotime, which takes ISO 8601; a grade changed in Moodle after it is kept.
   const gradedAt = gradebook.gradedAt.replace(/\.\d+Z$/, "Z");
   return renderCsv([header, ...gradebook.entries.map((entry) => moodleRow(entry, gradebook.maxScore, gradedAt))], options);

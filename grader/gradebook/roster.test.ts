@@ -23,7 +23,8 @@ const file = (content: string | Buffer): string => {
 
 describe("parseRoster", () => {
   it("reads our columns, in any order and case, with quoted names, accents and a BOM", () => {
-    const text = '\ufeffName,canvas_user_id,Email,SIS_ID,login,section,submission\r\n"Doe, Zoë",12345,zoe@example.edu,S-1,zdoe,A,\r\n"O\'Brien, Pat",,pat@example.edu,,,,pat_lab42\r\n';
+    const text =
+      '\ufeffName,canvas_user_id,Email,SIS_ID,login,section,submission\r\n"Doe, Zoë",12345,zoe@example.edu,S-1,zdoe,A,\r\n"O\'Brien, Pat",,pat@example.edu,,,,pat_lab42\r\n';
     expect(parseRoster(text, "r.csv")).toEqual([
       { line: 2, name: "Doe, Zoë", canvasUserId: "12345", email: "zoe@example.edu", sisId: "S-1", login: "zdoe", section: "A" },
       { line: 3, name: "O'Brien, Pat", email: "pat@example.edu", submission: "pat_lab42" },
@@ -45,7 +46,8 @@ describe("parseRoster", () => {
   });
 
   it("reads Moodle's grading worksheet as it is: the participant id from its Identifier", () => {
-    const text = "Identifier,Full name,Email address,Status,Grade\nParticipant 123456,Zoë Doe,zoe@example.edu,Submitted,\nTeilnehmer/in 77,Jean Dupont,jean@example.edu,,\n";
+    const text =
+      "Identifier,Full name,Email address,Status,Grade\nParticipant 123456,Zoë Doe,zoe@example.edu,Submitted,\nTeilnehmer/in 77,Jean Dupont,jean@example.edu,,\n";
     expect(parseRoster(text, "worksheet.csv").map((s) => [s.moodleParticipantId, s.name])).toEqual([
       ["123456", "Zoë Doe"],
       ["77", "Jean Dupont"],
@@ -71,11 +73,15 @@ describe("parseRoster", () => {
   });
 
   it("refuses a header with no column to match submissions by, saying what it found", () => {
-    expect(problemOf(() => parseRoster("Name,E-mail\nZoë,z@x\n", "r.csv"))).toMatch(/line 1: no column says whose submission is whose: .*found "Name", "E-mail"/);
+    expect(problemOf(() => parseRoster("Name,E-mail\nZoë,z@x\n", "r.csv"))).toMatch(
+      /line 1: no column says whose submission is whose: .*found "Name", "E-mail"/,
+    );
   });
 
   it("refuses two columns for one field", () => {
-    expect(problemOf(() => parseRoster("Student,name,ID\nZoë,Zoë,1\n", "r.csv"))).toContain('line 1: columns "Student" and "name" both give the name');
+    expect(problemOf(() => parseRoster("Student,name,ID\nZoë,Zoë,1\n", "r.csv"))).toContain(
+      'line 1: columns "Student" and "name" both give the name',
+    );
   });
 
   it("refuses an empty roster", () => {
@@ -89,7 +95,9 @@ describe("readRoster", () => {
   });
 
   it("refuses a file that is not UTF-8 (Excel's legacy CSV), saying how to save it", () => {
-    expect(problemOf(() => readRoster(file(Buffer.from("name,submission\nzo\xeb,a\n", "latin1"))))).toContain('not UTF-8 text; save it as "CSV UTF-8"');
+    expect(problemOf(() => readRoster(file(Buffer.from("name,submission\nzo\xeb,a\n", "latin1"))))).toContain(
+      'not UTF-8 text; save it as "CSV UTF-8"',
+    );
   });
 
   it("refuses a file over the size cap without reading it", () => {

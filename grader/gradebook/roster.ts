@@ -136,7 +136,9 @@ function headerColumns(header: string[], fail: (problems: string[]) => never): [
   });
   if (!columns.some(([, field]) => IDENTITY_FIELDS.includes(field))) {
     const found = header.map((cell) => JSON.stringify(sanitizeForTerminal(cell, 40))).join(", ");
-    problems.push(`line 1: no column says whose submission is whose: expected submission, canvas_user_id or moodle_participant_id (or Canvas' "ID", Moodle's "Identifier"); found ${found}`);
+    problems.push(
+      `line 1: no column says whose submission is whose: expected submission, canvas_user_id or moodle_participant_id (or Canvas' "ID", Moodle's "Identifier"); found ${found}`,
+    );
   }
   return problems.length ? fail(problems) : columns;
 }
@@ -145,13 +147,18 @@ function headerColumns(header: string[], fail: (problems: string[]) => never): [
 function checkStudent(student: RosterStudent): string[] {
   const problems: string[] = [];
   if (student.canvasUserId !== undefined && !/^\d+$/.test(student.canvasUserId)) {
-    problems.push(`canvas_user_id ${JSON.stringify(sanitizeForTerminal(student.canvasUserId))} is not a number (Canvas' user id, as in its download's file names)`);
+    problems.push(
+      `canvas_user_id ${JSON.stringify(sanitizeForTerminal(student.canvasUserId))} is not a number (Canvas' user id, as in its download's file names)`,
+    );
   }
   if (student.moodleParticipantId !== undefined) {
     // Moodle's worksheet writes "Participant 12345" (translated with the site's language).
     const id = /(?:^|\s)(\d+)$/.exec(student.moodleParticipantId)?.[1];
     if (id) student.moodleParticipantId = id;
-    else problems.push(`moodle_participant_id ${JSON.stringify(sanitizeForTerminal(student.moodleParticipantId))} is not a number (or "Participant <number>")`);
+    else
+      problems.push(
+        `moodle_participant_id ${JSON.stringify(sanitizeForTerminal(student.moodleParticipantId))} is not a number (or "Participant <number>")`,
+      );
   }
   if (!IDENTITY_FIELDS.some((field) => student[field] !== undefined)) {
     problems.push("no submission, canvas_user_id or moodle_participant_id: no submission can be matched to this student");

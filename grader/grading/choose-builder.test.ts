@@ -23,7 +23,10 @@ describe("chooseBuilder", () => {
 
   it("classic: refuses BuildKit-only syntax, naming the feature, the line and the option", () => {
     const choice = choose({ ...usable("classic") }, MOUNT);
-    expect(choice).toMatchObject({ ok: false, reason: expect.stringMatching(/BuildKit-only syntax: RUN --mount=type=cache \(line 2\)\. .*--builder classic/) });
+    expect(choice).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/BuildKit-only syntax: RUN --mount=type=cache \(line 2\)\. .*--builder classic/),
+    });
   });
 
   it("auto where BuildKit cannot be capped: says why, and how to rewrite", () => {
@@ -37,7 +40,9 @@ describe("chooseBuilder", () => {
   it("names the engine release a feature needs when this engine's frontend is older", () => {
     expect(choose(usable("auto", "20.10.24+dfsg1"), HEREDOC)).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/^RUN with a heredoc \(<<\) \(line 2\) needs Docker Engine 23\.0 or later; this engine is Docker Engine 20\.10\.24\+dfsg1\./),
+      reason: expect.stringMatching(
+        /^RUN with a heredoc \(<<\) \(line 2\) needs Docker Engine 23\.0 or later; this engine is Docker Engine 20\.10\.24\+dfsg1\./,
+      ),
     });
     expect(choose(usable("auto", "20.10.24"), MOUNT)).toMatchObject({ ok: true, builder: "buildkit" });
     expect(choose(usable("auto", "23.0.0"), HEREDOC)).toMatchObject({ ok: true, builder: "buildkit" });
@@ -45,12 +50,20 @@ describe("chooseBuilder", () => {
 
   it("refuses secrets, SSH and the host's network with any builder", () => {
     const choice = choose(usable("buildkit"), "FROM python:3.9-slim\nRUN --mount=type=secret,id=x true\nRUN --network=host true\n");
-    expect(choice).toMatchObject({ ok: false, reason: expect.stringMatching(/^RUN --mount=type=secret \(line 2\): .*; RUN --network=host \(line 3\): /) });
+    expect(choice).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^RUN --mount=type=secret \(line 2\): .*; RUN --network=host \(line 3\): /),
+    });
   });
 
   it("builds the official # syntax= frontend with the engine's own, blanking the line; refuses other frontends", () => {
     const official = choose(usable("auto"), `# syntax=docker/dockerfile:1.4\n${MOUNT}`);
-    expect(official).toMatchObject({ ok: true, builder: "buildkit", blankLines: [0], notes: [expect.stringMatching(/engine's own Dockerfile frontend/)] });
+    expect(official).toMatchObject({
+      ok: true,
+      builder: "buildkit",
+      blankLines: [0],
+      notes: [expect.stringMatching(/engine's own Dockerfile frontend/)],
+    });
     expect(choose(usable("auto"), `# syntax = docker.io/docker/dockerfile:1\n${MOUNT}`)).toMatchObject({ ok: true, blankLines: [0] });
     expect(choose(usable("auto"), `# syntax=docker/dockerfile:1-labs\n${MOUNT}`)).toMatchObject({
       ok: false,

@@ -38,7 +38,9 @@ describe("DiskFloor", () => {
   it("fails this and every later submission when there is no room and nothing under way would free any", async () => {
     const { floor } = fakeDisk(140);
     await expect(floor.admit()).rejects.toThrow(DiskFloorError);
-    await expect(floor.admit()).rejects.toThrow(/has 140 MiB free; grading a submission needs 150 MiB \(the floor, 100 MiB, plus its disk budget, 50 MiB\)/);
+    await expect(floor.admit()).rejects.toThrow(
+      /has 140 MiB free; grading a submission needs 150 MiB \(the floor, 100 MiB, plus its disk budget, 50 MiB\)/,
+    );
   });
 
   it("waits for work under way to end, and fails when what is left is too little", async () => {

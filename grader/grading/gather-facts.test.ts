@@ -2,24 +2,46 @@ import type { BuildResult } from "../engine/build";
 import type { RunFacts } from "../engine/run-container";
 import { dependsOnLoad, lostCachedImage } from "./gather-facts";
 
-const failed = (error: string, extra: Partial<BuildResult> = {}): BuildResult => ({ ok: false, error, log: "", steps: [], timedOut: false, durationMs: 1, ...extra });
+const failed = (error: string, extra: Partial<BuildResult> = {}): BuildResult => ({
+  ok: false,
+  error,
+  log: "",
+  steps: [],
+  timedOut: false,
+  durationMs: 1,
+  ...extra,
+});
 
 describe("lostCachedImage", () => {
   it("recognises the engine's error for an image id that vanished during the build", () => {
     expect(lostCachedImage(failed("No such image: sha256:4f2a9c0d1e7b"))).toBe(true);
     expect(
-      lostCachedImage(failed("failed to export image: failed to set parent sha256:ecb983ed0eba910d4afdfea278e52cd929564258c8f2026609f94ae60d451260: unknown parent image ID sha256:ecb983ed0eba910d4afdfea278e52cd929564258c8f2026609f94ae60d451260")),
+      lostCachedImage(
+        failed(
+          "failed to export image: failed to set parent sha256:ecb983ed0eba910d4afdfea278e52cd929564258c8f2026609f94ae60d451260: unknown parent image ID sha256:ecb983ed0eba910d4afdfea278e52cd929564258c8f2026609f94ae60d451260",
+        ),
+      ),
     ).toBe(true);
     expect(
-      lostCachedImage(failed("failed to get digest sha256:92df9c31b7090502705ee080d14c0b5a541a706710986b21cd3938b06787c544: open /var/lib/docker/image/overlay2/imagedb/content/sha256/92df9c31b7090502705ee080d14c0b5a541a706710986b21cd3938b06787c544: no such file or directory")),
+      lostCachedImage(
+        failed(
+          "failed to get digest sha256:92df9c31b7090502705ee080d14c0b5a541a706710986b21cd3938b06787c544: open /var/lib/docker/image/overlay2/imagedb/content/sha256/92df9c31b7090502705ee080d14c0b5a541a706710986b21cd3938b06787c544: no such file or directory",
+        ),
+      ),
     ).toBe(true);
     expect(lostCachedImage(failed('unable to find image "sha256:d21eb17cdf5fc6e12dbabaeebf300eecfed94f662c9f90f7d71e0af4fca179d3"'))).toBe(true);
-    expect(lostCachedImage(failed('failed to get destination image "sha256:d21eb17cdf5fc6e12dbabaeebf300eecfed94f662c9f90f7d71e0af4fca179d3": No such image: sha256:d21eb17cdf5fc6e12dbabaeebf300eecfed94f662c9f90f7d71e0af4fca179d3'))).toBe(true);
+    expect(
+      lostCachedImage(
+        failed(
+          'failed to get destination image "sha256:d21eb17cdf5fc6e12dbabaeebf300eecfed94f662c9f90f7d71e0af4fca179d3": No such image: sha256:d21eb17cdf5fc6e12dbabaeebf300eecfed94f662c9f90f7d71e0af4fca179d3',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("leaves a student's own failures alone", () => {
     expect(lostCachedImage(failed("The command '/bin/sh -c pip install flask' returned a non-zero code: 1"))).toBe(false);
-    expect(lostCachedImage(failed('COPY failed: stat app/venv: file does not exist'))).toBe(false);
+    expect(lostCachedImage(failed("COPY failed: stat app/venv: file does not exist"))).toBe(false);
     expect(lostCachedImage(failed("No such image: sha256:4f2a9c0d1e7b", { timedOut: true }))).toBe(false);
     expect(lostCachedImage({ ...failed(""), ok: true })).toBe(false);
   });

@@ -73,7 +73,12 @@ export interface GatherOptions {
 /** A unique, valid image reference for a submission in a run (ids may hold any Unicode). */
 export function submissionImageTag(spec: LabSpec, submissionId: string, runId: string): string {
   const hash = createHash("sha256").update(submissionId).digest("hex").slice(0, 12);
-  const readable = submissionId.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "submission";
+  const readable =
+    submissionId
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40) || "submission";
   return `lab-grader/${spec.id}-${readable}-${hash}:${runId}`;
 }
 
@@ -128,10 +133,12 @@ export async function gatherSubmissionFacts(
   let interrupted: string | undefined;
   const buildOnce = (alone = false): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () =>
-      withFloor(options.floor, async (ticket) => {
-        const tracker = await options.images.startBuild(bases);
-        const load = options.slots.load;
-        return (alone ? load.exclusive.bind(load) : load.shared.bind(load))(() =>
+      withFloor(
+        options.floor,
+        async (ticket) => {
+          const tracker = await options.images.startBuild(bases);
+          const load = options.slots.load;
+          return (alone ? load.exclusive.bind(load) : load.shared.bind(load))(() =>
             guarded(
               engine,
               tag,
@@ -150,9 +157,10 @@ export async function gatherSubmissionFacts(
                 onImage: tracker.used,
               }),
             ),
-          )
-          .finally(tracker.done);
-      }, (reason) => (interrupted ??= reason)),
+          ).finally(tracker.done);
+        },
+        (reason) => (interrupted ??= reason),
+      ),
     );
   const notes = [...choice.notes];
   let build = await buildOnce();
@@ -170,7 +178,9 @@ export async function gatherSubmissionFacts(
     build = await buildOnce(true);
     if (build.stalled) {
       if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
-      throw new Error(`${build.error}, twice (the second time with nothing else running): an engine fault, not the Dockerfile's. Grade it again (--resume), or with --builder classic`);
+      throw new Error(
+        `${build.error}, twice (the second time with nothing else running): an engine fault, not the Dockerfile's. Grade it again (--resume), or with --builder classic`,
+      );
     }
   }
   timingsMs.build = build.durationMs;
@@ -187,11 +197,16 @@ export async function gatherSubmissionFacts(
     const sources: BuildSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
     const inspected = await engine.docker.getImage(build.imageId).inspect();
     const crowded = await queued(options.slots.run, timingsMs, () =>
-      withFloor(options.floor, (ticket) =>
-        options.slots.load.shared((ranBesideOthers) =>
-          guarded(engine, tag, options, phaseMs, runPhase(engine, spec, needs, sources, build, tag, inspected, facts, options, ticket)).then(ranBesideOthers),
-        ),
-      (reason) => (interrupted ??= reason)),
+      withFloor(
+        options.floor,
+        (ticket) =>
+          options.slots.load.shared((ranBesideOthers) =>
+            guarded(engine, tag, options, phaseMs, runPhase(engine, spec, needs, sources, build, tag, inspected, facts, options, ticket)).then(
+              ranBesideOthers,
+            ),
+          ),
+        (reason) => (interrupted ??= reason),
+      ),
     );
     if (interrupted) throw new DiskFloorError(interrupted);
     if (crowded && facts.run && dependsOnLoad(facts.run)) {
@@ -199,12 +214,16 @@ export async function gatherSubmissionFacts(
       // I/O rather than wrong. Graded again with nothing else running, the second run decides.
       const first = facts.run!;
       const alone = await options.slots.load.exclusive(() =>
-        withFloor(options.floor, (ticket) => {
-          const started = Date.now();
-          return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, needs, tag, options, ticket))).finally(
-            () => (timingsMs.regradedAlone = Date.now() - started),
-          );
-        }, (reason) => (interrupted ??= reason)),
+        withFloor(
+          options.floor,
+          (ticket) => {
+            const started = Date.now();
+            return guarded(engine, tag, options, phaseMs, runAndProbe(engine, runRequest(spec, needs, tag, options, ticket))).finally(
+              () => (timingsMs.regradedAlone = Date.now() - started),
+            );
+          },
+          (reason) => (interrupted ??= reason),
+        ),
       );
       if (interrupted) throw new DiskFloorError(interrupted);
       facts.run = { ...alone, firstRunUnderLoad: { probe: first.probe, running: first.running } };
@@ -227,7 +246,9 @@ export function lostCachedImage(build: BuildResult): boolean {
   return (
     !build.ok &&
     !build.timedOut &&
-    /(No such image: |failed to get digest |unknown parent image ID |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(build.error ?? "")
+    /(No such image: |failed to get digest |unknown parent image ID |unable to find image "|failed to get destination image ")sha256:[0-9a-f]+/.test(
+      build.error ?? "",
+    )
   );
 }
 
@@ -271,9 +292,15 @@ function guarded<T>(engine: Engine, tag: string, options: GatherOptions, phaseMs
 async function killSubmission(engine: Engine, labels: Record<string, string>, tag: string): Promise<void> {
   const filters = { label: [`${LABELS.submission}=${labels[LABELS.submission]}`, `${LABELS.run}=${labels[LABELS.run]}`] };
   for (const c of await engine.docker.listContainers({ all: true, filters }).catch(() => [])) {
-    await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await engine.docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   }
-  await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+  await engine.docker
+    .getImage(tag)
+    .remove({ force: true })
+    .catch(() => undefined);
 }
 
 /**
@@ -308,7 +335,9 @@ async function runPhase(
   const [run, inspection] = await Promise.all([
     running,
     whenStarted
-      .then(() => withImageFiles(engine.docker, inspected.Id, labels, (files) => inspectImage(engine, inspected, files, sources, build, needs, labels)))
+      .then(() =>
+        withImageFiles(engine.docker, inspected.Id, labels, (files) => inspectImage(engine, inspected, files, sources, build, needs, labels)),
+      )
       .finally(() => (timingsMs.inspect = Date.now() - started)),
   ]);
   facts.image = {
@@ -362,7 +391,14 @@ async function inspectImage(
   return { size, venv, paths, entrypoint, provenance };
 }
 
-function runRequest(spec: LabSpec, needs: FactNeeds, tag: string, options: GatherOptions, diskGuard: FloorTicket, onStarted?: () => void): RunRequest {
+function runRequest(
+  spec: LabSpec,
+  needs: FactNeeds,
+  tag: string,
+  options: GatherOptions,
+  diskGuard: FloorTicket,
+  onStarted?: () => void,
+): RunRequest {
   const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
   return {
     image: tag,
@@ -389,7 +425,12 @@ export function dependsOnLoad(run: RunFacts): boolean {
 }
 
 /** With `size.reference: same-base` and a base other than the reference's: the reference rebuilt on it. */
-async function sizeReferenceFor(engine: Engine, spec: LabSpec, analysis: DockerfileFacts, options: GatherOptions): Promise<ReferenceFacts | undefined> {
+async function sizeReferenceFor(
+  engine: Engine,
+  spec: LabSpec,
+  analysis: DockerfileFacts,
+  options: GatherOptions,
+): Promise<ReferenceFacts | undefined> {
   if (spec.size.reference !== "same-base") return undefined;
   const base = finalBaseImage(analysis);
   const labBase = referenceBaseImage(spec);

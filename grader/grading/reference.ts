@@ -122,7 +122,9 @@ async function referenceImage(
   const labels = { [LABELS.owner]: ownerLabel() };
   // A reference reused from an earlier run has no build steps here: its copies are counted where they landed.
   const copySource = copySourceImage(steps);
-  const size = await withImageFiles(engine.docker, imageId, labels, (files) => measureImageSize(engine.docker, imageId!, analysis, files, copySource, labels));
+  const size = await withImageFiles(engine.docker, imageId, labels, (files) =>
+    measureImageSize(engine.docker, imageId!, analysis, files, copySource, labels),
+  );
   return { bytes: size.bytes, architecture: image.Architecture, reused: built.length > 0 };
 }
 
@@ -139,11 +141,23 @@ export async function referenceKey(engine: Engine, dir: string, builder: Builder
   const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
   const bases = externalBaseImages(analysis);
   const ids = await Promise.all(
-    bases.map(async (base) => `${base} ${await engine.docker.getImage(base).inspect().then((image) => image.Id, () => "absent")}`),
+    bases.map(
+      async (base) =>
+        `${base} ${await engine.docker
+          .getImage(base)
+          .inspect()
+          .then(
+            (image) => image.Id,
+            () => "absent",
+          )}`,
+    ),
   );
   // The classic builder's keys are those of the runs before BuildKit: their images stay reusable
   const builderLine = builder === "classic" ? "" : `\nbuilder ${builder}`;
-  return createHash("sha256").update(submissionKey(dir, [])).update(ids.join("\n") + builderLine).digest("hex");
+  return createHash("sha256")
+    .update(submissionKey(dir, []))
+    .update(ids.join("\n") + builderLine)
+    .digest("hex");
 }
 
 /** A temporary copy of a reference folder whose Dockerfile builds on `base`. */

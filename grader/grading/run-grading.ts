@@ -88,7 +88,11 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const engineDisk = await checkEngineDisk(locateEngineStorage(engine.docker, info), spec);
   if (containerQuota.kind !== "none") console.error(`disk quota: ${describeQuota(containerQuota)}`);
   if (builders.requested !== "classic") {
-    console.error(builders.buildkit.usable ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}` : `BuildKit not used: ${builders.buildkit.reason}`);
+    console.error(
+      builders.buildkit.usable
+        ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}`
+        : `BuildKit not used: ${builders.buildkit.reason}`,
+    );
   }
   let network: RunNetwork | undefined;
   try {
@@ -96,7 +100,18 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
     const reference = await buildReference(engine, spec, buildTimeoutSeconds, defaultBuilder(builders));
     console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
     network = await createRunNetwork(engine, spec, runId, info);
-    return await gradeWithJest(spec, request, { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota });
+    return await gradeWithJest(spec, request, {
+      runId,
+      runDir,
+      specFile,
+      buildTimeoutSeconds,
+      network,
+      reference,
+      engineFacts,
+      builders,
+      engineDisk,
+      containerQuota,
+    });
   } finally {
     limiter?.stop();
     if (cacheMark && !request.keepImages) {
@@ -104,12 +119,24 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
         .then(() => unmarkCache?.())
         .catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
     } else unmarkCache?.();
-    if (network?.mode === "internal") await engine.docker.getNetwork(network.name).remove().catch(() => undefined);
+    if (network?.mode === "internal")
+      await engine.docker
+        .getNetwork(network.name)
+        .remove()
+        .catch(() => undefined);
     const left = await leftoversOfRun(engine, runId);
     if (left.containers.length + left.networks.length) {
       console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
-      for (const id of left.containers) await engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined);
-      for (const name of left.networks) await engine.docker.getNetwork(name).remove().catch(() => undefined);
+      for (const id of left.containers)
+        await engine.docker
+          .getContainer(id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
+      for (const name of left.networks)
+        await engine.docker
+          .getNetwork(name)
+          .remove()
+          .catch(() => undefined);
     }
   }
 }
@@ -171,12 +198,16 @@ export function jestSpecFile(spec: LabSpec): string {
 
 async function requireReadyEngine(spec: LabSpec): Promise<Engine> {
   const engine = await tryConnectEngine();
-  if (!engine) throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: run \`lab-grader setup\` (or start Docker) first`, ExitCode.notReady);
+  if (!engine)
+    throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: run \`lab-grader setup\` (or start Docker) first`, ExitCode.notReady);
   await requireSupportedEngine(engine);
   const states = await Promise.all(spec.baseImages.map((name) => baseImageState(engine, name)));
   const missing = states.filter((s) => !isReady(s));
   if (missing.length) {
-    throw new UserFacingError(`base images not ready: ${missing.map((s) => `${s.name} (${s.detail})`).join("; ")}. Run \`lab-grader setup\``, ExitCode.notReady);
+    throw new UserFacingError(
+      `base images not ready: ${missing.map((s) => `${s.name} (${s.detail})`).join("; ")}. Run \`lab-grader setup\``,
+      ExitCode.notReady,
+    );
   }
   return engine;
 }
@@ -203,7 +234,9 @@ async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string, in
  */
 async function checkEngineDisk(storage: EngineStorage, spec: LabSpec): Promise<string[] | undefined> {
   if (!storage.found) {
-    console.error(`warning: the engine's free space is not watched (sandbox.diskFloorMb): ${storage.reason}. Each submission's disk budget still holds`);
+    console.error(
+      `warning: the engine's free space is not watched (sandbox.diskFloorMb): ${storage.reason}. Each submission's disk budget still holds`,
+    );
     return undefined;
   }
   const admission = await new DiskFloor({
@@ -244,7 +277,10 @@ async function planBuilders(
     const limits = { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus, pids: spec.sandbox.pids };
     const sandbox = await startBuildkitSandbox(engine.docker, spec.baseImages[0], limits, runLabels(runId));
     result = sandbox.ok
-      ? { plan: plan({ usable: true, cgroup: sandbox.cgroup.parent, stepsDir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified }), limiter: sandbox.limiter }
+      ? {
+          plan: plan({ usable: true, cgroup: sandbox.cgroup.parent, stepsDir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified }),
+          limiter: sandbox.limiter,
+        }
       : { plan: plan({ usable: false, reason: `its build steps cannot be held to the lab's limits: ${sandbox.reason}` }) };
   }
   if (requested === "buildkit" && !result.plan.buildkit.usable) {

@@ -24,7 +24,17 @@ export function submissionImages(tag: string, steps: BuildStep[], bases: string[
 
 /** The ids of the images a Dockerfile's stages start FROM, as the engine has them now; absent ones left out. */
 export async function baseImageIds(docker: Dockerode, analysis: DockerfileFacts): Promise<string[]> {
-  const ids = await Promise.all(externalBaseImages(analysis).map((name) => docker.getImage(name).inspect().then((i) => i.Id, () => undefined)));
+  const ids = await Promise.all(
+    externalBaseImages(analysis).map((name) =>
+      docker
+        .getImage(name)
+        .inspect()
+        .then(
+          (i) => i.Id,
+          () => undefined,
+        ),
+    ),
+  );
   return ids.filter((id): id is string => id !== undefined);
 }
 
@@ -119,7 +129,10 @@ export class RunImages {
         else await this.trackRemoval(this.docker.getImage(freed.ref).remove({ force: true, noprune: true })).catch(() => undefined);
         continue;
       }
-      const image = await this.docker.getImage(freed.ref).inspect().catch(() => undefined);
+      const image = await this.docker
+        .getImage(freed.ref)
+        .inspect()
+        .catch(() => undefined);
       // A tagged image is somebody's (a base, the reference, another run's --keep-images): never ours to remove.
       if (!image || (image.RepoTags ?? []).some((t) => t !== "<none>:<none>")) continue;
       // Asked only now, right before the removal starts: a build may have started while the image was inspected.
@@ -128,7 +141,10 @@ export class RunImages {
         continue;
       }
       // Not forced: an image a container or (on the classic store) a child image still uses stays, for later.
-      const removed = await this.trackRemoval(this.docker.getImage(image.Id).remove({ noprune: true })).then(() => true, () => false);
+      const removed = await this.trackRemoval(this.docker.getImage(image.Id).remove({ noprune: true })).then(
+        () => true,
+        () => false,
+      );
       if (!removed) this.pending.unshift(freed);
     }
   }

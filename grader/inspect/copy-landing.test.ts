@@ -37,7 +37,9 @@ describe("copyLanding", () => {
   });
 
   it("a file copied to a new name: it is the destination", async () => {
-    expect(await copyLanding(copy(["/build/settings.cfg"], "/app/venv/pyvenv.cfg"), files)).toEqual({ files: [{ path: "/app/venv/pyvenv.cfg", size: 70 }] });
+    expect(await copyLanding(copy(["/build/settings.cfg"], "/app/venv/pyvenv.cfg"), files)).toEqual({
+      files: [{ path: "/app/venv/pyvenv.cfg", size: 70 }],
+    });
   });
 
   it("a wildcard: the whole destination", async () => {

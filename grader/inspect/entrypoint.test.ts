@@ -16,8 +16,12 @@ describe("entrypointCommand", () => {
 describe("resolveEntrypoint", () => {
   it("resolves a relative path against WORKDIR and a bare name on the image's PATH", async () => {
     expect(await resolveEntrypoint({ Cmd: ["./server"], WorkingDir: "/app" }, files([]))).toEqual({ path: "/app/server" });
-    expect(await resolveEntrypoint({ Cmd: ["server"], Env: ["PATH=/go/bin:/usr/bin"] }, files(["/usr/bin/server"]))).toEqual({ path: "/usr/bin/server" });
-    expect(await resolveEntrypoint({ Cmd: ["server"], Env: ["PATH=/go/bin"] }, files([]))).toEqual({ problem: 'its command "server" is not on the image\'s PATH (/go/bin)' });
+    expect(await resolveEntrypoint({ Cmd: ["server"], Env: ["PATH=/go/bin:/usr/bin"] }, files(["/usr/bin/server"]))).toEqual({
+      path: "/usr/bin/server",
+    });
+    expect(await resolveEntrypoint({ Cmd: ["server"], Env: ["PATH=/go/bin"] }, files([]))).toEqual({
+      problem: 'its command "server" is not on the image\'s PATH (/go/bin)',
+    });
     expect(await resolveEntrypoint({}, files([]))).toEqual({ problem: "the image sets no ENTRYPOINT or CMD" });
   });
 });

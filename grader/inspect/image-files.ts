@@ -85,10 +85,7 @@ export class ImageFiles {
    * Streams the engine's tar archive of `path` through `onEntry`, which returns true when it consumes the entry
    * itself (and calls next); other entries are skipped. False when nothing is at `path`.
    */
-  private async eachArchiveEntry(
-    path: string,
-    onEntry: (header: tarStream.Header, entry: Readable, next: () => void) => boolean,
-  ): Promise<boolean> {
+  private async eachArchiveEntry(path: string, onEntry: (header: tarStream.Header, entry: Readable, next: () => void) => boolean): Promise<boolean> {
     let stream: Readable;
     try {
       stream = (await this.container.getArchive({ path })) as unknown as Readable;

@@ -18,7 +18,7 @@ describe("isCopyEntry", () => {
 describe("finalStageCopyEntries", () => {
   const dockerfile = analyzeDockerfile(
     "FROM python:3.9-slim AS builder\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n" +
-      "FROM python:3.9-slim\nWORKDIR /app\nCOPY --from=builder /app/venv /app/venv\nCOPY app.py .\nCMD [\"python\", \"app.py\"]\n",
+      'FROM python:3.9-slim\nWORKDIR /app\nCOPY --from=builder /app/venv /app/venv\nCOPY app.py .\nCMD ["python", "app.py"]\n',
   );
   const final = dockerfile.stages[1];
 
@@ -55,7 +55,13 @@ describe("introducingLayer", () => {
 
 describe("historyIndexOfLayer", () => {
   it("skips the entries that made no layer", () => {
-    const history = [{ created_by: "base" }, { created_by: "ENV", empty_layer: true }, { created_by: "WORKDIR" }, { created_by: "CMD", empty_layer: true }, { created_by: "COPY" }];
+    const history = [
+      { created_by: "base" },
+      { created_by: "ENV", empty_layer: true },
+      { created_by: "WORKDIR" },
+      { created_by: "CMD", empty_layer: true },
+      { created_by: "COPY" },
+    ];
     expect(historyIndexOfLayer(history, 0)).toBe(0);
     expect(historyIndexOfLayer(history, 1)).toBe(2);
     expect(historyIndexOfLayer(history, 2)).toBe(4);

@@ -28,7 +28,10 @@ export function isCopyEntry(entry: HistoryEntry): boolean {
  * are the final stage's N COPY/ADD instructions, in order (builders add no COPY of their own; the classic
  * builder's trailing LABEL for build labels is not a COPY). Undefined when the history has fewer.
  */
-export function finalStageCopyEntries(history: HistoryEntry[], finalStage: StageFacts): { step: StageFacts["steps"][number]; entry: HistoryEntry }[] | undefined {
+export function finalStageCopyEntries(
+  history: HistoryEntry[],
+  finalStage: StageFacts,
+): { step: StageFacts["steps"][number]; entry: HistoryEntry }[] | undefined {
   const copySteps = finalStage.steps.filter((s) => s.copy);
   const copyEntries = history.filter(isCopyEntry);
   if (copyEntries.length < copySteps.length) return undefined;

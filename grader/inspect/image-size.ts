@@ -69,7 +69,13 @@ export async function measureImageSize(
 }
 
 /** What the copy's sources hold in the image it copied from; undefined for wildcard sources. */
-async function sourceBytes(docker: Dockerode, image: string, copy: CopyStepFacts, unit: LayerUnit, labels: Record<string, string>): Promise<number | undefined> {
+async function sourceBytes(
+  docker: Dockerode,
+  image: string,
+  copy: CopyStepFacts,
+  unit: LayerUnit,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
   if (copy.sources.some((source) => /[*?[]/.test(source))) return undefined;
   return withImageFiles(docker, image, labels, async (files) => {
     let bytes = 0;

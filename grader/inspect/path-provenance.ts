@@ -49,7 +49,13 @@ interface Introducer {
  * image store provide alike: the Dockerfile's syntax tree, the files of the final image and of its base image,
  * and, when more than one step could have, the image's own layers and history (see docs/engines.md).
  */
-export async function pathProvenance(docker: Dockerode, imageId: string, target: string, files: ImageFiles, sources: BuildSources): Promise<PathProvenance> {
+export async function pathProvenance(
+  docker: Dockerode,
+  imageId: string,
+  target: string,
+  files: ImageFiles,
+  sources: BuildSources,
+): Promise<PathProvenance> {
   const stages = sources.dockerfile.stages;
   const final = stages[stages.length - 1];
   const possible: Introducer[] = [];
@@ -78,12 +84,7 @@ export async function pathProvenance(docker: Dockerode, imageId: string, target:
  * (after any that deleted it) is the step's; the config's history maps layers to instructions, and the
  * final stage's instructions are its last entries (a classic build ends with one more, for the build's labels).
  */
-async function introducerFromLayers(
-  docker: Dockerode,
-  imageId: string,
-  target: string,
-  final: StageFacts,
-): Promise<Introducer | undefined> {
+async function introducerFromLayers(docker: Dockerode, imageId: string, target: string, final: StageFacts): Promise<Introducer | undefined> {
   const exported = await readExportForPath(docker, imageId, target);
   const layer = introducingLayer(exported.layers);
   const entry = layer === undefined ? undefined : historyIndexOfLayer(exported.history, layer);

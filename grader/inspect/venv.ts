@@ -24,7 +24,12 @@ export interface VenvFacts {
 /**
  * Finds the virtualenv in the final image and which step of the Dockerfile brought it in (see path-provenance.ts).
  */
-export async function inspectVenv(docker: Dockerode, image: Dockerode.ImageInspectInfo, files: ImageFiles, sources: BuildSources): Promise<VenvFacts> {
+export async function inspectVenv(
+  docker: Dockerode,
+  image: Dockerode.ImageInspectInfo,
+  files: ImageFiles,
+  sources: BuildSources,
+): Promise<VenvFacts> {
   const candidates = venvCandidates(sources.dockerfile, image.Config?.Env ?? []);
   let found: { dir: string; cfg: string } | undefined;
   for (const dir of candidates) {
@@ -76,4 +81,3 @@ async function findFlask(files: ImageFiles, venv: string, cfg: string): Promise<
   }
   return undefined;
 }
-

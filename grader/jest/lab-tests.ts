@@ -39,7 +39,15 @@ interface SubmissionProgress {
 }
 
 let run:
-  | { config: GradingRunConfig; context: CheckContext; records: CheckRecords; slots: PhaseSlots; progress: Progress; cache: ResultCache; floor: DiskFloor }
+  | {
+      config: GradingRunConfig;
+      context: CheckContext;
+      records: CheckRecords;
+      slots: PhaseSlots;
+      progress: Progress;
+      cache: ResultCache;
+      floor: DiskFloor;
+    }
   | undefined;
 let current: CurrentSubmission | undefined;
 let connected: Promise<{ engine: Engine; images: RunImages }> | undefined;
@@ -124,7 +132,8 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
   const builtIn = "evaluate" in definition ? definition : undefined;
   const id = definition.id;
   const maxPoints = builtIn ? builtIn.points : ((definition as CustomCheck).points ?? context.spec.points[id]);
-  if (maxPoints === undefined) throw new Error(`check ${id}: give it points, here or in the lab's YAML (checks: [{id: ${id}, kind: custom, points: …}])`);
+  if (maxPoints === undefined)
+    throw new Error(`check ${id}: give it points, here or in the lab's YAML (checks: [{id: ${id}, kind: custom, points: …}])`);
   current.needs.push(definition.needs ?? {});
   if (builtIn) warnOfUnknownHintReasons(context.spec, builtIn);
   test.concurrent(checkTitle(id, maxPoints), async () => {
@@ -160,7 +169,9 @@ function warnOfUnknownHintReasons(spec: LabSpec, check: Check): void {
   if (warnedOfHints.has(check.id)) return;
   warnedOfHints.add(check.id);
   for (const reason of unknownHintReasons(spec, check)) {
-    process.stderr.write(`warning: ${spec.file}: hints.${check.id}.${reason} names no reason ${check.id} fails for (it has: ${Object.keys(check.reasons).join(", ")})\n`);
+    process.stderr.write(
+      `warning: ${spec.file}: hints.${check.id}.${reason} names no reason ${check.id} fails for (it has: ${Object.keys(check.reasons).join(", ")})\n`,
+    );
   }
 }
 

@@ -16,12 +16,10 @@ interface SpecTransformerConfig {
 export function createTransformer(config: SpecTransformerConfig): SyncTransformer<SpecTransformerConfig> {
   let tsJest: SyncTransformer | undefined;
   const delegate = (): SyncTransformer =>
+    // Loaded on first use only: the point of this transformer is not to load ts-jest for a cached file.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (tsJest ??= (require("ts-jest") as { default: { createTransformer(c: unknown): SyncTransformer } }).default.createTransformer(config));
-  const settings = [
-    readFileSync(config.tsconfig, "utf8"),
-    versionOf("ts-jest"),
-    versionOf("typescript"),
-  ].join("\n");
+  const settings = [readFileSync(config.tsconfig, "utf8"), versionOf("ts-jest"), versionOf("typescript")].join("\n");
   return {
     canInstrument: false,
     getCacheKey(sourceText: string, sourcePath: string, options: TransformOptions<SpecTransformerConfig>): string {

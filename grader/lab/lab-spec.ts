@@ -102,7 +102,11 @@ function withDerivedFields(raw: RawLabSpec, file: string): LabSpec {
     ...raw,
     file,
     points: Object.fromEntries(raw.checks.map((c) => [c.id, c.points])),
-    hints: Object.fromEntries(raw.checks.flatMap((c): [string, string | Record<string, string>][] => (c.hints ? [[c.id, c.hint ? { default: c.hint, ...c.hints } : c.hints]] : c.hint ? [[c.id, c.hint]] : []))),
+    hints: Object.fromEntries(
+      raw.checks.flatMap((c): [string, string | Record<string, string>][] =>
+        c.hints ? [[c.id, c.hint ? { default: c.hint, ...c.hints } : c.hints]] : c.hint ? [[c.id, c.hint]] : [],
+      ),
+    ),
     visibility: Object.fromEntries(raw.checks.flatMap((c) => (c.visibility ? [[c.id, c.visibility]] : []))),
     size: {
       maxRatioToReference: (size?.maxRatioToReference as number | undefined) ?? 1.1,
@@ -120,8 +124,10 @@ function checkProblems(spec: LabSpec): string[] {
     if (seen.has(c.id)) problems.push(`checks.${i}.id: ${JSON.stringify(c.id)} is declared twice`);
     seen.add(c.id);
   });
-  if (spec.checks.filter((c) => c.kind === "http-probe").length > 1) problems.push("checks: at most one check of kind http-probe (the app is probed once per run)");
-  if (spec.checks.filter((c) => c.kind === "image-size").length > 1) problems.push("checks: at most one check of kind image-size (it sets the run's size threshold)");
+  if (spec.checks.filter((c) => c.kind === "http-probe").length > 1)
+    problems.push("checks: at most one check of kind http-probe (the app is probed once per run)");
+  if (spec.checks.filter((c) => c.kind === "image-size").length > 1)
+    problems.push("checks: at most one check of kind image-size (it sets the run's size threshold)");
   const needsPort = spec.checks.find((c) => ["keeps-running", "http-probe"].includes(c.kind) || (c.kind === "exposed-port" && c.port === undefined));
   if (needsPort && !spec.app) problems.push(`app.port: is required (check ${needsPort.id} runs or names the app's port)`);
   return problems;
@@ -133,7 +139,10 @@ export function resolveFromSpec(spec: LabSpec, relative: string): string {
 }
 
 function fieldPath(error: ErrorObject): string {
-  const segments = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segments = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (error.keyword === "required") segments.push(String(error.params.missingProperty));
   if (error.keyword === "additionalProperties") segments.push(String(error.params.additionalProperty));
   return segments.length ? segments.join(".") : "(top level)";

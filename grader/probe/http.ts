@@ -46,7 +46,13 @@ function classifyError(error: unknown): { kind: "refused" | "closed" | "timeout"
   const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
   if (code === "ECONNREFUSED") return { kind: "refused", detail: "connection refused" };
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || (e as Error).name === "TimeoutError") {
+  if (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT" ||
+    (e as Error).name === "TimeoutError"
+  ) {
     return { kind: "timeout", detail: "no response in time" };
   }
   if (error instanceof errors.SocketError || code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE") {
@@ -59,12 +65,7 @@ function classifyError(error: unknown): { kind: "refused" | "closed" | "timeout"
  * Polls `url` until it answers or `deadline` passes, stopping early when `isAlive` says the app is gone.
  * The first HTTP response, whatever its status, is the answer; connection failures are retried.
  */
-export async function probeUntil(
-  url: string,
-  deadline: number,
-  isAlive: () => Promise<boolean>,
-  attemptTimeoutMs = 5000,
-): Promise<ProbeResult> {
+export async function probeUntil(url: string, deadline: number, isAlive: () => Promise<boolean>, attemptTimeoutMs = 5000): Promise<ProbeResult> {
   const started = Date.now();
   let last: ProbeResult = { kind: "timeout", detail: "no attempt was made", elapsedMs: 0 };
   while (Date.now() < deadline) {

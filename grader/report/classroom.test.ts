@@ -7,7 +7,8 @@ interface Decoded {
   max_score: number;
   tests: { name: string; status: string; score: number; max_score: number; line_no: number; test_code: string; message: string; duration: number }[];
 }
-const decode = (runners: ClassroomRunner[]) => runners.map((r) => ({ runner: r.runner, results: JSON.parse(Buffer.from(r.result, "base64").toString("utf8")) as Decoded }));
+const decode = (runners: ClassroomRunner[]) =>
+  runners.map((r) => ({ runner: r.runner, results: JSON.parse(Buffer.from(r.result, "base64").toString("utf8")) as Decoded }));
 
 /**
  * The two totals classroom-resources/autograding-grading-reporter@v1 makes of the runners (read from its
@@ -15,7 +16,10 @@ const decode = (runners: ClassroomRunner[]) => runners.map((r) => ({ runner: r.r
  * Classroom records sums the tests' scores over the runners' max_score, and is not made when that is 0.
  */
 function reporterTotals(runners: ReturnType<typeof decode>) {
-  const table = runners.reduce((sum, { results }) => sum + (results.tests.filter((t) => t.status === "pass").length / results.tests.length) * (results.max_score || 0), 0);
+  const table = runners.reduce(
+    (sum, { results }) => sum + (results.tests.filter((t) => t.status === "pass").length / results.tests.length) * (results.max_score || 0),
+    0,
+  );
   const maxPoints = runners.reduce((sum, { results }) => sum + (results.max_score || 0), 0);
   const totalPoints = runners.reduce((sum, { results }) => sum + (results.max_score ? results.tests.reduce((s, t) => s + t.score, 0) : 0), 0);
   return { table, notice: maxPoints ? `Points ${totalPoints}/${maxPoints}` : undefined };

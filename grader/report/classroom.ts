@@ -31,7 +31,12 @@ const text = (value: string): string => capText(stripAnsi(value), 4000);
  * it prints for every test. `durationSeconds` is the submission's grading time, which every check shares.
  */
 export function classroomRunners(submission: SubmissionGrade, durationSeconds: number): ClassroomRunner[] {
-  if (submission.graderError) return classroomFailure(submission.checks.map((c) => c.id), `grader error: ${submission.graderError}`, durationSeconds);
+  if (submission.graderError)
+    return classroomFailure(
+      submission.checks.map((c) => c.id),
+      `grader error: ${submission.graderError}`,
+      durationSeconds,
+    );
   return submission.checks.map((check) => {
     const feedback = text(checkFeedback(check));
     const test: ClassroomTest = {
@@ -55,7 +60,16 @@ export function classroomRunners(submission: SubmissionGrade, durationSeconds: n
  */
 export function classroomFailure(checkIds: string[], message: string, durationSeconds: number): ClassroomRunner[] {
   return checkIds.map((id) => {
-    const test: ClassroomTest = { name: id, status: "error", score: 0, max_score: 0, message: text(message), line_no: 0, test_code: "", duration: durationSeconds };
+    const test: ClassroomTest = {
+      name: id,
+      status: "error",
+      score: 0,
+      max_score: 0,
+      message: text(message),
+      line_no: 0,
+      test_code: "",
+      duration: durationSeconds,
+    };
     return { runner: id, result: encode({ version: 1, status: "error", max_score: 0, tests: [test] }) };
   });
 }

@@ -67,7 +67,9 @@ function unusedSpecKeys(spec: LabSpec, grades: GradesDocument): string[] {
   if (!used.size) return [];
   return spec.checks
     .filter((c) => !used.has(c.id))
-    .map((c) => `${spec.file}: check ${c.id} (kind ${c.kind}) was graded by no test: declare it in the lab's spec file with check({ id: "${c.id}" }, …)`);
+    .map(
+      (c) => `${spec.file}: check ${c.id} (kind ${c.kind}) was graded by no test: declare it in the lab's spec file with check({ id: "${c.id}" }, …)`,
+    );
 }
 
 function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>): CheckResult {

@@ -17,7 +17,15 @@ describe("Gradescope results", () => {
     expect(results).toMatchObject({ score: 2, max_score: 3, execution_time: 42, output_format: "text", test_output_format: "text" });
     expect(results.tests).toEqual([
       { name: "image-builds", score: 2, max_score: 2, status: "passed", output: "built", output_format: "text", visibility: "visible" },
-      { name: "size-under-threshold", score: 0, max_score: 1, status: "failed", output: "too big\n\nHint: copy less", output_format: "text", visibility: "after_published" },
+      {
+        name: "size-under-threshold",
+        score: 0,
+        max_score: 1,
+        status: "failed",
+        output: "too big\n\nHint: copy less",
+        output_format: "text",
+        visibility: "after_published",
+      },
     ]);
   });
 

@@ -6,7 +6,11 @@ import { capText, stripAnsi } from "./sanitize";
  * Gradescope's autograder results.json for one submission (its "Autograder Specifications"): plain-text
  * output, each check as a test, shown to the student as the lab spec's `visibility` says (default visible).
  */
-export function gradescopeResults(submission: SubmissionGrade, executionSeconds: number, visibility: Record<string, GradescopeVisibility> = {}): object {
+export function gradescopeResults(
+  submission: SubmissionGrade,
+  executionSeconds: number,
+  visibility: Record<string, GradescopeVisibility> = {},
+): object {
   return {
     score: submission.score,
     max_score: submission.maxScore,

@@ -7,12 +7,27 @@ const grades = (id: string, message: string): GradesDocument =>
     lab: { id: "lab42", title: "Lab <42>", file: "f" },
     runId: "r",
     gradedAt: "2026-01-01T00:00:00Z",
-    engine: { location: "x", product: "Docker Engine 1", imageStore: "overlay2 graphdriver", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
+    engine: {
+      location: "x",
+      product: "Docker Engine 1",
+      imageStore: "overlay2 graphdriver",
+      version: "1",
+      apiVersion: "1.41",
+      os: "linux",
+      architecture: "amd64",
+    },
     reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
     skipped: [{ name: "<b>notes</b>.txt", reason: "neither a directory nor a .zip archive" }],
     grader: { version: "0", peakRssBytes: 1 },
     submissions: [
-      { id, score: 1, maxScore: 2, imageBytes: 130e6, architecture: "amd64", checks: [{ id: "greeting-served", passed: false, points: 0, maxPoints: 2, message, hint: "h" }] },
+      {
+        id,
+        score: 1,
+        maxScore: 2,
+        imageBytes: 130e6,
+        architecture: "amd64",
+        checks: [{ id: "greeting-served", passed: false, points: 0, maxPoints: 2, message, hint: "h" }],
+      },
     ],
   }) as GradesDocument;
 
@@ -35,12 +50,18 @@ describe("renderHtmlReport", () => {
 
   it("escapes ids and messages wherever they appear: chart, list without an image, grid, sections", () => {
     const document = classGrades();
-    document.submissions = document.submissions.map((s, i) => ({ ...s, id: `<img src=x onerror=alert(${i})>"'`, graderError: s.graderError && "<i>boom</i>" }));
+    document.submissions = document.submissions.map((s, i) => ({
+      ...s,
+      id: `<img src=x onerror=alert(${i})>"'`,
+      graderError: s.graderError && "<i>boom</i>",
+    }));
     const html = renderHtmlReport(document);
     expect(html).not.toMatch(/<img|<i>/);
     // Each id is in the grid and its section; built ones also as a bar's name and data-id, the others in the list.
     const built = document.submissions.filter((s) => s.imageBytes !== undefined).length;
-    expect(html.split("&lt;img src=x onerror=alert(").length - 1).toBe(2 * document.submissions.length + 2 * built + (document.submissions.length - built));
+    expect(html.split("&lt;img src=x onerror=alert(").length - 1).toBe(
+      2 * document.submissions.length + 2 * built + (document.submissions.length - built),
+    );
     expect(html).toContain("&lt;i&gt;boom&lt;/i&gt;");
   });
 
@@ -68,10 +89,18 @@ describe("the size chart", () => {
   const chart = between(html, `<div class="size-chart"`, `<div class="no-image">`);
 
   it("writes each image's size beside its bar, bars as long as the size on a 0-based axis", () => {
-    const bars = [...chart.matchAll(/<span class="size-name">([^<]*)<\/span><div class="size-track"><div class="size-bar (under|over)" data-id="[^"]*" style="width:([\d.]+)%"><\/div><\/div><span class="size-value \2">([^<]*)<\/span>/g)];
+    const bars = [
+      ...chart.matchAll(
+        /<span class="size-name">([^<]*)<\/span><div class="size-track"><div class="size-bar (under|over)" data-id="[^"]*" style="width:([\d.]+)%"><\/div><\/div><span class="size-value \2">([^<]*)<\/span>/g,
+      ),
+    ];
     const built = document.submissions.filter((s) => s.imageBytes !== undefined);
     expect(bars.map((b) => [b[1], b[2], b[4]])).toEqual(
-      built.map((s) => [escapeHtml(s.id), s.imageBytes! <= document.reference.thresholdBytes ? "under" : "over", `${(s.imageBytes! / 1e6).toFixed(1)} MB`]),
+      built.map((s) => [
+        escapeHtml(s.id),
+        s.imageBytes! <= document.reference.thresholdBytes ? "under" : "over",
+        `${(s.imageBytes! / 1e6).toFixed(1)} MB`,
+      ]),
     );
     const axisMax = 1250e6; // the largest image is 1021.4 MB
     bars.forEach((b, i) => expect(Number(b[3])).toBeCloseTo((built[i].imageBytes! / axisMax) * 100, 1));
@@ -80,7 +109,11 @@ describe("the size chart", () => {
   it("has an MB axis with its ticks written, and the threshold, reference and baseline lines labelled with their sizes", () => {
     expect([...chart.matchAll(/<span style="left:[\d.]+%">(\d+)<\/span>/g)].map((m) => m[1])).toEqual(["0", "250", "500", "750", "1000", "1250"]);
     expect(chart).toContain(`<span class="axis-unit">MB</span>`);
-    for (const [cls, label] of [["threshold", "threshold 144.8 MB"], ["reference", "reference solution 131.6 MB"], ["baseline", "single-stage baseline 178.3 MB"]]) {
+    for (const [cls, label] of [
+      ["threshold", "threshold 144.8 MB"],
+      ["reference", "reference solution 131.6 MB"],
+      ["baseline", "single-stage baseline 178.3 MB"],
+    ]) {
       expect(chart).toMatch(new RegExp(`<span class="marker ${cls}" style="left:[\\d.]+%"></span>`));
       expect(chart).toMatch(new RegExp(`<div class="marker-label ${cls}" style="padding-left:[\\d.]+%"><span>${label}</span></div>`));
     }
@@ -89,8 +122,12 @@ describe("the size chart", () => {
   it("lists the submissions without an image beside it, with why", () => {
     const list = between(html, `<div class="no-image">`, "<h2>");
     expect(list).toContain("<h3>Without an image (7)</h3>");
-    expect(list).toContain(`<li><a href="#submission-24">dave-handout-step3</a>: did not build<br><small>the build failed at COPY --from=builder /app/venv /app/venv: COPY failed: stat app/venv: file does not exist</small></li>`);
-    expect(list).toContain(`<li><a href="#submission-29">ken-no-dockerfile</a>: did not build<br><small>not built: no Dockerfile in the submission</small></li>`);
+    expect(list).toContain(
+      `<li><a href="#submission-24">dave-handout-step3</a>: did not build<br><small>the build failed at COPY --from=builder /app/venv /app/venv: COPY failed: stat app/venv: file does not exist</small></li>`,
+    );
+    expect(list).toContain(
+      `<li><a href="#submission-29">ken-no-dockerfile</a>: did not build<br><small>not built: no Dockerfile in the submission</small></li>`,
+    );
     expect(list).toContain(`<li><a href="#submission-30">lena-grader-error</a>: grader error<br><small>the checks did not run</small></li>`);
     expect(html).toContain(`<details class="submission" id="submission-24" open><summary><b>dave-handout-step3</b>`);
   });
@@ -158,7 +195,9 @@ describe("a submission's checks", () => {
   it("keep every other failure on its own row with its own hint", () => {
     const eli = section("submission-23");
     expect(eli.match(/<li class="check/g)).toHaveLength(6);
-    expect(eli).toMatch(/<code>greeting-served<\/code><\/span><span class="points">0\/2<\/span><div class="feedback"><pre>GET \/ on port 5000: the container exited \(exit code 1\); see container-runs<\/pre><p class="hint">Hint: The app must answer/);
+    expect(eli).toMatch(
+      /<code>greeting-served<\/code><\/span><span class="points">0\/2<\/span><div class="feedback"><pre>GET \/ on port 5000: the container exited \(exit code 1\); see container-runs<\/pre><p class="hint">Hint: The app must answer/,
+    );
     const lena = section("submission-30");
     expect(lena.match(/<li class="check fail">/g)).toHaveLength(6);
     expect(lena).toContain(`<span class="error">grader error</span>`);

@@ -85,7 +85,10 @@ function scoreHistogram(scores: number[], max: number): string {
   const counts = Array.from({ length: max + 1 }, (_, score) => scores.filter((s) => s === score).length);
   const top = Math.max(1, ...counts);
   const columns = counts
-    .map((count, score) => `<div class="hist-col"><small>${count}</small><div class="hist-bar" style="height:${Math.round((count / top) * 100)}px"></div><span>${score}</span></div>`)
+    .map(
+      (count, score) =>
+        `<div class="hist-col"><small>${count}</small><div class="hist-bar" style="height:${Math.round((count / top) * 100)}px"></div><span>${score}</span></div>`,
+    )
     .join("");
   return `<div class="histogram">${columns}</div>`;
 }

@@ -10,7 +10,14 @@ import { renderJunit } from "./junit";
 /** One submission's attempt: greeting-served fails in the first and passes in the second. */
 function attempt(fixed: boolean): GradesDocument {
   const checks: CheckResult[] = [
-    { id: "dockerfile-multistage", passed: true, points: 2, maxPoints: 2, message: '2 stages; the final stage copies from stage "builder" (line 8)', line: 8 },
+    {
+      id: "dockerfile-multistage",
+      passed: true,
+      points: 2,
+      maxPoints: 2,
+      message: '2 stages; the final stage copies from stage "builder" (line 8)',
+      line: 8,
+    },
     fixed
       ? { id: "greeting-served", passed: true, points: 2, maxPoints: 2, message: "GET / answered 200" }
       : { id: "greeting-served", passed: false, points: 0, maxPoints: 2, message: 'expected "Hello"\ngot "Hi"', hint: "check app.py" },
@@ -21,7 +28,15 @@ function attempt(fixed: boolean): GradesDocument {
     runId: "r",
     startedAt: "2026-11-28T10:00:00.000Z",
     gradedAt: "2026-11-28T10:00:42.500Z",
-    engine: { location: "x", product: "Docker Engine 28", imageStore: "overlay2 graphdriver", version: "28", apiVersion: "1.51", os: "linux", architecture: "amd64" },
+    engine: {
+      location: "x",
+      product: "Docker Engine 28",
+      imageStore: "overlay2 graphdriver",
+      version: "28",
+      apiVersion: "1.51",
+      os: "linux",
+      architecture: "amd64",
+    },
     reference: { referenceBytes: 1, baselineBytes: 1, thresholdBytes: 1, thresholdRule: "r" },
     skipped: [],
     grader: { version: "0", peakRssBytes: 1 },
@@ -30,7 +45,8 @@ function attempt(fixed: boolean): GradesDocument {
 }
 
 /** The consumers' own command-line tools, run as CI jobs run them (both are ES modules Jest cannot load in place). */
-const tool = (relative: string, args: string[]): string => execFileSync(process.execPath, [path.resolve("node_modules", relative), ...args], { encoding: "utf8" });
+const tool = (relative: string, args: string[]): string =>
+  execFileSync(process.execPath, [path.resolve("node_modules", relative), ...args], { encoding: "utf8" });
 
 function writeReport(name: string, grades: GradesDocument): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "junit-consumers-")), name);
@@ -41,13 +57,22 @@ function writeReport(name: string, grades: GradesDocument): string {
 /** The way dorny/test-reporter's java-junit parser reads a report (xml2js; times are parseFloat of the attributes, in ms). */
 async function readLikeDorny(xml: string) {
   const report = await parseStringPromise(xml);
-  const suites = report.testsuites.testsuite as { $: Record<string, string>; testcase: { $: Record<string, string>; failure?: { $: { message: string } }[] }[] }[];
+  const suites = report.testsuites.testsuite as {
+    $: Record<string, string>;
+    testcase: { $: Record<string, string>; failure?: { $: { message: string } }[] }[];
+  }[];
   return {
     totalMs: parseFloat(report.testsuites.$.time) * 1000,
     suites: suites.map((suite) => ({
       name: suite.$.name,
       timeMs: parseFloat(suite.$.time) * 1000,
-      tests: suite.testcase.map((tc) => ({ name: tc.$.name, timeMs: parseFloat(tc.$.time) * 1000, file: tc.$.file, line: tc.$.line, failure: tc.failure?.[0].$.message })),
+      tests: suite.testcase.map((tc) => ({
+        name: tc.$.name,
+        timeMs: parseFloat(tc.$.time) * 1000,
+        file: tc.$.file,
+        line: tc.$.line,
+        failure: tc.failure?.[0].$.message,
+      })),
     })),
   };
 }

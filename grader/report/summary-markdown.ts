@@ -23,7 +23,11 @@ export function renderClassSummary(grades: GradesDocument): string {
     "| submission | score | failed checks |",
     "|---|---|---|",
     ...grades.submissions.map((s) => {
-      const failed = s.checks.filter((c) => !c.passed).map((c) => `\`${c.id}\``).join(", ") || "—";
+      const failed =
+        s.checks
+          .filter((c) => !c.passed)
+          .map((c) => `\`${c.id}\``)
+          .join(", ") || "—";
       return `| ${markdownCell(s.id, 120)} | ${s.score}/${s.maxScore}${s.graderError ? " (grader error)" : ""} | ${failed} |`;
     }),
   ];

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeZip } from "../../test/helpers/zips";
@@ -9,7 +9,11 @@ const temp = () => mkdtempSync(path.join(tmpdir(), "lab-grader-zip-"));
 describe("extractSubmissionArchive", () => {
   it("steps into a single top-level folder", async () => {
     const dir = temp();
-    writeZip(`${dir}/alice.zip`, [{ name: "lab42/Dockerfile", data: "FROM x\n" }, { name: "lab42/app.py", data: "print()\n" }, { name: "__MACOSX/._lab42", data: "" }]);
+    writeZip(`${dir}/alice.zip`, [
+      { name: "lab42/Dockerfile", data: "FROM x\n" },
+      { name: "lab42/app.py", data: "print()\n" },
+      { name: "__MACOSX/._lab42", data: "" },
+    ]);
     const result = await extractSubmissionArchive(`${dir}/alice.zip`, dir);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -66,7 +70,7 @@ describe("extractSubmissionArchive", () => {
 
   it("says when a file is not a zip at all", async () => {
     const dir = temp();
-    require("node:fs").writeFileSync(`${dir}/not.zip`, "hello");
+    writeFileSync(`${dir}/not.zip`, "hello");
     const result = await extractSubmissionArchive(`${dir}/not.zip`, dir);
     expect(result).toEqual({ ok: false, message: expect.stringMatching(/^not\.zip cannot be unpacked: /) });
   });

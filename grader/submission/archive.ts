@@ -33,7 +33,8 @@ export async function extractSubmissionArchive(zipFile: string, into: string, de
     const info = await stat(only);
     if (info.isDirectory()) root = only;
     else if (entries[0].toLowerCase().endsWith(".zip")) {
-      if (depth >= ARCHIVE_LIMITS.maxDepth) return { ok: false, message: `${path.basename(zipFile)}: archives nested more than ${ARCHIVE_LIMITS.maxDepth} deep` };
+      if (depth >= ARCHIVE_LIMITS.maxDepth)
+        return { ok: false, message: `${path.basename(zipFile)}: archives nested more than ${ARCHIVE_LIMITS.maxDepth} deep` };
       return extractSubmissionArchive(only, into, depth + 1);
     } else return { ok: true, root };
   }
@@ -57,7 +58,8 @@ function extractZip(zipFile: string, target: string): Promise<void> {
         const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
         if (mode === 0o120000) return fail(new Refused(`refused: ${name} is a symbolic link`));
         const destination = path.resolve(target, name);
-        if (destination !== target && !destination.startsWith(target + path.sep)) return fail(new Refused(`refused: ${name} would land outside the submission`));
+        if (destination !== target && !destination.startsWith(target + path.sep))
+          return fail(new Refused(`refused: ${name} would land outside the submission`));
         if (name.endsWith("/")) {
           mkdir(destination, { recursive: true }).then(() => zip.readEntry(), fail);
           return;

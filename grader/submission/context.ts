@@ -8,8 +8,7 @@ import tar from "tar-fs";
 export const CONTEXT_LIMITS = { maxEntries: 10_000, maxBytes: 200 * 1024 * 1024, maxIgnoreBytes: 64 * 1024 };
 
 export type BuildContext =
-  | { ok: true; entries: string[]; bytes: number; tar: (options?: ContextTarOptions) => Readable }
-  | { ok: false; message: string };
+  { ok: true; entries: string[]; bytes: number; tar: (options?: ContextTarOptions) => Readable } | { ok: false; message: string };
 
 export interface ContextTarOptions {
   /** 0-based lines of the Dockerfile sent as comments of the same length (so the tar header's size still holds). */
@@ -107,7 +106,11 @@ async function readDockerignore(dir: string): Promise<string[]> {
     try {
       const buffer = Buffer.alloc(CONTEXT_LIMITS.maxIgnoreBytes);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      return buffer.subarray(0, bytesRead).toString("utf8").split(/\r?\n/).filter((line) => line.trim() && !line.startsWith("#"));
+      return buffer
+        .subarray(0, bytesRead)
+        .toString("utf8")
+        .split(/\r?\n/)
+        .filter((line) => line.trim() && !line.startsWith("#"));
     } finally {
       await handle.close();
     }

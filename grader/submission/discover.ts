@@ -38,7 +38,8 @@ export function discoverSubmissions(root: string): { submissions: Submission[]; 
     if (entry.name.startsWith(".")) skipped.push({ name: entry.name, reason: "hidden entry" });
     else if (entry.isSymbolicLink()) skipped.push({ name: entry.name, reason: "a symbolic link, not followed" });
     else if (entry.isDirectory()) submissions.push({ id: entry.name, dir: path.join(root, entry.name) });
-    else if (entry.isFile() && /\.zip$/i.test(entry.name)) archives.push({ id: entry.name.replace(/\.zip$/i, ""), file: path.join(root, entry.name) });
+    else if (entry.isFile() && /\.zip$/i.test(entry.name))
+      archives.push({ id: entry.name.replace(/\.zip$/i, ""), file: path.join(root, entry.name) });
     else skipped.push({ name: entry.name, reason: "neither a directory nor a .zip archive" });
   }
   // A folder and an archive with the same id: the folder is graded, the archive said to be skipped.

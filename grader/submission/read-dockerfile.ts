@@ -5,8 +5,7 @@ import path from "node:path";
 export const DOCKERFILE_MAX_BYTES = 256 * 1024;
 
 export type DockerfileRead =
-  | { ok: true; text: string }
-  | { ok: false; problem: "missing" | "symlink" | "not-a-file" | "too-large" | "unreadable"; message: string };
+  { ok: true; text: string } | { ok: false; problem: "missing" | "symlink" | "not-a-file" | "too-large" | "unreadable"; message: string };
 
 /**
  * Reads `Dockerfile` at the top of a submission without ever following a link out of it, and with a size cap.
@@ -21,7 +20,11 @@ export async function readSubmissionDockerfile(dir: string): Promise<DockerfileR
     return { ok: false, problem: "missing", message: "there is no file named Dockerfile at the top of the submission (the name is case-sensitive)" };
   }
   if (stats.isSymbolicLink()) {
-    return { ok: false, problem: "symlink", message: "Dockerfile is a symbolic link; the grader does not follow links. Submit the Dockerfile itself" };
+    return {
+      ok: false,
+      problem: "symlink",
+      message: "Dockerfile is a symbolic link; the grader does not follow links. Submit the Dockerfile itself",
+    };
   }
   if (!stats.isFile()) return { ok: false, problem: "not-a-file", message: "Dockerfile is not a regular file" };
   if (stats.size > DOCKERFILE_MAX_BYTES) {

@@ -14,7 +14,8 @@ async function tarEntries(dir: string): Promise<{ name: string; type: string; li
   const extract = tarStream.extract();
   const entries: { name: string; type: string; linkname?: string }[] = [];
   extract.on("entry", (header, stream, next) => {
-    if (header.name !== ".") entries.push({ name: header.name, type: header.type ?? "file", ...(header.linkname ? { linkname: header.linkname } : {}) });
+    if (header.name !== ".")
+      entries.push({ name: header.name, type: header.type ?? "file", ...(header.linkname ? { linkname: header.linkname } : {}) });
     stream.on("end", next);
     stream.resume();
   });

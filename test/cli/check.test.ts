@@ -15,11 +15,15 @@ describe("lab-grader check", () => {
     writeFileSync(summary, "");
     writeFileSync(output, "");
     const out = temp("reports");
-    const result = await runCli(["check", "--gradescope", gradescope, "--classroom", "--id", "lab42-alice", "--out", out], {
-      ...process.env,
-      GITHUB_STEP_SUMMARY: summary,
-      GITHUB_OUTPUT: output,
-    }, path.resolve("submissions/alice-venv-app"));
+    const result = await runCli(
+      ["check", "--gradescope", gradescope, "--classroom", "--id", "lab42-alice", "--out", out],
+      {
+        ...process.env,
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_OUTPUT: output,
+      },
+      path.resolve("submissions/alice-venv-app"),
+    );
     expect(result.code).toBe(0);
     const lines = result.stdout.split("\n");
     expect(lines.filter((l) => l.startsWith("✓ "))).toHaveLength(6);
@@ -40,7 +44,10 @@ describe("lab-grader check", () => {
     expect(scope).toMatchObject({ output_format: "text", test_output_format: "text" });
 
     // One result per check, as a step output named by its id (examples/github-actions-autograding.yml)
-    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
+    const outputs = readFileSync(output, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
     expect(outputs.map(([id]) => id)).toEqual(CHECK_IDS);
     for (const [id, encoded] of outputs) {
       expect(result.stdout).toContain(`${id}=${encoded}\n`);
@@ -49,7 +56,10 @@ describe("lab-grader check", () => {
     }
     expect(readFileSync(summary, "utf8")).toMatch(/\| ✅ \| `greeting-served` \| 2\/2 \|/);
     // The student's id from --id (in CI: the repository's name), and their Dockerfile as their repository names it
-    expect(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")).submissions[0]).toMatchObject({ id: "lab42-alice", dockerfile: "Dockerfile" });
+    expect(JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")).submissions[0]).toMatchObject({
+      id: "lab42-alice",
+      dockerfile: "Dockerfile",
+    });
     expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('<testsuite name="lab42-alice"');
   }, 300_000);
 
@@ -64,7 +74,10 @@ describe("lab-grader check", () => {
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/no Docker engine answers at DOCKER_HOST=unix:\/\//);
-    const outputs = readFileSync(output, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
+    const outputs = readFileSync(output, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]);
     expect(outputs.map(([id]) => id)).toEqual(CHECK_IDS);
     for (const [, encoded] of outputs) {
       expect(JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))).toMatchObject({

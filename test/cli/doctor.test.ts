@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "../helpers/cli";
@@ -23,7 +23,9 @@ describe("lab-grader doctor", () => {
     expect(result.stdout).toMatch(/^ok +engine version: Docker Engine \d+\.\d+/m);
     expect(result.stdout).toMatch(/^ok +image store: (\S+ graphdriver|containerd snapshotter \(\S+\))$/m);
     // This machine's engine is local: its BuildKit steps' cgroups are here, so grading may build with it
-    expect(result.stdout).toMatch(/^ok +BuildKit: available through the API \([\d.]+ ≥ 1\.39\); grading may use it: its RUN steps can be capped through cgroup \/\S+\/buildkit$/m);
+    expect(result.stdout).toMatch(
+      /^ok +BuildKit: available through the API \([\d.]+ ≥ 1\.39\); grading may use it: its RUN steps can be capped through cgroup \/\S+\/buildkit$/m,
+    );
     for (const image of ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"]) {
       expect(result.stdout).toMatch(new RegExp(`^ok +image ${image.replace(/[.]/g, "\\.")}: (present|stand-in)`, "m"));
     }
@@ -33,7 +35,10 @@ describe("lab-grader doctor", () => {
   it("exits 2 with the file and field when the lab spec is invalid", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-spec-"));
     const file = path.join(dir, "bad.yaml");
-    require("node:fs").writeFileSync(file, "id: lab42\ntitle: x\nbaseImages: []\nreference: {solution: s, singleStage: b}\nchecks: [{id: builds, kind: image-builds, points: 1}]\n");
+    writeFileSync(
+      file,
+      "id: lab42\ntitle: x\nbaseImages: []\nreference: {solution: s, singleStage: b}\nchecks: [{id: builds, kind: image-builds, points: 1}]\n",
+    );
     const result = await runCli(["doctor", "--lab", file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`lab spec ${file} is invalid`);

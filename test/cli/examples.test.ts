@@ -30,7 +30,10 @@ describe("examples/github-actions-autograding.yml", () => {
   const workflow = yaml.load(readFileSync(path.resolve("examples/github-actions-autograding.yml"), "utf8")) as {
     name: string;
     permissions: Record<string, string>;
-    jobs: Record<string, { steps: { id?: string; if?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] }>;
+    jobs: Record<
+      string,
+      { steps: { id?: string; if?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] }
+    >;
   };
   const checkIds = (yaml.load(readFileSync(path.resolve("specs/lab42.yaml"), "utf8")) as { checks: { id: string }[] }).checks.map((c) => c.id);
 

@@ -18,7 +18,15 @@ function shard(dir: string, submissions: SubmissionGrade[]): string {
     lab: { id: "lab42", title: "Lab 42", file: "lab42.yaml" },
     runId: "r",
     gradedAt: "2026-11-28T00:20:24.000Z",
-    engine: { location: "x", product: "Docker Engine 1", imageStore: "overlay2 graphdriver", version: "1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
+    engine: {
+      location: "x",
+      product: "Docker Engine 1",
+      imageStore: "overlay2 graphdriver",
+      version: "1",
+      apiVersion: "1.41",
+      os: "linux",
+      architecture: "amd64",
+    },
     reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
     submissions,
     skipped: [],
@@ -32,13 +40,28 @@ function shard(dir: string, submissions: SubmissionGrade[]): string {
 /** Gradebooks need the whole class, so sharded runs write them when merged; flags that cannot work are refused. */
 describe("gradebooks from the CLI (no engine needed)", () => {
   const work = mkdtempSync(path.join(tmpdir(), "lab-grader-gradebook-cli-"));
-  const shards = [shard(path.join(work, "shard-1"), [graded("doezoë_12345_67890_lab42", 8)]), shard(path.join(work, "shard-2"), [graded("stranger_34567_89012_lab", 4)])];
+  const shards = [
+    shard(path.join(work, "shard-1"), [graded("doezoë_12345_67890_lab42", 8)]),
+    shard(path.join(work, "shard-2"), [graded("stranger_34567_89012_lab", 4)]),
+  ];
   const roster = path.join(work, "roster.csv");
   writeFileSync(roster, 'name,canvas_user_id,moodle_participant_id,email\n"Doe, Zoë",12345,,zoe@example.edu\n"Brown, Al",45678,99,al@example.edu\n');
 
   it("merge writes them from the shards, with every roster student and every submission, and a BOM when asked", async () => {
     const out = path.join(work, "merged");
-    const args = ["merge", "--out", out, "--roster", roster, "--gradebook", "canvas,moodle", "--canvas-assignment", "Lab 42 (777)", "--csv-bom", ...shards];
+    const args = [
+      "merge",
+      "--out",
+      out,
+      "--roster",
+      roster,
+      "--gradebook",
+      "canvas,moodle",
+      "--canvas-assignment",
+      "Lab 42 (777)",
+      "--csv-bom",
+      ...shards,
+    ];
     const result = await runCli(args);
     expect(result.code).toBe(0);
     const canvas = readFileSync(path.join(out, "gradebook-canvas.csv"), "utf8");
@@ -66,7 +89,9 @@ describe("gradebooks from the CLI (no engine needed)", () => {
   it("merge without --csv-bom writes no BOM", async () => {
     const out = path.join(work, "plain");
     expect((await runCli(["merge", "--out", out, "--gradebook", "canvas", ...shards])).code).toBe(0);
-    expect(readFileSync(path.join(out, "gradebook-canvas.csv"), "utf8").startsWith("Student,ID,SIS User ID,SIS Login ID,Section,Lab 42\r\n")).toBe(true);
+    expect(readFileSync(path.join(out, "gradebook-canvas.csv"), "utf8").startsWith("Student,ID,SIS User ID,SIS Login ID,Section,Lab 42\r\n")).toBe(
+      true,
+    );
     expect(readFileSync(path.join(out, "grades.csv"), "utf8").startsWith('"id",')).toBe(true);
   });
 

@@ -17,7 +17,6 @@ function exited(code: number, what: string, result: CliResult): CliResult {
   return result;
 }
 
-
 function filesUnder(dir: string, prefix: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile())
@@ -51,7 +50,12 @@ describe("lab-grader installed from its packed tarball", () => {
     exited(
       0,
       "npm install -g",
-      await runProgram("npm", ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(work, tarball.filename)], process.env, empty),
+      await runProgram(
+        "npm",
+        ["install", "-g", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(work, tarball.filename)],
+        process.env,
+        empty,
+      ),
     );
     installed = realpathSync(path.join(prefix, "lib", "node_modules", "lab-grader"));
   }, 240_000);
@@ -93,7 +97,12 @@ describe("lab-grader installed from its packed tarball", () => {
 
     const result = exited(0, "lab-grader check", await labGrader(["check", "--out", reports], student));
     expect(result.stdout).toContain("score: 10/10\n");
-    expect(result.stdout.split("\n").filter((l) => l.startsWith("✓ ")).map((l) => l.split(/\s+/)[1])).toEqual(CHECK_IDS);
+    expect(
+      result.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("✓ "))
+        .map((l) => l.split(/\s+/)[1]),
+    ).toEqual(CHECK_IDS);
     // Its own lab spec (not one found in this repository), and the folder's name as the id
     const grades = JSON.parse(readFileSync(path.join(reports, "results.json"), "utf8"));
     expect(grades.lab.file).toBe(path.join(installed, "specs", "lab42.yaml"));

@@ -59,7 +59,10 @@ describe("lab-grader setup", () => {
     });
     expect(relabel.ok).toBe(true);
     const spec = path.join(dir, "lab.yaml");
-    writeFileSync(spec, `id: stale\ntitle: stale stand-in\nbaseImages: ["${name}"]\nreference: {solution: s, singleStage: b}\nchecks: [{id: builds, kind: image-builds, points: 1}]\n`);
+    writeFileSync(
+      spec,
+      `id: stale\ntitle: stale stand-in\nbaseImages: ["${name}"]\nreference: {solution: s, singleStage: b}\nchecks: [{id: builds, kind: image-builds, points: 1}]\n`,
+    );
     try {
       const doctor = await runCli(["doctor", "--lab", spec]);
       expect(doctor.code).toBe(3);
@@ -73,7 +76,10 @@ describe("lab-grader setup", () => {
       // The stand-in it replaced is gone, not left untagged.
       expect(await inspectImage(engine.docker, relabel.imageId!)).toBeUndefined();
     } finally {
-      await engine.docker.getImage(name).remove({ force: true }).catch(() => undefined);
+      await engine.docker
+        .getImage(name)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }, 300_000);
 });

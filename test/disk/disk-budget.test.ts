@@ -178,7 +178,11 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
   it("stops a build that writes past the budget, with a verdict that names it and the step", () => {
     expect(check("fills-disk-build", "image-builds")).toMatchObject({
       passed: false,
-      message: expect.stringMatching(new RegExp(`^the build wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB; it was stopped at \\[builder 3/5\\] RUN python -m venv`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^the build wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB; it was stopped at \\[builder 3/5\\] RUN python -m venv`,
+        ),
+      ),
     });
     expect(grades.submissions.find((s) => s.id === "alice-venv-app")!.builder).toBe("buildkit");
   });
@@ -187,7 +191,11 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
     const classic = (id: string) => classicGrades.submissions.find((s) => s.id === id)!;
     expect(classic("fills-disk-build").checks.find((c) => c.id === "image-builds")).toMatchObject({
       passed: false,
-      message: expect.stringMatching(new RegExp(`^the build wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB; it was stopped at Step 3/\\d+ : RUN python -m venv`)),
+      message: expect.stringMatching(
+        new RegExp(
+          `^the build wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB; it was stopped at Step 3/\\d+ : RUN python -m venv`,
+        ),
+      ),
     });
     expect(classic("alice-venv-app")).toMatchObject({ score: 10, builder: "classic" });
   });
@@ -195,7 +203,9 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
   it("stops a container that writes past the budget, with a verdict that names it, and does not grade it again", () => {
     expect(check("fills-disk-run", "container-runs")).toMatchObject({
       passed: false,
-      message: expect.stringMatching(new RegExp(`^the container wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB, so it was stopped`)),
+      message: expect.stringMatching(
+        new RegExp(`^the container wrote \\d+ MiB to the engine's disk; the budget is ${BUDGET_MIB} MiB, so it was stopped`),
+      ),
     });
     expect(grades.engine.containerDiskQuota).toMatch(/^none \(/);
     expect(grades.submissions.find((s) => s.id === "fills-disk-run")!.timingsMs?.regradedAlone).toBeUndefined();
@@ -223,7 +233,9 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
       expect(stopped.submissions.find((s) => s.id === "alice-venv-app")).toMatchObject({ score: 10 });
       expect(stopped.submissions.find((s) => s.id === "big-layer")).toMatchObject({
         graderErrorKind: "disk-floor",
-        graderError: expect.stringMatching(/^the engine's disk has \d+ MiB free; grading a submission needs \d+ MiB \(the floor, \d+ MiB, plus its disk budget, 512 MiB\)/),
+        graderError: expect.stringMatching(
+          /^the engine's disk has \d+ MiB free; grading a submission needs \d+ MiB \(the floor, \d+ MiB, plus its disk budget, 512 MiB\)/,
+        ),
       });
       expect(lowest).toBeGreaterThanOrEqual(floorRunFloorBytes);
     });

@@ -80,7 +80,11 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
 
   afterAll(async () => {
     limiter?.stop();
-    for (const id of built) await engine.docker.getImage(id).remove({ force: true }).catch(() => undefined);
+    for (const id of built)
+      await engine.docker
+        .getImage(id)
+        .remove({ force: true })
+        .catch(() => undefined);
     await engine?.stop();
   }, 120_000);
 
@@ -120,7 +124,8 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
     const marker = `lab-grader-sleeper-${randomBytes(6).toString("hex")}`;
     const building = buildRunning("import time; time.sleep(600)", 10_000, marker);
     let seen = false;
-    for (const until = Date.now() + 10_000; !seen && Date.now() < until; await new Promise((r) => setTimeout(r, 100))) seen = processesWith(marker).length > 0;
+    for (const until = Date.now() + 10_000; !seen && Date.now() < until; await new Promise((r) => setTimeout(r, 100)))
+      seen = processesWith(marker).length > 0;
     const result = await building;
     expect({ seen, ok: result.ok, timedOut: result.timedOut }).toEqual({ seen: true, ok: false, timedOut: true });
     const deadline = Date.now() + 15_000;

@@ -17,7 +17,10 @@ async function buildWithBuildkit(dockerfile: string): Promise<{ text: string[]; 
   const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-buildkit-"));
   writeFileSync(path.join(dir, "Dockerfile"), dockerfile.replace(/^(FROM .*)$/m, `$1\nARG NONCE=${randomUUID()}`));
   const tag = `lab-grader-test/buildkit-status:${process.pid}`;
-  const stream = (await engine.docker.buildImage(tar.pack(dir) as unknown as NodeJS.ReadableStream, { version: "2", networkmode: "none", t: tag } as object)) as unknown as Readable;
+  const stream = (await engine.docker.buildImage(
+    tar.pack(dir) as unknown as NodeJS.ReadableStream,
+    { version: "2", networkmode: "none", t: tag } as object,
+  )) as unknown as Readable;
   const progress = new BuildkitProgress();
   const text: string[] = [];
   let error: string | undefined;
@@ -26,15 +29,16 @@ async function buildWithBuildkit(dockerfile: string): Promise<{ text: string[]; 
     if (m.id === "moby.buildkit.trace" && typeof m.aux === "string") text.push(...progress.apply(decodeStatus(m.aux)));
     if (m.error) error = m.error;
   }
-  await engine.docker.getImage(tag).remove().catch(() => undefined);
+  await engine.docker
+    .getImage(tag)
+    .remove()
+    .catch(() => undefined);
   return { text, progress, error };
 }
 
 describe("BuildKit's status stream from the engine", () => {
   it("reads as plain text: the failing step, its output and its error", async () => {
-    const { text, progress, error } = await buildWithBuildkit(
-      "FROM python:3.9-slim\nRUN echo 'first line' && echo 'second line' >&2 && exit 3\n",
-    );
+    const { text, progress, error } = await buildWithBuildkit("FROM python:3.9-slim\nRUN echo 'first line' && echo 'second line' >&2 && exit 3\n");
     expect(error).toMatch(/exit code: 3/);
     const step = text.find((line) => /^#\d+ \[2\/2\] RUN echo 'first line'/.test(line));
     expect(step).toBeDefined();
@@ -43,7 +47,11 @@ describe("BuildKit's status stream from the engine", () => {
     expect(text).toContainEqual(expect.stringMatching(new RegExp(`^${number} [\\d.]+ second line$`)));
     expect(text).toContainEqual(expect.stringMatching(new RegExp(`^${number} ERROR: .*exit code: 3`)));
     const failed = progress.failedStep();
-    expect(failed).toEqual({ name: expect.stringMatching(/^\[2\/2\] RUN echo 'first line'/), error: expect.stringMatching(/exit code: 3/), lastLines: expect.any(Array) });
+    expect(failed).toEqual({
+      name: expect.stringMatching(/^\[2\/2\] RUN echo 'first line'/),
+      error: expect.stringMatching(/exit code: 3/),
+      lastLines: expect.any(Array),
+    });
     // stdout and stderr reach BuildKit on separate streams: their order is not kept.
     expect([...failed!.lastLines].sort()).toEqual(["first line", "second line"]);
   }, 120_000);

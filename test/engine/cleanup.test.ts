@@ -52,7 +52,12 @@ describe("sweepDeadRunsBuildCache", () => {
     const pack = tar.pack();
     pack.entry({ name: "Dockerfile" }, `FROM python:3.9-slim\nRUN echo ${randomBytes(8).toString("hex")} > /nonce\n`);
     pack.finalize();
-    const built = await buildImage(engine.docker, { builder: "buildkit", context: pack as unknown as Readable, tags: [`lab-grader-test/crashed:${process.pid}`], timeoutMs: 120_000 });
+    const built = await buildImage(engine.docker, {
+      builder: "buildkit",
+      context: pack as unknown as Readable,
+      tags: [`lab-grader-test/crashed:${process.pid}`],
+      timeoutMs: 120_000,
+    });
     expect(built.ok).toBe(true);
     await engine.docker.getImage(built.imageId!).remove({ force: true });
     expect((await buildCacheAdded(engine.docker, mark)).length).toBeGreaterThan(0);

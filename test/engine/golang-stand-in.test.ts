@@ -97,7 +97,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(contextDir, { recursive: true, force: true });
-  for (const name of Object.values(TAGS)) await engine?.docker.getImage(name).remove({ force: true }).catch(() => undefined);
+  for (const name of Object.values(TAGS))
+    await engine?.docker
+      .getImage(name)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 describe(`${IMAGE}: a net/http service shipped FROM scratch`, () => {
@@ -160,7 +164,10 @@ describe(`${IMAGE}: environment and paths of the official image`, () => {
   });
 
   it("runs Go 1.24 from /usr/local/go, the release GOLANG_VERSION names, with the default module proxy", async () => {
-    const result = await sh(IMAGE, 'go version; command -v go; go env GOROOT GOPATH GOTOOLCHAIN GOPROXY GOFLAGS; pwd; echo "$GOLANG_VERSION"; ls -d /go/bin /go/src');
+    const result = await sh(
+      IMAGE,
+      'go version; command -v go; go env GOROOT GOPATH GOTOOLCHAIN GOPROXY GOFLAGS; pwd; echo "$GOLANG_VERSION"; ls -d /go/bin /go/src',
+    );
     expect(result.exitCode).toBe(0);
     const [version, goPath, goroot, gopath, toolchain, proxy, flags, workdir, golangVersion, ...goDirs] = lines(result.output);
     expect(version).toMatch(/^go version go1\.24(\.\d+)? linux\/\w+$/);
@@ -180,7 +187,10 @@ describe(`${IMAGE}: environment and paths of the official image`, () => {
 
   it("has the C toolchain and the tools of buildpack-deps:trixie-scm that builds use", async () => {
     const tools = ["gcc", "g++", "make", "pkg-config", "git", "curl", "wget", "ssh", "ps"];
-    const result = await sh(IMAGE, `for t in ${tools.join(" ")}; do command -v $t >/dev/null && echo "$t yes" || echo "$t no"; done; ls /usr/include/stdio.h`);
+    const result = await sh(
+      IMAGE,
+      `for t in ${tools.join(" ")}; do command -v $t >/dev/null && echo "$t yes" || echo "$t no"; done; ls /usr/include/stdio.h`,
+    );
     expect(lines(result.output)).toEqual([...tools.map((t) => `${t} yes`), "/usr/include/stdio.h"]);
   }, 60_000);
 

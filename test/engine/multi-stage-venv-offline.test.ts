@@ -57,10 +57,7 @@ CMD ["python", "app.py"]
     });
     expect(build.error).toBeUndefined();
     expect(build.ok).toBe(true);
-    const container = await new GenericContainer(tag)
-      .withExposedPorts(port)
-      .withWaitStrategy(Wait.forHttp("/", port))
-      .start();
+    const container = await new GenericContainer(tag).withExposedPorts(port).withWaitStrategy(Wait.forHttp("/", port)).start();
     try {
       const response = await request(`http://${container.getHost()}:${container.getMappedPort(port)}/`);
       expect(response.statusCode).toBe(200);

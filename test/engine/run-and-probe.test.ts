@@ -37,7 +37,10 @@ describe("runAndProbe", () => {
   }, 150_000);
 
   afterAll(async () => {
-    await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    await engine.docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -98,7 +98,9 @@ describe.each(images)("base image %s", (image) => {
   }, 60_000);
 
   it("installs with --target into a plain folder that PYTHONPATH makes importable", async () => {
-    const result = await sh("pip install --target=/deps flask >/dev/null 2>&1; ls -d /deps/flask; PYTHONPATH=/deps python -c 'import flask; print(flask.__file__)'");
+    const result = await sh(
+      "pip install --target=/deps flask >/dev/null 2>&1; ls -d /deps/flask; PYTHONPATH=/deps python -c 'import flask; print(flask.__file__)'",
+    );
     expect(lines(result.output)).toEqual(["/deps/flask", "/deps/flask/__init__.py"]);
   }, 60_000);
 
@@ -121,12 +123,29 @@ describe.each(images)("base image %s", (image) => {
     const result = await sh(
       "python -m venv /build/venv && /build/venv/bin/pip install flask >/dev/null 2>&1; cp -a /build/venv /app-venv && rm -rf /build && /app-venv/bin/python -m flask --version | head -2; head -1 /app-venv/bin/flask",
     );
-    expect(lines(result.output)).toEqual([expect.stringMatching(/^Python \d+\.\d+\.\d+$/), expect.stringMatching(/^Flask \d/), "#!/build/venv/bin/python"]);
+    expect(lines(result.output)).toEqual([
+      expect.stringMatching(/^Python \d+\.\d+\.\d+$/),
+      expect.stringMatching(/^Flask \d/),
+      "#!/build/venv/bin/python",
+    ]);
   }, 60_000);
 
   it("has the commands the official slim image has, and not those it leaves out", async () => {
-    const result = await sh("for c in bash apt-get dpkg perl curl wget gcc make git ps; do command -v $c >/dev/null && echo \"$c yes\" || echo \"$c no\"; done");
-    expect(lines(result.output)).toEqual(["bash yes", "apt-get yes", "dpkg yes", "perl yes", "curl no", "wget no", "gcc no", "make no", "git no", "ps no"]);
+    const result = await sh(
+      'for c in bash apt-get dpkg perl curl wget gcc make git ps; do command -v $c >/dev/null && echo "$c yes" || echo "$c no"; done',
+    );
+    expect(lines(result.output)).toEqual([
+      "bash yes",
+      "apt-get yes",
+      "dpkg yes",
+      "perl yes",
+      "curl no",
+      "wget no",
+      "gcc no",
+      "make no",
+      "git no",
+      "ps no",
+    ]);
   }, 60_000);
 
   it("is within 1.5 × the official image's size", async () => {

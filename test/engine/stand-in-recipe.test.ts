@@ -23,7 +23,17 @@ describe("standInPlanFor", () => {
     expect(plan).toMatchObject({ family: "golang", version, debianBase: { suite: "trixie" }, dockerfile: "golang-stand-in.Dockerfile" });
     // What the official image has from buildpack-deps:<suite>-scm and its cgo step.
     expect(plan!.debianBase.packages).toEqual(
-      expect.arrayContaining([`golang-${version}-go`, `golang-${version}-src`, "gcc", "libc6-dev", "make", "pkg-config", "git", "curl", "ca-certificates"]),
+      expect.arrayContaining([
+        `golang-${version}-go`,
+        `golang-${version}-src`,
+        "gcc",
+        "libc6-dev",
+        "make",
+        "pkg-config",
+        "git",
+        "curl",
+        "ca-certificates",
+      ]),
     );
   });
 

@@ -57,7 +57,9 @@ describe("engine matrix: Podman 5 through its Docker-compatible socket", () => {
       engine = await startMatrixEngine("podman");
       const doctor = await runCliIn(engine, ["doctor"]);
       expect(doctor.code).toBe(3);
-      const problem = /^PROBLEM (engine: Podman Engine 5\.\S+ at DOCKER_HOST=unix:\/\/\S+ is not supported: Podman builds with Buildah.*)$/m.exec(doctor.stdout);
+      const problem = /^PROBLEM (engine: Podman Engine 5\.\S+ at DOCKER_HOST=unix:\/\/\S+ is not supported: Podman builds with Buildah.*)$/m.exec(
+        doctor.stdout,
+      );
       expect(problem).not.toBeNull();
       expect(doctor.stdout).toMatch(/^ +fix: use Docker Engine or Docker Desktop; Podman's Docker-compatible socket is not enough/m);
       expect(doctor.stdout).toMatch(/^ok +BuildKit: not available \(Podman builds with Buildah\)$/m);

@@ -43,8 +43,18 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       const result = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out")]);
       if (result.code !== 0) throw new Error(`grade on the ${mode} engine exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
       grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
-      const classic = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out-classic"), "--builder", "classic"]);
-      if (classic.code !== 0) throw new Error(`grade --builder classic on the ${mode} engine exited ${classic.code}:\n${classic.stderr}\n${classic.stdout}`);
+      const classic = await runCliIn(engine, [
+        "grade",
+        submissions,
+        "--lab",
+        labFile,
+        "--out",
+        path.join(work, "out-classic"),
+        "--builder",
+        "classic",
+      ]);
+      if (classic.code !== 0)
+        throw new Error(`grade --builder classic on the ${mode} engine exited ${classic.code}:\n${classic.stderr}\n${classic.stdout}`);
       classicGrades = JSON.parse(readFileSync(path.join(work, "out-classic", "results.json"), "utf8")) as GradesDocument;
     }, 2_700_000);
 
@@ -85,7 +95,9 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     });
 
     it("builds each submission once: no build lost a cached image to another submission's clean-up", () => {
-      const builtTwice = [...grades.submissions, ...classicGrades.submissions].filter((s) => /built twice/.test(s.checks.find((c) => c.id === "image-builds")?.message ?? ""));
+      const builtTwice = [...grades.submissions, ...classicGrades.submissions].filter((s) =>
+        /built twice/.test(s.checks.find((c) => c.id === "image-builds")?.message ?? ""),
+      );
       expect(builtTwice.map((s) => s.id)).toEqual([]);
     });
 
@@ -98,7 +110,10 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       }
       const judySize = byId("judy-bloated").checks.find((c) => c.id === "size-under-threshold")!.message;
       // Only the containerd store leaves the copied duplicates out of the layer; then the message says what was counted.
-      if (mode === "containerd") expect(judySize).toMatch(/Each COPY --from counts for all it copied: line 9 copied [\d.]+ MB, of which this engine's image store kept [\d.]+ MB/);
+      if (mode === "containerd")
+        expect(judySize).toMatch(
+          /Each COPY --from counts for all it copied: line 9 copied [\d.]+ MB, of which this engine's image store kept [\d.]+ MB/,
+        );
       else expect(judySize).not.toMatch(/Each COPY --from counts/);
     });
 

@@ -18,11 +18,29 @@ function makeCertificates(): string {
   const sign = (name: string, subject: string, extensions: string) => {
     writeFileSync(path.join(dir, `${name}.ext`), extensions);
     ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", `${name}-key.pem`, "-out", `${name}.csr`);
-    ssl("x509", "-req", "-days", "2", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-extfile", `${name}.ext`, "-out", `${name}-cert.pem`);
+    ssl(
+      "x509",
+      "-req",
+      "-days",
+      "2",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca-key.pem",
+      "-CAcreateserial",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}-cert.pem`,
+    );
   };
   sign("server", "/CN=127.0.0.1", "subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n");
   sign("client", "/CN=grader", "extendedKeyUsage = clientAuth\n");
-  execFileSync("sh", ["-c", "mkdir client && cp ca.pem client/ca.pem && cp client-cert.pem client/cert.pem && cp client-key.pem client/key.pem"], { cwd: dir });
+  execFileSync("sh", ["-c", "mkdir client && cp ca.pem client/ca.pem && cp client-cert.pem client/cert.pem && cp client-key.pem client/key.pem"], {
+    cwd: dir,
+  });
   return dir;
 }
 
@@ -82,12 +100,21 @@ describe("grading on a remote engine over TLS", () => {
       "/autograder/run_autograder > /dev/null 2>&1",
       "cat /autograder/results/results.json",
     ].join("\n");
-    const results = execFileSync("nsenter", ["-t", String(engine.netnsPid), "-n", "--", "unshare", "--mount", "--propagation", "private", "bash", "-c", script], {
-      encoding: "utf8",
-      env: { ...process.env, REPO: path.resolve("."), CERTS: path.join(certificates, "client"), TESTCONTAINERS_RYUK_DISABLED: "true" },
-      timeout: 600_000,
+    const results = execFileSync(
+      "nsenter",
+      ["-t", String(engine.netnsPid), "-n", "--", "unshare", "--mount", "--propagation", "private", "bash", "-c", script],
+      {
+        encoding: "utf8",
+        env: { ...process.env, REPO: path.resolve("."), CERTS: path.join(certificates, "client"), TESTCONTAINERS_RYUK_DISABLED: "true" },
+        timeout: 600_000,
+      },
+    );
+    expect(JSON.parse(results)).toMatchObject({
+      score: 10,
+      max_score: 10,
+      output_format: "text",
+      tests: expect.arrayContaining([expect.objectContaining({ name: "greeting-served", status: "passed" })]),
     });
-    expect(JSON.parse(results)).toMatchObject({ score: 10, max_score: 10, output_format: "text", tests: expect.arrayContaining([expect.objectContaining({ name: "greeting-served", status: "passed" })]) });
   }, 600_000);
 
   it("refuses to grade without a certificate the engine accepts, and says so in Gradescope's results", async () => {

@@ -22,8 +22,10 @@ describe("verdicts that do not depend on the neighbours", () => {
   beforeAll(async () => {
     const submissions = path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-fairness-")), "submissions");
     cpSync(path.resolve("test/fairness/submissions"), submissions, { recursive: true });
-    for (const id of ["fork-storm", "memory-hog-run", "log-flood-run"]) cpSync(path.resolve("test/hostile/submissions", id), path.join(submissions, id), { recursive: true });
-    for (const id of ["alice-venv-app", "laura-venv-in-final-stage"]) cpSync(path.resolve("submissions", id), path.join(submissions, id), { recursive: true });
+    for (const id of ["fork-storm", "memory-hog-run", "log-flood-run"])
+      cpSync(path.resolve("test/hostile/submissions", id), path.join(submissions, id), { recursive: true });
+    for (const id of ["alice-venv-app", "laura-venv-in-final-stage"])
+      cpSync(path.resolve("submissions", id), path.join(submissions, id), { recursive: true });
     const out = path.join(path.dirname(submissions), "out");
     const result = await runCli(["grade", submissions, "--out", out, "--concurrency", "2", "--run-timeout", "20"]);
     if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
@@ -92,7 +94,10 @@ describe("container logs on the engine's disk", () => {
       expect(onDisk).toBeGreaterThan(CONTAINER_LOG_FILES.maxSizeBytes / 2);
     } finally {
       await container.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() => undefined);
-      await engine.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      await engine.docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }, 300_000);
 });

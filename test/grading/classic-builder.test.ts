@@ -33,7 +33,9 @@ describe("lab-grader grade --builder classic on the sample submissions", () => {
 
   it("names the failed step as the classic builder does, and says why BuildKit syntax was not built", () => {
     const check = (id: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === "image-builds")!;
-    expect(check("dave-handout-step3").message).toMatch(/^the build failed at Step \d+\/\d+ : COPY --from=builder \/app\/venv \/app\/venv: .*app\/venv/);
+    expect(check("dave-handout-step3").message).toMatch(
+      /^the build failed at Step \d+\/\d+ : COPY --from=builder \/app\/venv \/app\/venv: .*app\/venv/,
+    );
     expect(check("pablo-run-mount").message).toMatch(
       /^not built: the Dockerfile uses BuildKit-only syntax: RUN --mount=type=cache \(line 3\), RUN --mount=type=bind \(line 3\), COPY --chmod \(line 10\)\. .*this run builds with Docker's classic builder \(--builder classic\)/,
     );

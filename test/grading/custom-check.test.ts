@@ -13,8 +13,10 @@ describe("a lab spec with an instructor's own check", () => {
   it("grades the extra check with its points, and its expect() message as feedback", async () => {
     const { labFile, work } = labVariant(
       (yaml) =>
-        yaml
-          .replace("\ntimeouts:\n", "\n  - id: exposes-port\n    kind: custom\n    points: 1\n    hint: Add EXPOSE 5000 to the final stage.\n\ntimeouts:\n"),
+        yaml.replace(
+          "\ntimeouts:\n",
+          "\n  - id: exposes-port\n    kind: custom\n    points: 1\n    hint: Add EXPOSE 5000 to the final stage.\n\ntimeouts:\n",
+        ),
       `import { check, gradeSubmissions, labChecks } from "lab-grader/jest";
 
 gradeSubmissions(() => {

@@ -16,10 +16,24 @@ describe("grade --gradebook canvas --roster", () => {
     writeZip(path.join(submissions, "doezoë_12345_67890_lab42.zip"), filesOf(path.resolve("submissions/alice-venv-app")));
     writeZip(path.join(submissions, "smithjohn_LATE_23456_78901_lab42.zip"), filesOf(path.resolve("submissions/erin-single-stage")));
     const roster = path.join(work, "roster.csv");
-    writeFileSync(roster, 'Student,ID,SIS User ID,SIS Login ID,Section\n"Doe, Zoë",12345,S-1,zdoe,A\n"Smith, John",23456,S-2,jsmith,A\n"Brown, Al",45678,S-3,abrown,B\n');
+    writeFileSync(
+      roster,
+      'Student,ID,SIS User ID,SIS Login ID,Section\n"Doe, Zoë",12345,S-1,zdoe,A\n"Smith, John",23456,S-2,jsmith,A\n"Brown, Al",45678,S-3,abrown,B\n',
+    );
 
     const out = path.join(work, "reports");
-    const result = await runCli(["grade", submissions, "--out", out, "--roster", roster, "--gradebook", "canvas", "--canvas-assignment", "Lab 42 (777)"]);
+    const result = await runCli([
+      "grade",
+      submissions,
+      "--out",
+      out,
+      "--roster",
+      roster,
+      "--gradebook",
+      "canvas",
+      "--canvas-assignment",
+      "Lab 42 (777)",
+    ]);
     expect(result.code).toBe(0);
     const rows = parse(readFileSync(path.join(out, "gradebook-canvas.csv"), "utf8")) as string[][];
     expect(rows).toEqual([

@@ -102,15 +102,31 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(message("dave-handout-step3", "container-runs").message).toBe("not run: the image did not build (see image-builds)");
     expect(message("dave-handout-step3", "image-builds").hint).toMatch(/COPY --from/);
     expect(message("heidi-localhost", "greeting-served").message).toMatch(/Is the app listening on 0\.0\.0\.0:5000\?/);
-    expect(message("grace-wrong-greeting", "greeting-served").message).toContain('with "Hello, World!"; expected exactly "Hello, Docker Multi-Stage Build!"');
-    expect(message("ivan-crash-on-start", "container-runs").message).toMatch(/exited with code 1[\s\S]*ImportError: cannot import name 'render_templates'/);
-    expect(message("laura-venv-in-final-stage", "venv-copied").message).toMatch(/created in the final stage .*\(by `RUN python -m venv \/app\/venv && .*`, line 8\)/);
-    expect(message("nina-final-from-builder", "venv-copied").message).toMatch(/already in the image the final stage starts FROM .*\(by `FROM builder`, line 8\)/);
-    expect(message("oscar-venv-from-context", "venv-copied").message).toMatch(/copied from the submission's own files, .*\(by `COPY venv \/app\/venv`, line 11\)/);
-    expect(message("peggy-deleted-later", "venv-copied").message).toMatch(/brought into the final stage by `COPY --from=builder \/app\/venv \/app\/venv` \(line 9\)/);
-    expect(message("alice-venv-app", "venv-copied").message).toMatch(/brought into the final stage by `COPY --from=builder \/app\/venv \.\/venv` \(line 8\)/);
+    expect(message("grace-wrong-greeting", "greeting-served").message).toContain(
+      'with "Hello, World!"; expected exactly "Hello, Docker Multi-Stage Build!"',
+    );
+    expect(message("ivan-crash-on-start", "container-runs").message).toMatch(
+      /exited with code 1[\s\S]*ImportError: cannot import name 'render_templates'/,
+    );
+    expect(message("laura-venv-in-final-stage", "venv-copied").message).toMatch(
+      /created in the final stage .*\(by `RUN python -m venv \/app\/venv && .*`, line 8\)/,
+    );
+    expect(message("nina-final-from-builder", "venv-copied").message).toMatch(
+      /already in the image the final stage starts FROM .*\(by `FROM builder`, line 8\)/,
+    );
+    expect(message("oscar-venv-from-context", "venv-copied").message).toMatch(
+      /copied from the submission's own files, .*\(by `COPY venv \/app\/venv`, line 11\)/,
+    );
+    expect(message("peggy-deleted-later", "venv-copied").message).toMatch(
+      /brought into the final stage by `COPY --from=builder \/app\/venv \/app\/venv` \(line 9\)/,
+    );
+    expect(message("alice-venv-app", "venv-copied").message).toMatch(
+      /brought into the final stage by `COPY --from=builder \/app\/venv \.\/venv` \(line 8\)/,
+    );
     expect(message("mallory-buildkit-heredoc", "image-builds").message).toMatch(
-      olderThan(grades.engine.version, "23.0") ? /^not built: RUN with a heredoc \(<<\) \(line 5\) needs Docker Engine 23\.0 or later; this engine is Docker Engine 20\./ : /^built in /,
+      olderThan(grades.engine.version, "23.0")
+        ? /^not built: RUN with a heredoc \(<<\) \(line 5\) needs Docker Engine 23\.0 or later; this engine is Docker Engine 20\./
+        : /^built in /,
     );
     expect(message("rex-secret-mount", "image-builds").message).toBe(
       "not built: RUN --mount=type=secret (line 4): the grader gives builds no secrets and no SSH agent; the lab needs neither",
@@ -128,13 +144,23 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(suites.map((s: { name: string }) => s.name)).toEqual(grades.submissions.map((s) => s.id));
     const alice = suites.find((s: { name: string }) => s.name === "alice-venv-app");
     const cases = [alice.testcase].flat();
-    expect(cases.map((c: { name: string }) => c.name)).toEqual(["dockerfile-multistage", "image-builds", "container-runs", "greeting-served", "venv-copied", "size-under-threshold"]);
+    expect(cases.map((c: { name: string }) => c.name)).toEqual([
+      "dockerfile-multistage",
+      "image-builds",
+      "container-runs",
+      "greeting-served",
+      "venv-copied",
+      "size-under-threshold",
+    ]);
     // Where the checks point, for CI annotations: the submission's Dockerfile, relative to where grading ran
     expect(cases[0]).toMatchObject({ file: "submissions/alice-venv-app/Dockerfile", line: expect.stringMatching(/^\d+$/), time: "0" });
     expect(Number(alice.time)).toBeGreaterThan(0);
     expect(alice["system-out"]).toBe("score: 10/10");
     const props = [cases[0].properties.property].flat().map((p: { name: string; value: string }) => [p.name, p.value]);
-    expect(props).toEqual([["points", "2"], ["max_points", "2"]]);
+    expect(props).toEqual([
+      ["points", "2"],
+      ["max_points", "2"],
+    ]);
     const dave = [suites.find((s: { name: string }) => s.name === "dave-handout-step3").testcase].flat();
     expect(dave[1].failure.message).toMatch(/^0\/2 pts: the build failed/);
   });

@@ -27,6 +27,8 @@ describe("lab-grader grade on the provenance samples", () => {
 
   it("says the venv came from another image, and from which step", () => {
     const venv = grades.submissions.find((s) => s.id === "quinn-venv-from-image")!.checks.find((c) => c.id === "venv-copied")!;
-    expect(venv.message).toMatch(/copied from another image, not from a stage of this Dockerfile \(by `COPY --from=lab-grader-test\/flask-venv:1 \/opt\/venv \/opt\/venv`, line 8\)/);
+    expect(venv.message).toMatch(
+      /copied from another image, not from a stage of this Dockerfile \(by `COPY --from=lab-grader-test\/flask-venv:1 \/opt\/venv \/opt\/venv`, line 8\)/,
+    );
   });
 });

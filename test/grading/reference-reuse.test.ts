@@ -10,7 +10,9 @@ describe("reference images", () => {
   it("are reused across runs while their files and base images are the same, and rebuilt when a file changes", async () => {
     const engine = await connectEngine();
     const { labFile, work } = labVariant((yaml) =>
-      yaml.replace(path.resolve("reference/solution"), path.join("..", "solution")).replace(path.resolve("reference/single-stage"), path.join("..", "single-stage")),
+      yaml
+        .replace(path.resolve("reference/solution"), path.join("..", "solution"))
+        .replace(path.resolve("reference/single-stage"), path.join("..", "single-stage")),
     );
     const solution = path.join(work, "solution");
     const singleStage = path.join(work, "single-stage");
@@ -48,7 +50,10 @@ describe("reference images", () => {
     } finally {
       for (const key of keys) {
         for (const image of await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${key}`] } })) {
-          await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+          await engine.docker
+            .getImage(image.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
         }
       }
       rmSync(work, { recursive: true, force: true });

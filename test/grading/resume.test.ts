@@ -18,13 +18,19 @@ describe("grade --resume and --only", () => {
 
     const first = await runCli(["grade", submissions, "--out", out]);
     expect(first.code).toBe(0);
-    expect(scores(read(out))).toEqual([["alice", 10], ["grace", 8]]);
+    expect(scores(read(out))).toEqual([
+      ["alice", 10],
+      ["grace", 8],
+    ]);
 
     const resumed = await runCli(["grade", submissions, "--out", out, "--resume"]);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/reusing 2 earlier result\(s\)/);
     expect(resumed.stderr).toMatch(/grading 0 submission\(s\)/);
-    expect(scores(read(out))).toEqual([["alice", 10], ["grace", 8]]);
+    expect(scores(read(out))).toEqual([
+      ["alice", 10],
+      ["grace", 8],
+    ]);
 
     // grace fixes her greeting: only she is graded again.
     const app = path.join(submissions, "grace", "app.py");
@@ -32,13 +38,19 @@ describe("grade --resume and --only", () => {
     const changed = await runCli(["grade", submissions, "--out", out, "--resume"]);
     expect(changed.stderr).toMatch(/reusing 1 earlier result\(s\)/);
     expect(changed.stderr).toMatch(/^\[1\/1\] grace: 10\/10$/m);
-    expect(scores(read(out))).toEqual([["alice", 10], ["grace", 10]]);
+    expect(scores(read(out))).toEqual([
+      ["alice", 10],
+      ["grace", 10],
+    ]);
 
     const only = await runCli(["grade", submissions, "--out", out, "--only", "alice"]);
     expect(only.code).toBe(0);
     expect(only.stderr).toMatch(/^\[1\/1\] alice: 10\/10$/m);
     const combined = read(out);
-    expect(scores(combined)).toEqual([["alice", 10], ["grace", 10]]);
+    expect(scores(combined)).toEqual([
+      ["alice", 10],
+      ["grace", 10],
+    ]);
     expect(readFileSync(path.join(out, "grades.csv"), "utf8").trim().split("\r\n")).toHaveLength(3);
     expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('testsuite name="grace"');
 

@@ -28,7 +28,10 @@ async function buildUnique(engine: Engine, tag: string): Promise<BuildResult> {
 /** The images no other build on the engine can share: from the unique RUN on, WORKDIR steps (base + WORKDIR) aside. */
 function ownImages(built: BuildResult): string[] {
   const unique = built.steps.findIndex((s) => s.instruction.startsWith("RUN echo "));
-  return built.steps.slice(unique).filter((s) => !/^(FROM|WORKDIR)\s/.test(s.instruction) && s.imageId).map((s) => s.imageId!);
+  return built.steps
+    .slice(unique)
+    .filter((s) => !/^(FROM|WORKDIR)\s/.test(s.instruction) && s.imageId)
+    .map((s) => s.imageId!);
 }
 
 const exists = (engine: Engine, id: string): Promise<boolean> =>
@@ -130,15 +133,19 @@ describe("RunImages", () => {
 describe("submissionImages", () => {
   it("takes every committed step but FROM, once each", () => {
     const step = (instruction: string, imageId?: string) => ({ instruction, line: `Step : ${instruction}`, imageId });
-    const images = submissionImages("t", [
-      step("FROM python:3.9-slim-buster AS builder", "base00000000"),
-      step("WORKDIR /app", "aaaaaaaaaaaa"),
-      step("RUN python -m venv /app/venv", "bbbbbbbbbbbb"),
-      step("FROM python:3.9-slim-buster", "base00000000"),
-      step("WORKDIR /app", "dddddddddddd"),
-      step("COPY --from=builder /app/venv /app/venv", "cccccccccccc"),
-      step("CMD [\"python\", \"app.py\"]"),
-    ], ["sha256:base"]);
+    const images = submissionImages(
+      "t",
+      [
+        step("FROM python:3.9-slim-buster AS builder", "base00000000"),
+        step("WORKDIR /app", "aaaaaaaaaaaa"),
+        step("RUN python -m venv /app/venv", "bbbbbbbbbbbb"),
+        step("FROM python:3.9-slim-buster", "base00000000"),
+        step("WORKDIR /app", "dddddddddddd"),
+        step("COPY --from=builder /app/venv /app/venv", "cccccccccccc"),
+        step('CMD ["python", "app.py"]'),
+      ],
+      ["sha256:base"],
+    );
     expect(images.chain).toEqual(["aaaaaaaaaaaa", "bbbbbbbbbbbb", "dddddddddddd", "cccccccccccc"]);
   });
 });

@@ -34,10 +34,14 @@ export function renderedDom(file: string): string {
 /** A PNG screenshot of `file` at `png`: the top `size` ("width,height") of the page; `extraFlags` go to Chromium. */
 export function screenshot(file: string, png: string, size = "1280,2400", extraFlags: string[] = []): void {
   const profile = mkdtempSync(path.join(tmpdir(), "chromium-"));
-  execFileSync("chromium", [...FLAGS, ...extraFlags, `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${size}`, `file://${file}`], {
-    stdio: "ignore",
-    timeout: 60_000,
-  });
+  execFileSync(
+    "chromium",
+    [...FLAGS, ...extraFlags, `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${size}`, `file://${file}`],
+    {
+      stdio: "ignore",
+      timeout: 60_000,
+    },
+  );
 }
 
 /**
@@ -65,17 +69,34 @@ addEventListener("load", () => {
   );
   let dom: string;
   try {
-    dom = execFileSync("chromium", [...FLAGS, `--user-data-dir=${path.join(dir, "profile")}`, `--window-size=${width},1000`, "--virtual-time-budget=10000", "--dump-dom", `file://${wrapper}`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 60_000,
-    });
+    dom = execFileSync(
+      "chromium",
+      [
+        ...FLAGS,
+        `--user-data-dir=${path.join(dir, "profile")}`,
+        `--window-size=${width},1000`,
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        `file://${wrapper}`,
+      ],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+        timeout: 60_000,
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const text = /<pre id="layout-result">([^<]*)<\/pre>/.exec(dom)?.[1];
   if (!text) throw new Error(`the layout probe reported nothing; Chromium's DOM began: ${dom.slice(0, 300)}`);
-  const result = JSON.parse(text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&nbsp;/g, "\u00a0").replace(/&amp;/g, "&"));
+  const result = JSON.parse(
+    text
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&nbsp;/g, "\u00a0")
+      .replace(/&amp;/g, "&"),
+  );
   if (result?.probeError) throw new Error(`the layout probe failed: ${result.probeError}`);
   return result as T;
 }

@@ -5,12 +5,30 @@ const MB = 1e6;
 
 /** Lab 42's checks with their points and (shortened) hints. */
 const CHECKS: Record<string, { points: number; hint: string }> = {
-  "dockerfile-multistage": { points: 2, hint: "Use separate FROM instructions: a build stage (FROM python:3.9-slim-buster AS builder) and a runtime stage that copies only what it needs with COPY --from=builder." },
-  "image-builds": { points: 2, hint: "Double-check the syntax of your Dockerfile, especially COPY --from: the path you copy must exist in the builder stage." },
-  "container-runs": { points: 1, hint: "The runtime stage needs the installed libraries of Flask: copy the venv from the builder and run the venv's python." },
-  "greeting-served": { points: 2, hint: "The app must answer GET / on port 5000 with \"Hello, Docker Multi-Stage Build!\". Run it with app.run(host='0.0.0.0')." },
-  "venv-copied": { points: 2, hint: "Create a virtual environment in the builder stage (python -m venv /app/venv), install the requirements into it, and copy it with COPY --from=builder /app/venv /app/venv." },
-  "size-under-threshold": { points: 1, hint: "Keep the runtime stage small: copy only the venv and app.py from the builder, and use --no-cache-dir with pip." },
+  "dockerfile-multistage": {
+    points: 2,
+    hint: "Use separate FROM instructions: a build stage (FROM python:3.9-slim-buster AS builder) and a runtime stage that copies only what it needs with COPY --from=builder.",
+  },
+  "image-builds": {
+    points: 2,
+    hint: "Double-check the syntax of your Dockerfile, especially COPY --from: the path you copy must exist in the builder stage.",
+  },
+  "container-runs": {
+    points: 1,
+    hint: "The runtime stage needs the installed libraries of Flask: copy the venv from the builder and run the venv's python.",
+  },
+  "greeting-served": {
+    points: 2,
+    hint: "The app must answer GET / on port 5000 with \"Hello, Docker Multi-Stage Build!\". Run it with app.run(host='0.0.0.0').",
+  },
+  "venv-copied": {
+    points: 2,
+    hint: "Create a virtual environment in the builder stage (python -m venv /app/venv), install the requirements into it, and copy it with COPY --from=builder /app/venv /app/venv.",
+  },
+  "size-under-threshold": {
+    points: 1,
+    hint: "Keep the runtime stage small: copy only the venv and app.py from the builder, and use --no-cache-dir with pip.",
+  },
 };
 const CHECK_IDS = Object.keys(CHECKS);
 
@@ -48,7 +66,12 @@ function graderError(id: string, error: string, message: string): SubmissionGrad
 
 const built = (bytes: number): Partial<SubmissionGrade> => ({ imageBytes: bytes, architecture: "amd64", os: "linux", builder: "classic" });
 
-const dependentsNotRun = { "container-runs": NOT_BUILT.message, "greeting-served": NOT_BUILT.message, "venv-copied": NOT_BUILT.message, "size-under-threshold": NOT_BUILT.message };
+const dependentsNotRun = {
+  "container-runs": NOT_BUILT.message,
+  "greeting-served": NOT_BUILT.message,
+  "venv-copied": NOT_BUILT.message,
+  "size-under-threshold": NOT_BUILT.message,
+};
 
 const failedBuild = (step: string, error: string): Record<string, Outcome> => ({
   "image-builds":
@@ -66,18 +89,49 @@ const failedBuild = (step: string, error: string): Record<string, Outcome> => ({
 export function classGrades(): GradesDocument {
   const submissions: SubmissionGrade[] = [];
   for (let i = 1; i <= 18; i++) {
-    const id = i % 4 === 0 ? `student-${String(i).padStart(2, "0")}-${"with-a-long-hyphenated-name-".repeat(3)}final` : `student-${String(i).padStart(2, "0")}`;
+    const id =
+      i % 4 === 0
+        ? `student-${String(i).padStart(2, "0")}-${"with-a-long-hyphenated-name-".repeat(3)}final`
+        : `student-${String(i).padStart(2, "0")}`;
     submissions.push(grade(id, {}, built((95 + i * 2.1) * MB)));
   }
   submissions.push(
     grade(`submission_2026_11_28_${unbroken("groupB_resubmitted_after_deadline_", 110)}`, {}, built(104.2 * MB)),
-    grade("zoë o'brien (resubmission)", { "size-under-threshold": "The image is 171.9 MB; the threshold is 144.8 MB. Copy only what the app needs" }, built(171.9 * MB)),
-    grade("single-stage-sam", { "dockerfile-multistage": "expected at least two FROM stages; found one (line 1)", "venv-copied": "no virtualenv in the final image", "size-under-threshold": "The image is 1021.4 MB; the threshold is 144.8 MB" }, built(1021.4 * MB)),
-    grade("greeting-gina", { "greeting-served": `GET / on port 5000 answered 200 but with "${unbroken("Hello-from-the-wrong-app-", 400)}" (cut); expected exactly "Hello, Docker Multi-Stage Build!"` }, built(133.3 * MB)),
-    grade("exits-eli", { "container-runs": `expected the container to keep running; it exited with code 1 within 2 s of starting.\nIts last output:\nModuleNotFoundError: No module named 'flask'\n${unbroken("/usr/local/lib/python3.9/", 300)}`, "greeting-served": "GET / on port 5000: the container exited (exit code 1); see container-runs" }, built(128.8 * MB)),
+    grade(
+      "zoë o'brien (resubmission)",
+      { "size-under-threshold": "The image is 171.9 MB; the threshold is 144.8 MB. Copy only what the app needs" },
+      built(171.9 * MB),
+    ),
+    grade(
+      "single-stage-sam",
+      {
+        "dockerfile-multistage": "expected at least two FROM stages; found one (line 1)",
+        "venv-copied": "no virtualenv in the final image",
+        "size-under-threshold": "The image is 1021.4 MB; the threshold is 144.8 MB",
+      },
+      built(1021.4 * MB),
+    ),
+    grade(
+      "greeting-gina",
+      {
+        "greeting-served": `GET / on port 5000 answered 200 but with "${unbroken("Hello-from-the-wrong-app-", 400)}" (cut); expected exactly "Hello, Docker Multi-Stage Build!"`,
+      },
+      built(133.3 * MB),
+    ),
+    grade(
+      "exits-eli",
+      {
+        "container-runs": `expected the container to keep running; it exited with code 1 within 2 s of starting.\nIts last output:\nModuleNotFoundError: No module named 'flask'\n${unbroken("/usr/local/lib/python3.9/", 300)}`,
+        "greeting-served": "GET / on port 5000: the container exited (exit code 1); see container-runs",
+      },
+      built(128.8 * MB),
+    ),
     grade("dave-handout-step3", failedBuild("COPY --from=builder /app/venv /app/venv", "COPY failed: stat app/venv: file does not exist")),
     grade("fiona-typo-in-from", failedBuild("FROM pyhton:3.9-slim", "pull access denied for pyhton, repository does not exist")),
-    grade(`hank-${unbroken("h", 70)}`, failedBuild("RUN pip install -r requirments.txt", "The command '/bin/sh -c pip install -r requirments.txt' returned a non-zero code: 1")),
+    grade(
+      `hank-${unbroken("h", 70)}`,
+      failedBuild("RUN pip install -r requirments.txt", "The command '/bin/sh -c pip install -r requirments.txt' returned a non-zero code: 1"),
+    ),
     grade("ivy-add-url", failedBuild("ADD https://example.com/app.tar.gz /app", "ADD from a URL is not allowed in this lab")),
     grade("jack-timeout", failedBuild("RUN sleep infinity", "the build did not finish within 300 s and was stopped")),
     grade("ken-no-dockerfile", {
@@ -92,8 +146,22 @@ export function classGrades(): GradesDocument {
     runId: "20261128-190241-7f3a",
     startedAt: "2026-11-28T18:48:03.512Z",
     gradedAt: "2026-11-28T19:02:41.908Z",
-    engine: { location: "unix:///var/run/docker.sock", product: "Docker Engine 20.10.24+dfsg1", imageStore: "overlay2 graphdriver", version: "20.10.24+dfsg1", apiVersion: "1.41", os: "linux", architecture: "amd64" },
-    reference: { referenceBytes: 131.6 * MB, baselineBytes: 178.3 * MB, thresholdBytes: 144.8 * MB, thresholdRule: "1.10 × the reference solution", architecture: "amd64" },
+    engine: {
+      location: "unix:///var/run/docker.sock",
+      product: "Docker Engine 20.10.24+dfsg1",
+      imageStore: "overlay2 graphdriver",
+      version: "20.10.24+dfsg1",
+      apiVersion: "1.41",
+      os: "linux",
+      architecture: "amd64",
+    },
+    reference: {
+      referenceBytes: 131.6 * MB,
+      baselineBytes: 178.3 * MB,
+      thresholdBytes: 144.8 * MB,
+      thresholdRule: "1.10 × the reference solution",
+      architecture: "amd64",
+    },
     submissions,
     skipped: [{ name: `notes-${unbroken("n", 90)}.txt`, reason: "neither a directory nor a .zip archive" }],
     grader: { version: "0.1.0", peakRssBytes: 182e6, reportMs: 41 },

@@ -40,7 +40,9 @@ export async function ensureEngineRootfs(): Promise<string> {
   if (process.getuid?.() !== 0) throw new Error(`the engine matrix needs root (debootstrap, namespaces) to make and run ${rootfs}`);
   const result = await runCommand("bash", [path.join(SCRIPTS, "make-rootfs.sh"), rootfs]);
   if (result.exitCode !== 0) {
-    throw new Error(`make-rootfs.sh ${rootfs} failed (${result.signal ?? `exit ${result.exitCode}`}); the end of its output:\n${lastLines(result.output)}`);
+    throw new Error(
+      `make-rootfs.sh ${rootfs} failed (${result.signal ?? `exit ${result.exitCode}`}); the end of its output:\n${lastLines(result.output)}`,
+    );
   }
   return rootfs;
 }
@@ -103,7 +105,10 @@ export async function loadStandIns(engine: MatrixEngine, images: string[]): Prom
   const host = new Dockerode();
   const target = new Dockerode({ socketPath: engine.socketPath });
   const recipeOf = async (docker: Dockerode, name: string): Promise<string | undefined> => {
-    const image = await docker.getImage(name).inspect().catch(() => undefined);
+    const image = await docker
+      .getImage(name)
+      .inspect()
+      .catch(() => undefined);
     return image ? (image.Config?.Labels?.[LABEL.recipe] ?? "") : undefined;
   };
   const wanted: string[] = [];
@@ -118,7 +123,8 @@ export async function loadStandIns(engine: MatrixEngine, images: string[]): Prom
   const response = (await target.loadImage(archive)) as Readable;
   for await (const message of readJsonLines(response)) {
     const m = message as { error?: string; errorDetail?: { message?: string } };
-    if (m.error || m.errorDetail) throw new Error(`loading ${wanted.join(", ")} into the ${engine.mode} engine: ${m.errorDetail?.message ?? m.error}`);
+    if (m.error || m.errorDetail)
+      throw new Error(`loading ${wanted.join(", ")} into the ${engine.mode} engine: ${m.errorDetail?.message ?? m.error}`);
   }
   for (const name of wanted) {
     if ((await recipeOf(target, name)) === undefined) throw new Error(`${name} is still missing on the ${engine.mode} engine after docker load`);

@@ -12,11 +12,19 @@ const BUILT_ON_LABEL = "org.lab-grader.test.built-on";
 /** Builds FLASK_VENV_IMAGE on the engine unless it is there, built on the base image the engine has now. */
 export async function ensureFlaskVenvImage(docker: Dockerode): Promise<void> {
   const base = (await docker.getImage("python:3.9-slim-buster").inspect()).Id;
-  const present = await docker.getImage(FLASK_VENV_IMAGE).inspect().catch(() => undefined);
+  const present = await docker
+    .getImage(FLASK_VENV_IMAGE)
+    .inspect()
+    .catch(() => undefined);
   if (present?.Config?.Labels?.[BUILT_ON_LABEL] === base) return;
   const context = await prepareBuildContext(path.resolve("test/provenance/flask-venv-image"));
   if (!context.ok) throw new Error(context.message);
-  const built = await buildImage(docker, { context: context.tar(), tags: [FLASK_VENV_IMAGE], labels: { [BUILT_ON_LABEL]: base }, timeoutMs: 300_000 });
+  const built = await buildImage(docker, {
+    context: context.tar(),
+    tags: [FLASK_VENV_IMAGE],
+    labels: { [BUILT_ON_LABEL]: base },
+    timeoutMs: 300_000,
+  });
   if (!built.ok) throw new Error(`${FLASK_VENV_IMAGE} did not build: ${built.error}\n${built.log}`);
 }
 

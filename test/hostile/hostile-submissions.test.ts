@@ -59,7 +59,10 @@ describe("hostile submissions", () => {
     ];
     for (const text of outputs) expect(text).not.toContain(secret);
     // The link travels as a link; the builder resolves it inside the context, where its target is not.
-    expect(check("symlink-context", "image-builds")).toMatchObject({ passed: false, message: expect.stringMatching(/COPY app\.py secret\.txt \.\/: .*secret\.txt/) });
+    expect(check("symlink-context", "image-builds")).toMatchObject({
+      passed: false,
+      message: expect.stringMatching(/COPY app\.py secret\.txt \.\/: .*secret\.txt/),
+    });
     expect(check("symlink-dockerfile", "image-builds").message).toMatch(/Dockerfile is a symbolic link/);
     expect(check("symlink-dockerfile", "dockerfile-multistage").message).toMatch(/Dockerfile is a symbolic link/);
   });
@@ -75,7 +78,10 @@ describe("hostile submissions", () => {
   });
 
   it("contains a memory hog at build time and at run time", () => {
-    expect(check("memory-hog-build", "image-builds")).toMatchObject({ passed: false, message: expect.stringMatching(/^the build failed at \[builder 2\/2\] RUN python .*exit code: 137/) });
+    expect(check("memory-hog-build", "image-builds")).toMatchObject({
+      passed: false,
+      message: expect.stringMatching(/^the build failed at \[builder 2\/2\] RUN python .*exit code: 137/),
+    });
     expect(check("memory-hog-run", "container-runs").message).toMatch(/killed for using more than 512 MiB of memory \(OOM\)/);
   });
 
@@ -129,7 +135,9 @@ describe("hostile submissions", () => {
   });
 
   it("refuses other images and ADD <url> before building", () => {
-    expect(check("from-other-image", "image-builds").message).toMatch(/FROM lab-grader\/lab42-reference:solution is not one of this lab's base images/);
+    expect(check("from-other-image", "image-builds").message).toMatch(
+      /FROM lab-grader\/lab42-reference:solution is not one of this lab's base images/,
+    );
     expect(check("add-url", "image-builds").message).toMatch(/ADD http:\/\/deb\.debian\.org\/debian\/README downloads from the network/);
   });
 

@@ -36,7 +36,14 @@ describe("loadLabSpec", () => {
       "venv-copied: venv-from-stage",
       "size-under-threshold: image-size",
     ]);
-    expect(spec.points).toEqual({ "dockerfile-multistage": 2, "image-builds": 2, "container-runs": 1, "greeting-served": 2, "venv-copied": 2, "size-under-threshold": 1 });
+    expect(spec.points).toEqual({
+      "dockerfile-multistage": 2,
+      "image-builds": 2,
+      "container-runs": 1,
+      "greeting-served": 2,
+      "venv-copied": 2,
+      "size-under-threshold": 1,
+    });
     expect(spec.checks[3]).toMatchObject({ path: "/", status: 200, body: "Hello, Docker Multi-Stage Build!" });
   });
 
@@ -66,7 +73,9 @@ describe("loadLabSpec", () => {
   it("refuses a repeated id, a second probe, and a check that runs the app with no port", () => {
     expect(loadError(`${MINIMAL}  - {id: builds, kind: image-builds, points: 1}\n`).message).toMatch(/checks\.2\.id: "builds" is declared twice/);
     expect(loadError(`${MINIMAL}  - {id: again, kind: http-probe, points: 1}\n`).message).toMatch(/at most one check of kind http-probe/);
-    expect(loadError(MINIMAL.replace("app: {port: 5000}\n", "")).message).toMatch(/app\.port: is required \(check answers runs or names the app's port\)/);
+    expect(loadError(MINIMAL.replace("app: {port: 5000}\n", "")).message).toMatch(
+      /app\.port: is required \(check answers runs or names the app's port\)/,
+    );
   });
 
   it("names a nested field of the wrong type and what was expected", () => {

@@ -15,22 +15,30 @@ const STAND_IN_BUILD_TIMEOUT_MS = 15 * 60 * 1000;
 type Report = (line: string) => void;
 
 /** What each family's Dockerfile needs besides DEBIAN_BASE, as build arguments (made or read first where needed). */
-const FAMILY_BUILD_ARGS: Record<StandInFamily, (engine: Engine, plan: StandInPlan, base: string, report: Report) => Promise<Record<string, string>>> = {
-  python: async (engine, _plan, _base, report) => ({ WHEELHOUSE: await ensureWheelhouse(engine, report) }),
-  golang: async (engine, plan, base) => ({ GO_MINOR: plan.version, GOLANG_VERSION: await debianGoVersion(engine, base, plan.version) }),
-};
+const FAMILY_BUILD_ARGS: Record<StandInFamily, (engine: Engine, plan: StandInPlan, base: string, report: Report) => Promise<Record<string, string>>> =
+  {
+    python: async (engine, _plan, _base, report) => ({ WHEELHOUSE: await ensureWheelhouse(engine, report) }),
+    golang: async (engine, plan, base) => ({ GO_MINOR: plan.version, GOLANG_VERSION: await debianGoVersion(engine, base, plan.version) }),
+  };
 
 /** Builds one stand-in image for `plan` and tags it with every name in `names`. */
 export async function buildStandIn(engine: Engine, plan: StandInPlan, names: string[], report: Report): Promise<string> {
   const base = await ensureDebianBaseImage(engine, plan.debianBase, report);
   const familyArgs = await FAMILY_BUILD_ARGS[plan.family](engine, plan, base, report);
   report(`  building stand-in for ${names.join(", ")} (Debian ${plan.debianBase.suite}, ${plan.family} ${plan.version})…`);
-  return build(engine, plan.contextFiles, plan.dockerfile, names, { DEBIAN_BASE: base, ...familyArgs }, {
-    [LABEL.standIn]: "true",
-    [LABEL.builtFrom]: plan.builtFrom,
-    [LABEL[plan.family]]: plan.version,
-    [LABEL.recipe]: standInRecipeHash(plan),
-  });
+  return build(
+    engine,
+    plan.contextFiles,
+    plan.dockerfile,
+    names,
+    { DEBIAN_BASE: base, ...familyArgs },
+    {
+      [LABEL.standIn]: "true",
+      [LABEL.builtFrom]: plan.builtFrom,
+      [LABEL[plan.family]]: plan.version,
+      [LABEL.recipe]: standInRecipeHash(plan),
+    },
+  );
 }
 
 async function ensureWheelhouse(engine: Engine, report: Report): Promise<string> {

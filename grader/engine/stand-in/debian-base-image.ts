@@ -25,13 +25,7 @@ export async function ensureDebianBaseImage(engine: Engine, base: DebianBase, re
   const target = `${stateDir("rootfs")}/${suite}-${process.pid}`;
   report(`  debootstrap ${suite} into ${target} (about a minute)…`);
   try {
-    const result = await runCommand("debootstrap", [
-      "--variant=minbase",
-      `--include=${base.packages.join(",")}`,
-      suite,
-      target,
-      DEBIAN_MIRROR,
-    ]);
+    const result = await runCommand("debootstrap", ["--variant=minbase", `--include=${base.packages.join(",")}`, suite, target, DEBIAN_MIRROR]);
     if (result.exitCode !== 0) {
       throw new UserFacingError(
         `debootstrap of Debian ${suite} failed (exit ${result.exitCode}); is ${DEBIAN_MIRROR} reachable? ` +
@@ -55,11 +49,14 @@ async function importDirectory(engine: Engine, dir: string, image: string): Prom
   tar.stderr.on("data", (chunk: Buffer) => (tarErrors += chunk.toString().slice(0, 4000)));
   const tarDone = new Promise<number | null>((resolve) => tar.on("close", resolve));
   const [repo, tag] = image.split(":");
-  const stream = (await engine.docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
-    repo,
-    tag,
-    changes: ['CMD ["bash"]'],
-  } as object)) as unknown as Readable;
+  const stream = (await engine.docker.importImage(
+    tar.stdout as unknown as NodeJS.ReadableStream,
+    {
+      repo,
+      tag,
+      changes: ['CMD ["bash"]'],
+    } as object,
+  )) as unknown as Readable;
   for await (const message of readJsonLines(stream)) {
     const m = message as { error?: string; errorDetail?: { message?: string } };
     if (m.error || m.errorDetail) throw new Error(`importing ${image} failed: ${m.errorDetail?.message ?? m.error}`);

@@ -12,7 +12,16 @@ export async function removeSupersededRecipeImages(engine: Engine): Promise<numb
   const oldNames = recipeImagesOnEngine.flatMap((image) => image.RepoTags ?? []).filter((name) => !current.has(name));
   let removed = 0;
   for (const name of oldNames) {
-    if (await engine.docker.getImage(name).remove().then(() => true, () => false)) removed++;
+    if (
+      await engine.docker
+        .getImage(name)
+        .remove()
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      removed++;
   }
   return removed;
 }
