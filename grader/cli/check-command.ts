@@ -19,7 +19,7 @@ export interface CheckOptions {
   id?: string;
   out?: string;
   buildTimeout?: number;
-  runTimeout?: number;
+  probeTimeout?: number;
   builder?: BuilderRequest;
 }
 
@@ -44,7 +44,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       outDir: options.out ?? mkdtempSync(path.join(tmpdir(), "lab-grader-check-")),
       concurrency: 1,
       buildTimeoutSeconds: options.buildTimeout,
-      runTimeoutSeconds: options.runTimeout,
+      probeTimeoutSeconds: options.probeTimeout,
       keepImages: false,
       builder: options.builder,
       printTable: false,

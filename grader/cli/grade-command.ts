@@ -19,7 +19,7 @@ export interface GradeOptions extends GradebookFlags {
   out: string;
   concurrency?: number;
   buildTimeout?: number;
-  runTimeout?: number;
+  probeTimeout?: number;
   keepImages: boolean;
   resume: boolean;
   only?: string;
@@ -128,7 +128,7 @@ async function gradeSubmissions(
     outDir: options.out,
     concurrency: options.concurrency,
     buildTimeoutSeconds: options.buildTimeout,
-    runTimeoutSeconds: options.runTimeout,
+    probeTimeoutSeconds: options.probeTimeout,
     keepImages: options.keepImages,
     builder: options.builder,
     printTable: true,

@@ -1,5 +1,5 @@
 import { BUILDER_REQUESTS, type BuilderRequest } from "../grading/choose-builder";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packageVersion } from "../common/package-path";
 import { defaultLabSpecFile } from "../lab/lab-spec";
@@ -26,6 +26,19 @@ export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number greater than 0");
   return n;
+}
+
+const PROBE_TIMEOUT_HELP = "how long the app may take to answer (default: the lab spec's timeouts.probeSeconds)";
+
+/** The flag's name before it was named after the lab spec's probeSeconds: still taken, hidden, with a word on stderr. */
+function runTimeoutAlias(): Option {
+  return new Option("--run-timeout <seconds>").hideHelp().argParser(positiveNumber);
+}
+
+function withProbeTimeout<T extends { probeTimeout?: number; runTimeout?: number }>(options: T): T {
+  if (options.runTimeout === undefined) return options;
+  process.stderr.write("warning: --run-timeout is now --probe-timeout (as timeouts.probeSeconds in the lab spec)\n");
+  return { ...options, probeTimeout: options.probeTimeout ?? options.runTimeout };
 }
 
 /** Runs the CLI and resolves to the process exit code. */
@@ -64,14 +77,15 @@ export async function main(argv: string[]): Promise<number> {
       .option("--out <dir>", "where the reports go", "reports")
       .option("--concurrency <n>", "submissions graded at once (default: number of CPUs)", positiveInteger)
       .option("--build-timeout <seconds>", "stop a build after this long (default: the lab spec's)", positiveNumber)
-      .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
+      .option("--probe-timeout <seconds>", PROBE_TIMEOUT_HELP, positiveNumber)
+      .addOption(runTimeoutAlias())
       .option("--keep-images", "keep the submissions' images after grading", false)
       .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
       .option("--only <id>", "grade just this submission; report the others' latest results")
       .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
       .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto"),
   ).action(async (dir, options) => {
-    exitCode = await gradeCommand(dir, options);
+    exitCode = await gradeCommand(dir, withProbeTimeout(options));
   });
 
   withGradebookOptions(
@@ -98,10 +112,11 @@ export async function main(argv: string[]): Promise<number> {
     .option("--id <id>", "the submission's id in the reports (default: the CI's repository name, else the folder's name)")
     .option("--out <dir>", "also keep results.json, junit.xml, grades.csv, summary.md and report.html there (for CI to publish)")
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
-    .option("--run-timeout <seconds>", "how long the app may take to answer (default: the lab spec's)", positiveNumber)
+    .option("--probe-timeout <seconds>", PROBE_TIMEOUT_HELP, positiveNumber)
+    .addOption(runTimeoutAlias())
     .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
     .action(async (dir, options) => {
-      exitCode = await checkCommand(dir, options);
+      exitCode = await checkCommand(dir, withProbeTimeout(options));
     });
 
   try {

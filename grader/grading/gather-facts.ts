@@ -52,7 +52,7 @@ export function phaseSlots(concurrency: number): PhaseSlots {
 export interface GatherOptions {
   runId: string;
   buildTimeoutSeconds: number;
-  runTimeoutSeconds: number;
+  probeTimeoutSeconds: number;
   keepImages: boolean;
   network: RunNetwork;
   /** Labels on everything the grading of this submission creates (see engine/labels.ts). */
@@ -193,7 +193,7 @@ export async function gatherSubmissionFacts(
   try {
     if (interrupted) throw new DiskFloorError(interrupted);
     if (!build.ok || !build.imageId) return facts;
-    const phaseMs = (spec.timeouts.startSeconds + options.runTimeoutSeconds) * 1000;
+    const phaseMs = (spec.timeouts.startSeconds + options.probeTimeoutSeconds) * 1000;
     const sources: BuildSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
     const inspected = await engine.docker.getImage(build.imageId).inspect();
     const crowded = await queued(options.slots.run, timingsMs, () =>
@@ -406,7 +406,7 @@ function runRequest(
     path: needs.probePath,
     labels: options.labels,
     startSeconds: spec.timeouts.startSeconds,
-    probeSeconds: options.runTimeoutSeconds,
+    probeSeconds: options.probeTimeoutSeconds,
     limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
     network: options.network,
     onStarted,

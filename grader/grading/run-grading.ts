@@ -39,7 +39,7 @@ export interface GradingRequest {
   outDir: string;
   concurrency?: number;
   buildTimeoutSeconds?: number;
-  runTimeoutSeconds?: number;
+  probeTimeoutSeconds?: number;
   keepImages: boolean;
   /** Default "auto" (see choose-builder.ts). */
   builder?: BuilderRequest;
@@ -167,7 +167,7 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
     skipped: request.skipped,
     concurrency: request.concurrency ?? Math.max(1, cpus().length),
     buildTimeoutSeconds,
-    runTimeoutSeconds: request.runTimeoutSeconds ?? spec.timeouts.probeSeconds,
+    probeTimeoutSeconds: request.probeTimeoutSeconds ?? spec.timeouts.probeSeconds,
     keepImages: request.keepImages,
     network,
     reference,

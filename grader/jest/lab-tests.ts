@@ -204,7 +204,7 @@ async function gradeFacts(index: number, submission: Submission, needs: FactNeed
     facts = await gatherSubmissionFacts(engine, context.spec, submission, combinedNeeds(needs), {
       runId: config.runId,
       buildTimeoutSeconds: config.buildTimeoutSeconds,
-      runTimeoutSeconds: config.runTimeoutSeconds,
+      probeTimeoutSeconds: config.probeTimeoutSeconds,
       keepImages: config.keepImages,
       network: config.network,
       labels: submissionLabels(config.runId, submission.id),

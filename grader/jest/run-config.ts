@@ -36,7 +36,7 @@ export interface GradingRunConfig {
   skipped: SkippedEntry[];
   concurrency: number;
   buildTimeoutSeconds: number;
-  runTimeoutSeconds: number;
+  probeTimeoutSeconds: number;
   keepImages: boolean;
   /** Where submissions' containers run and how they are probed. */
   network: RunNetwork;

@@ -27,7 +27,7 @@ describe("verdicts that do not depend on the neighbours", () => {
     for (const id of ["alice-venv-app", "laura-venv-in-final-stage"])
       cpSync(path.resolve("submissions", id), path.join(submissions, id), { recursive: true });
     const out = path.join(path.dirname(submissions), "out");
-    const result = await runCli(["grade", submissions, "--out", out, "--concurrency", "2", "--run-timeout", "20"]);
+    const result = await runCli(["grade", submissions, "--out", out, "--concurrency", "2", "--probe-timeout", "20"]);
     if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
     grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
   }, 900_000);

@@ -19,7 +19,7 @@ describe("sandbox.network: published", () => {
     const submissions = copySamples(work, ["alice-venv-app", "heidi-localhost"]);
 
     const out = path.join(work, "reports");
-    const result = await runCli(["grade", submissions, "--lab", labFile, "--out", out, "--run-timeout", "8"]);
+    const result = await runCli(["grade", submissions, "--lab", labFile, "--out", out, "--probe-timeout", "8"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/network published/);
     expect(result.stderr).toMatch(

@@ -34,7 +34,7 @@ describe("hostile submissions", () => {
     writeFileSync(SECRET_FILE, `${secret}\n`);
     const submissions = path.join(work, "submissions");
     cpSync(path.resolve("test/hostile/submissions"), submissions, { recursive: true, verbatimSymlinks: true });
-    result = await runCli(["grade", submissions, "--out", outDir, "--build-timeout", "40", "--run-timeout", "8"]);
+    result = await runCli(["grade", submissions, "--out", outDir, "--build-timeout", "40", "--probe-timeout", "8"]);
     grades = JSON.parse(readFileSync(path.join(outDir, "results.json"), "utf8")) as GradesDocument;
   }, 900_000);
 
