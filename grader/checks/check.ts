@@ -1,4 +1,5 @@
 import type { LabSpec } from "../lab/lab-spec";
+import { replaceControls } from "../report/sanitize";
 import type { ReferenceFacts, SubmissionFacts } from "../grading/submission-facts";
 
 export interface CheckContext {
@@ -89,7 +90,8 @@ export const NOT_BUILT: CheckOutcome = { passed: false, reason: "not-built", mes
 
 /** Quotes untrusted text for a message: one line, control characters shown, truncated. */
 export function quote(text: string, max = 200): string {
-  const visible = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  // Tabs and newlines too are shown escaped, by JSON.stringify.
+  const visible = replaceControls(text, "\t\n", (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   const cut = visible.length > max ? `${visible.slice(0, max)}…` : visible;
   return JSON.stringify(cut);
 }

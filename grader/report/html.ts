@@ -1,12 +1,11 @@
 import { formatBytes, NOT_BUILT, type CheckResult } from "../checks/check";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { GradesDocument, SubmissionGrade } from "./grades";
-import { capText, stripAnsi } from "./sanitize";
+import { capText, replaceControls, stripAnsi } from "./sanitize";
 
 /** Escapes untrusted text for HTML element content and quoted attributes. */
 export function escapeHtml(text: string): string {
-  return stripAnsi(text)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "\ufffd")
+  return replaceControls(stripAnsi(text), "\t\n\r", "\ufffd")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")

@@ -1,9 +1,9 @@
 import { checkFeedback, type GradesDocument, type SubmissionGrade } from "./grades";
-import { stripAnsi } from "./sanitize";
+import { replaceControls, stripAnsi } from "./sanitize";
 
 /** Student text inside a Markdown table cell: no markup, no HTML, no cell breaks. */
 export function markdownCell(text: string, max = 500): string {
-  const clean = stripAnsi(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
+  const clean = replaceControls(stripAnsi(text), "\t\n", "?");
   const cut = clean.length > max ? `${clean.slice(0, max)}…` : clean;
   return cut
     .replace(/&/g, "&amp;")

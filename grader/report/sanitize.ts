@@ -6,6 +6,18 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
 }
 
+/** C0 controls, DEL and C1 controls: what can move a cursor, redraw a screen, end a line or hide text. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * The one scrubber of control characters: each is replaced (by `replacement`, or what it returns for the
+ * character) unless it is in `keep` — each output keeps what it can show safely (a log its newlines, a page its
+ * tabs too).
+ */
+export function replaceControls(text: string, keep: string, replacement: string | ((control: string) => string)): string {
+  return text.replace(CONTROL, (c) => (keep.includes(c) ? c : typeof replacement === "string" ? replacement : replacement(c)));
+}
+
 /** Keeps the head and the tail of long text, saying how much was cut. */
 export function capText(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -27,11 +39,11 @@ export function sanitizeForXml(text: string, max = 8000): string {
  * GitHub Actions a log line that starts with `::` is a workflow command.
  */
 export function sanitizeForLog(text: string): string {
-  return text.replace(ANSI, "").replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, "?");
+  return replaceControls(stripAnsi(text), "\n", "?");
 }
 
 /** Makes untrusted text safe for a terminal line: no escape sequences or control characters, one line. */
 export function sanitizeForTerminal(text: string, max = 60): string {
-  const clean = text.replace(ANSI, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  const clean = replaceControls(stripAnsi(text), "", "?");
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
