@@ -1,24 +1,12 @@
 import { classGrades } from "../../test/helpers/class-grades";
+import { gradesDocument } from "../../test/helpers/grades-document";
 import type { GradesDocument } from "./grades";
 import { escapeHtml, readableDate, renderHtmlReport, sizeAxis } from "./html";
 
 const grades = (id: string, message: string): GradesDocument =>
-  ({
+  gradesDocument({
     lab: { id: "lab42", title: "Lab <42>", file: "f" },
-    runId: "r",
-    gradedAt: "2026-01-01T00:00:00Z",
-    engine: {
-      location: "x",
-      product: "Docker Engine 1",
-      imageStore: "overlay2 graphdriver",
-      version: "1",
-      apiVersion: "1.41",
-      os: "linux",
-      architecture: "amd64",
-    },
-    reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
     skipped: [{ name: "<b>notes</b>.txt", reason: "neither a directory nor a .zip archive" }],
-    grader: { version: "0", peakRssBytes: 1 },
     submissions: [
       {
         id,
@@ -29,7 +17,7 @@ const grades = (id: string, message: string): GradesDocument =>
         checks: [{ id: "greeting-served", passed: false, points: 0, maxPoints: 2, message, hint: "h" }],
       },
     ],
-  }) as GradesDocument;
+  });
 
 /** The part of `html` from `start` up to the first `end` after it. */
 function between(html: string, start: string, end: string): string {

@@ -1,25 +1,13 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { gradesDocument } from "../../test/helpers/grades-document";
 import type { GradesDocument } from "./grades";
 import { renderJunit } from "./junit";
 import { sanitizeForXml } from "./sanitize";
 
 function grades(id: string, message: string): GradesDocument {
-  return {
+  return gradesDocument({
     lab: { id: "lab42", title: "t", file: "f" },
-    runId: "r",
-    gradedAt: "2026-01-01T00:00:00Z",
-    engine: {
-      location: "x",
-      product: "Docker Engine 1",
-      imageStore: "overlay2 graphdriver",
-      version: "1",
-      apiVersion: "1.41",
-      os: "linux",
-      architecture: "amd64",
-    },
     reference: { referenceBytes: 1, baselineBytes: 1, thresholdBytes: 1, thresholdRule: "r" },
-    skipped: [],
-    grader: { version: "0", peakRssBytes: 1 },
     submissions: [
       {
         id,
@@ -28,7 +16,7 @@ function grades(id: string, message: string): GradesDocument {
         checks: [{ id: "greeting-served", passed: false, points: 0, maxPoints: 2, message, hint: "try <this> & that" }],
       },
     ],
-  };
+  });
 }
 
 const parse = (xml: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml);

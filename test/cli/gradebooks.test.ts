@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import type { GradesDocument, SubmissionGrade } from "../../grader/report/grades";
+import type { SubmissionGrade } from "../../grader/report/grades";
+import { gradesDocument } from "../helpers/grades-document";
 import { runCli } from "../helpers/cli";
 
 const graded = (id: string, score: number): SubmissionGrade => ({
@@ -14,24 +15,7 @@ const graded = (id: string, score: number): SubmissionGrade => ({
 
 /** The results.json a grade run (one shard) writes, with what merge and the reports read. */
 function shard(dir: string, submissions: SubmissionGrade[]): string {
-  const document = {
-    lab: { id: "lab42", title: "Lab 42", file: "lab42.yaml" },
-    runId: "r",
-    gradedAt: "2026-11-28T00:20:24.000Z",
-    engine: {
-      location: "x",
-      product: "Docker Engine 1",
-      imageStore: "overlay2 graphdriver",
-      version: "1",
-      apiVersion: "1.41",
-      os: "linux",
-      architecture: "amd64",
-    },
-    reference: { referenceBytes: 100e6, baselineBytes: 120e6, thresholdBytes: 110e6, thresholdRule: "1.10 × the reference solution" },
-    submissions,
-    skipped: [],
-    grader: { version: "0", peakRssBytes: 1 },
-  } as GradesDocument;
+  const document = gradesDocument({ lab: { id: "lab42", title: "Lab 42", file: "lab42.yaml" }, gradedAt: "2026-11-28T00:20:24.000Z", submissions });
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "results.json"), JSON.stringify(document));
   return dir;
