@@ -1,0 +1,3 @@
+module lab43
+
+go 1.24
