@@ -6,7 +6,7 @@ export const keepsRunning: CheckKind = {
   kind: "keeps-running",
   title: () => "The container keeps running",
   needs: () => ({ run: true }),
-  reasons: { "not-built": "none", "not-started": "none", "disk-budget": "none", "out-of-memory": "none", exited: "lab" },
+  reasons: { "not-built": "none", "not-started": "lab", "disk-budget": "none", "out-of-memory": "none", exited: "lab" },
   evaluate(facts, _params, { spec }) {
     const run = facts.run;
     if (!facts.image || !run) return NOT_BUILT;

@@ -7,6 +7,7 @@ import { probeUntil, type ProbeResult } from "../probe/http";
 import type { Engine } from "./client";
 import { NoWaitStrategy } from "./no-wait-strategy";
 import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
+import { engineErrorText } from "./build";
 
 /**
  * How the app is reached. internal: on a network with no way out, probed at the container's own address
@@ -79,8 +80,11 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
     else definition.withExposedPorts(request.port);
     container = await definition.start();
   } catch (error) {
+    // The engine created the container before it could not start it (a USER or an executable the image lacks).
+    // Removed before onStarted: the image's files are then read through another container with the same labels.
+    await removeLabelled(engine, request.labels);
     request.onStarted?.();
-    return { started: false, startError: (error as Error).message, running: false, logs: "" };
+    return { started: false, startError: engineErrorText(error), running: false, logs: "" };
   }
   const startedAt = Date.now();
   request.onStarted?.();
@@ -205,4 +209,11 @@ async function appAddress(
 
 function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Removes the containers that carry all of `labels` (a submission's, in a run). */
+async function removeLabelled(engine: Engine, labels: Record<string, string>): Promise<void> {
+  const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+  const containers = await engine.docker.listContainers({ all: true, filters }).catch(() => []);
+  for (const c of containers) await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
 }

@@ -54,11 +54,6 @@ let connected: Promise<{ engine: Engine; images: RunImages }> | undefined;
 const connect = (): Promise<{ engine: Engine; images: RunImages }> =>
   (connected ??= connectEngine().then((engine) => ({ engine, images: new RunImages(engine.docker) })));
 
-/** The title Jest shows and the reporter reads back: `<check id> [<max> pts]`. */
-export function checkTitle(id: string, maxPoints: number): string {
-  return `${id} [${maxPoints} ${maxPoints === 1 ? "pt" : "pts"}]`;
-}
-
 /**
  * Declares the grading tests: one `describe` per submission (named by its id), inside which `body` declares
  * checks with `check(...)`. Facts are gathered once per submission, at most `--concurrency` at a time.
@@ -110,13 +105,11 @@ export function labChecks(): Check[] {
 }
 
 /**
- * An instructor's own check, written as a Jest test: its id (points and hints from the lab's YAML, where it is
- * declared with `kind: custom`, or `points` here), and the facts it needs besides the build and the image.
+ * An instructor's own check, written as a Jest test: its id — declared in the lab's YAML with `kind: custom`,
+ * where its points and hints are — and the facts it needs besides the build and the image.
  */
 export interface CustomCheck {
   id: string;
-  points?: number;
-  title?: string;
   needs?: FactNeeds;
 }
 
@@ -131,12 +124,12 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
   progress.declared++;
   const builtIn = "evaluate" in definition ? definition : undefined;
   const id = definition.id;
-  const maxPoints = builtIn ? builtIn.points : ((definition as CustomCheck).points ?? context.spec.points[id]);
-  if (maxPoints === undefined)
-    throw new Error(`check ${id}: give it points, here or in the lab's YAML (checks: [{id: ${id}, kind: custom, points: …}])`);
+  // The YAML is the one place a check's points are (the reporter reads them there too, by the test's title: the id).
+  const maxPoints = context.spec.points[id];
+  if (maxPoints === undefined) throw new Error(`check ${id}: declare it in the lab's YAML (checks: [{id: ${id}, kind: custom, points: …}])`);
   current.needs.push(definition.needs ?? {});
   if (builtIn) warnOfUnknownHintReasons(context.spec, builtIn);
-  test.concurrent(checkTitle(id, maxPoints), async () => {
+  test.concurrent(id, async () => {
     let outcome: CheckOutcome;
     try {
       const gathered = await facts();

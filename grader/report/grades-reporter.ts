@@ -10,8 +10,6 @@ import { writeOutputs } from "./write-outputs";
 import { stripAnsi } from "./sanitize";
 import { renderSummaryTable } from "./summary-table";
 
-const TITLE = /^(.+) \[(\d+) pts?\]$/;
-
 /**
  * The Jest reporter that turns a grading run into grades: results.json, junit.xml and a table on stdout.
  * Jest's pass/fail is authoritative; the check records add the structured message and points.
@@ -36,7 +34,7 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
     const recorded = records.readChecks(index);
     const summary = records.readSummary(index);
     const checks = own.length
-      ? own.map((assertion) => checkFromAssertion(assertion, recorded))
+      ? own.map((assertion) => checkFromAssertion(assertion, recorded, spec))
       : spec.checks.map((c) => ({
           id: c.id,
           passed: false,
@@ -72,14 +70,13 @@ function unusedSpecKeys(spec: LabSpec, grades: GradesDocument): string[] {
     );
 }
 
-function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>): CheckResult {
-  const match = TITLE.exec(assertion.title);
-  const id = match?.[1] ?? assertion.title;
-  const maxPoints = Number(match?.[2] ?? 0);
+/** A check's result: its record, or — when it has none (the test timed out, or crashed before recording) — Jest's. */
+function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>, spec: LabSpec): CheckResult {
+  const id = assertion.title;
+  const maxPoints = spec.points[id] ?? 0;
   const passed = assertion.status === "passed";
   const record = recorded.get(id);
   if (record && record.passed === passed) return record;
-  // No record (the test timed out, or crashed before recording): Jest's own failure is the message.
   const message = passed ? "" : stripAnsi(assertion.failureMessages.join("\n")).split("\n").slice(0, 5).join("\n") || `the check ${assertion.status}`;
   return { id, passed, points: passed ? maxPoints : 0, maxPoints, message: passed ? message : `grader error: ${message}` };
 }

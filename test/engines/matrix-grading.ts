@@ -4,11 +4,19 @@ import Dockerode from "dockerode";
 import type { GradesDocument } from "../../grader/report/grades";
 import type { CliResult } from "../helpers/cli";
 import { loadStandIns, runCliIn, startMatrixEngine, type EngineMode, type MatrixEngine } from "../helpers/engine-matrix";
-import { expectedFor, expectedVerdicts, verdictMismatches, withClassicBuilder, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
+import {
+  expectedFor,
+  expectedVerdicts,
+  LAB43,
+  lab43Verdicts,
+  verdictMismatches,
+  withClassicBuilder,
+  SAMPLE_CORPORA,
+} from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 
-const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim"];
+const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim", "golang:1.24"];
 
 /**
  * Grades every sample (submissions/, test/provenance/ and the reference solution, in one run, with the lab
@@ -22,6 +30,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     let doctor: CliResult;
     let grades: GradesDocument;
     let classicGrades: GradesDocument;
+    let lab43Grades: GradesDocument;
     let danglingBefore: Set<string>;
     let cacheMark: CacheMark;
 
@@ -56,7 +65,13 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       if (classic.code !== 0)
         throw new Error(`grade --builder classic on the ${mode} engine exited ${classic.code}:\n${classic.stderr}\n${classic.stdout}`);
       classicGrades = JSON.parse(readFileSync(path.join(work, "out-classic", "results.json"), "utf8")) as GradesDocument;
-    }, 2_700_000);
+      const lab43 = path.join(work, "lab43");
+      cpSync(LAB43.samples, lab43, { recursive: true });
+      const lab43Run = await runCliIn(engine, ["grade", lab43, "--lab", LAB43.spec, "--out", path.join(work, "out-lab43")]);
+      if (lab43Run.code !== 0)
+        throw new Error(`grade of Lab 43 on the ${mode} engine exited ${lab43Run.code}:\n${lab43Run.stderr}\n${lab43Run.stdout}`);
+      lab43Grades = JSON.parse(readFileSync(path.join(work, "out-lab43", "results.json"), "utf8")) as GradesDocument;
+    }, 3_600_000);
 
     afterAll(async () => {
       await engine?.stop();
@@ -75,6 +90,12 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       const expected = expectedVerdicts(grades.engine.version);
       expect(verdictMismatches(grades, expected)).toEqual([]);
       for (const submission of grades.submissions) expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
+    });
+
+    it("grades Lab 43 (Go, FROM scratch) with the verdicts it gets on every other engine", () => {
+      expect(verdictMismatches(lab43Grades, lab43Verdicts())).toEqual([]);
+      for (const submission of lab43Grades.submissions)
+        expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
     });
 
     it("builds with BuildKit by default", () => {
@@ -120,6 +141,8 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     it("leaves no containers, no tagged submission images and no untagged images of the submissions behind", async () => {
       expect(await docker.listContainers({ all: true, filters: { label: [`org.lab-grader.run=${grades.runId}`] } })).toEqual([]);
       expect(await docker.listImages({ filters: { reference: [`lab-grader/lab42-*:${grades.runId}`] } })).toEqual([]);
+      expect(await docker.listContainers({ all: true, filters: { label: [`org.lab-grader.run=${lab43Grades.runId}`] } })).toEqual([]);
+      expect(await docker.listImages({ filters: { reference: [`lab-grader/lab43-*:${lab43Grades.runId}`] } })).toEqual([]);
       // What may stay: the images of the reference's and the baseline's builds (kept for the next run). Without
       // the clean-up, every submission would leave one per step (well over a hundred).
       const left = [...(await dangling())].filter((id) => !danglingBefore.has(id));

@@ -64,3 +64,17 @@ export function verdictMismatches(grades: GradesDocument, expected: Record<strin
   }
   return mismatches;
 }
+
+/** test/expected/lab43-verdicts.json: the expected verdicts of Lab 43's samples (test/lab43/submissions). */
+export function lab43Verdicts(): Record<string, Verdicts> {
+  const all = JSON.parse(readFileSync(path.resolve("test/expected/lab43-verdicts.json"), "utf8")) as Record<string, unknown>;
+  delete all._comment;
+  return all as Record<string, Verdicts>;
+}
+
+/** Where Lab 43 lives: its spec, its samples and its reference solution. */
+export const LAB43 = {
+  spec: path.resolve("specs/lab43.yaml"),
+  samples: path.resolve("test/lab43/submissions"),
+  solution: path.resolve("reference/lab43/solution"),
+};
