@@ -215,5 +215,9 @@ function formatHost(host: string): string {
 async function removeLabelled(engine: Engine, labels: Record<string, string>): Promise<void> {
   const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
   const containers = await engine.docker.listContainers({ all: true, filters }).catch(() => []);
-  for (const c of containers) await engine.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const c of containers)
+    await engine.docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
 import { runCLI } from "jest";
+import type { AggregatedResult } from "@jest/test-result";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packagePath } from "../common/package-path";
 import { stateDir } from "../common/state-dir";
@@ -21,6 +22,7 @@ import type { RunNetwork } from "../engine/run-container";
 import { RUN_CONFIG_ENV, writeRunConfig, type EngineSummary, type GradingRunConfig } from "../jest/run-config";
 import type { LabSpec } from "../lab/lab-spec";
 import type { GradesDocument, SubmissionGrade } from "../report/grades";
+import { reportGrades } from "../report/grades-from-jest";
 import type { SkippedEntry, Submission } from "../submission/discover";
 import { buildReference } from "./reference";
 import { DiskFloor } from "./disk-floor";
@@ -154,12 +156,13 @@ interface RunSetup {
   containerQuota: ContainerQuota;
 }
 
-/** Writes the run's config, runs the lab's Jest spec on it, and reads back the grades its reporter wrote. */
+/** Writes the run's config, runs the lab's Jest spec on it, and reports the grades from Jest's results. */
 async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunSetup): Promise<GradesDocument> {
   const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota } = setup;
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
+    spec,
     outDir: path.resolve(request.outDir),
     recordsDir: path.join(runDir, "records"),
     submissions: request.submissions,
@@ -183,11 +186,7 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
   writeRunConfig(configFile, config);
   mkdirSync(config.outDir, { recursive: true });
   console.error(`grading ${request.submissions.length} submission(s), ${config.concurrency} at a time, network ${network.mode} (run ${runId})…`);
-  await runJest(specFile, configFile);
-  const resultsFile = path.join(config.outDir, "results.json");
-  const grades = JSON.parse(readFileSync(resultsFile, "utf8")) as GradesDocument;
-  if (grades.runId !== runId) throw new Error(`${resultsFile} was not written by this run; see the output above`);
-  return grades;
+  return reportGrades(config, spec, await runJest(specFile, configFile));
 }
 
 /** The lab's Jest spec: `<lab>.spec.ts` beside the lab's YAML when it has checks of its own, else the one that grades what the YAML declares. */
@@ -302,7 +301,7 @@ function engineSummary(version: Dockerode.DockerVersion, info: InfoAnswer): Engi
   };
 }
 
-async function runJest(specFile: string, configFile: string): Promise<void> {
+async function runJest(specFile: string, configFile: string): Promise<AggregatedResult> {
   process.env[RUN_CONFIG_ENV] = configFile;
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
   const root = packagePath();
@@ -319,18 +318,20 @@ async function runJest(specFile: string, configFile: string): Promise<void> {
       // timeouts bound the work. Jest takes these run-wide options from here: in `config`, which is also read
       // as the project's, they would print a validation warning on every run.
       maxConcurrency: 100_000,
-      reporters: [packagePath("dist", "grader", "report", "grades-reporter.js")],
+      // The grader prints its own progress and table; the grades are made from the results runCLI returns.
+      reporters: [],
       config: JSON.stringify({
         rootDir: root,
         roots: [path.dirname(specFile)],
         testEnvironment: "node",
         transform: { "^.+\\.ts$": [packagePath("dist", "grader", "jest", "spec-transformer.js"), { tsconfig: path.join(root, "tsconfig.json") }] },
         // Jest skips node_modules by default, and an installed lab-grader (npm install -g) sits in one: its own
-        // spec and sources must still be run and compiled; only its dependencies are left alone.
+        // spec (declared-checks.spec.ts) must still be run and compiled; only its dependencies are left alone.
         testPathIgnorePatterns: [],
         transformIgnorePatterns: [dependencyFilesPattern(root)],
-        // Spec files anywhere import the grading API as "lab-grader/jest".
-        moduleNameMapper: { "^lab-grader/(.*)$": path.join(root, "grader", "$1") },
+        // Spec files anywhere import the grading API as "lab-grader/jest": the compiled code this process runs
+        // too (dist/), so that one copy of the grader's modules serves both sides, and only the spec is compiled.
+        moduleNameMapper: { "^lab-grader/(.*)$": path.join(root, "dist", "grader", "$1") },
         // Jest's per-test timeout must not cut a check that is only queued.
         testTimeout: 2_147_483_647,
       }),
@@ -338,6 +339,7 @@ async function runJest(specFile: string, configFile: string): Promise<void> {
     [root],
   );
   if (results.numTotalTestSuites === 0) throw new Error(`Jest ran no test file: ${specFile} was not picked up; see the output above`);
+  return results;
 }
 
 /**

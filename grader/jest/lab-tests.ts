@@ -8,7 +8,7 @@ import { connectEngine, type Engine } from "../engine/client";
 import { gatherSubmissionFacts, notBuilt } from "../grading/gather-facts";
 import { submissionLabels } from "../engine/labels";
 import type { SubmissionFacts } from "../grading/submission-facts";
-import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
+import type { LabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
 import { submissionGrade } from "../report/grades";
 import { Progress } from "../report/progress";
@@ -60,7 +60,7 @@ const connect = (): Promise<{ engine: Engine; images: RunImages }> =>
  */
 export function gradeSubmissions(body: (submission: Submission) => void): void {
   const config = readRunConfig();
-  const spec = loadLabSpec(config.labFile);
+  const spec = config.spec;
   run = {
     config,
     context: { spec, reference: config.reference },

@@ -5,6 +5,7 @@ import type { BuilderPlan } from "../grading/choose-builder";
 import type { ContainerQuota } from "../engine/disk-quota";
 import type { SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
+import type { LabSpec } from "../lab/lab-spec";
 
 export const RUN_CONFIG_ENV = "LAB_GRADER_RUN";
 
@@ -26,6 +27,8 @@ export interface EngineSummary {
 export interface GradingRunConfig {
   runId: string;
   labFile: string;
+  /** The lab spec as \`grade\` loaded it: the Jest side reads it from here, not from the YAML again. */
+  spec: LabSpec;
   outDir: string;
   /** Where each check's record is written as it finishes. */
   recordsDir: string;
@@ -48,7 +51,7 @@ export interface GradingRunConfig {
   /** Paths on the engine's storage to read its free space from (see engine-storage.ts); absent when it cannot be read. */
   engineDisk?: string[];
   startedAt: string;
-  /** Whether the reporter prints the class table on stdout. */
+  /** Whether the class table is printed on stdout. */
   printTable: boolean;
   /** Whether grades.csv starts with a UTF-8 byte order mark (--csv-bom). */
   csvBom?: boolean;

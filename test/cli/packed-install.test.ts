@@ -70,14 +70,14 @@ describe("lab-grader installed from its packed tarball", () => {
       "bin/lab-grader.js",
       "dist/grader/cli/main.js",
       "dist/grader/jest/spec-transformer.js",
-      "dist/grader/report/grades-reporter.js",
+      "specs/lab43.yaml",
       "dist/specs/lab-spec.schema.json",
       "specs/lab42.yaml",
       // the spec file of a lab with none of its own
       "grader/jest/declared-checks.spec.ts",
       "specs/lab-spec.schema.json",
-      // what the spec imports as "lab-grader/jest", compiled by ts-jest with this tsconfig
-      "grader/jest/index.ts",
+      // what the spec imports as "lab-grader/jest" (the compiled grader), and the tsconfig ts-jest compiles the spec with
+      "dist/grader/jest/index.js",
       "tsconfig.json",
       ...filesUnder(path.join(REPO, "reference"), "reference"),
       // the offline stand-ins' recipe (setup builds them; doctor and check hash it)

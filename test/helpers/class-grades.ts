@@ -58,7 +58,7 @@ function grade(id: string, outcomes: Record<string, Outcome>, extra: Partial<Sub
   };
 }
 
-/** As grades-reporter writes a submission whose checks did not run: no hints, no image. */
+/** As grades-from-jest writes a submission whose checks did not run: no hints, no image. */
 function graderError(id: string, error: string, message: string): SubmissionGrade {
   const failed = grade(id, Object.fromEntries(CHECK_IDS.map((check) => [check, message])), { graderError: error });
   return { ...failed, checks: failed.checks.map(({ hint: _hint, ...check }) => check) };

@@ -1,8 +1,8 @@
 import type { AggregatedResult, AssertionResult } from "@jest/test-result";
 import type { CheckResult } from "../checks/check";
 import { CheckRecords } from "../jest/check-records";
-import { readRunConfig, type GradingRunConfig } from "../jest/run-config";
-import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
+import type { GradingRunConfig } from "../jest/run-config";
+import type { LabSpec } from "../lab/lab-spec";
 import { packageVersion } from "../common/package-path";
 import { compareIds } from "../submission/discover";
 import { submissionGrade, type GradesDocument, type SubmissionGrade } from "./grades";
@@ -11,18 +11,15 @@ import { stripAnsi } from "./sanitize";
 import { renderSummaryTable } from "./summary-table";
 
 /**
- * The Jest reporter that turns a grading run into grades: results.json, junit.xml and a table on stdout.
- * Jest's pass/fail is authoritative; the check records add the structured message and points.
+ * Turns a grading run's Jest results into grades and writes every output (results.json last), with a table on
+ * stdout when asked. Jest's pass/fail is authoritative; each check's record adds its message, points and hint.
  */
-export default class GradesReporter {
-  onRunComplete(_contexts: unknown, results: AggregatedResult): void {
-    const config = readRunConfig();
-    const spec = loadLabSpec(config.labFile);
-    const grades = buildGrades(config, spec, results);
-    writeOutputs(config.outDir, grades, { bom: config.csvBom });
-    for (const warning of unusedSpecKeys(spec, grades)) process.stderr.write(`warning: ${warning}\n`);
-    if (config.printTable) process.stdout.write(`${renderSummaryTable(grades)}\n`);
-  }
+export function reportGrades(config: GradingRunConfig, spec: LabSpec, results: AggregatedResult): GradesDocument {
+  const grades = buildGrades(config, spec, results);
+  writeOutputs(config.outDir, grades, { bom: config.csvBom });
+  for (const warning of unusedSpecKeys(spec, grades)) process.stderr.write(`warning: ${warning}\n`);
+  if (config.printTable) process.stdout.write(`${renderSummaryTable(grades)}\n`);
+  return grades;
 }
 
 export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: AggregatedResult): GradesDocument {
