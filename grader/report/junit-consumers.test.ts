@@ -116,6 +116,23 @@ describe("JUnit XML as consumers read it", () => {
     ]);
   });
 
+  it("renders in xunit-viewer: each check passed or failed by its name, the failure with its points, the score as a property", () => {
+    const rendered = tool("xunit-viewer/bin/xunit-viewer.js", [
+      "--results",
+      writeReport("junit.xml", attempt(false)),
+      "--console",
+      "--no-color",
+      "--clear",
+      "false",
+    ]);
+    expect(rendered).toMatch(/^ alice$/m);
+    expect(rendered).toMatch(/^ +score=2$/m);
+    expect(rendered).toMatch(/^ +max_score=4$/m);
+    expect(rendered).toMatch(/^ +✓ dockerfile-multistage time=0$/m);
+    expect(rendered).toMatch(/^ +✗ greeting-served time=0$/m);
+    expect(rendered).toMatch(/^ +- 0\/2 pts: expected "Hello"$/m);
+  });
+
   it("merges with junit-report-merger (a class in shards), names, times and totals intact", async () => {
     const bob = attempt(true);
     bob.submissions[0].id = "bob";
