@@ -8,6 +8,8 @@ describe("--probe-timeout", () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
     const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    // The usage error itself ("cannot read it") is not what this test is about.
+    const error = jest.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       // A folder that does not exist: grade stops there (exit 2), after the options were read.
       const empty = path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-")), "missing");
@@ -19,6 +21,7 @@ describe("--probe-timeout", () => {
     } finally {
       spy.mockRestore();
       stdout.mockRestore();
+      error.mockRestore();
     }
   });
 });
