@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Engine } from "../engine/client";
-import { buildImage, type BuildResult } from "../engine/build";
+import { buildImage, type BuildResult, type Builder } from "../engine/build";
 import { Semaphore } from "../common/semaphore";
 import { withWatchdog } from "../common/watchdog";
 import { LABELS, imageLabels } from "../engine/labels";
@@ -131,7 +131,7 @@ export async function gatherSubmissionFacts(
   const bases = await baseImageIds(engine.docker, analysis);
   // Set when the engine's disk fell under its floor during a phase: the submission is then left ungraded.
   let interrupted: string | undefined;
-  const buildOnce = (alone = false): Promise<BuildResult> =>
+  const buildOnce = (builder: Builder = choice.builder, alone = false): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () =>
       withFloor(
         options.floor,
@@ -145,7 +145,7 @@ export async function gatherSubmissionFacts(
               options,
               options.buildTimeoutSeconds * 1000,
               buildImage(engine.docker, {
-                builder: choice.builder,
+                builder,
                 context: context.tar({ blankDockerfileLines: choice.blankLines }),
                 tags: [tag],
                 labels: imageLabels(labels),
@@ -153,7 +153,7 @@ export async function gatherSubmissionFacts(
                 limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
                 diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
                 diskGuard: ticket,
-                buildkitStepsDir: options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
+                buildkitStepsDir: builder === "buildkit" && options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
                 onImage: tracker.used,
               }),
             ),
@@ -163,6 +163,7 @@ export async function gatherSubmissionFacts(
       ),
     );
   const notes = [...choice.notes];
+  let builder = choice.builder;
   let build = await buildOnce();
   if (lostCachedImage(build)) {
     // The cleanup of another submission removed a cached image this build had just found (see RunImages: a
@@ -172,14 +173,17 @@ export async function gatherSubmissionFacts(
     build = await buildOnce();
   }
   if (build.stalled) {
-    // Seen on Docker 20.10 beside concurrent builds (docs/buildkit.md): built again with nothing else running.
-    notes.push(`built twice: ${build.error}`);
+    // Seen on Docker 20.10 (docs/buildkit.md, "Stalled builds"): built again, by the classic builder when the
+    // Dockerfile needs nothing only BuildKit has, else by BuildKit with nothing else running.
+    const classicCan = !analysis.buildkitFeatures.some((f) => f.blocking);
+    builder = classicCan ? "classic" : "buildkit";
+    notes.push(`built twice, the second time ${classicCan ? "by the classic builder" : "with nothing else running"}: ${build.error}`);
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
-    build = await buildOnce(true);
+    build = await buildOnce(builder, !classicCan);
     if (build.stalled) {
       if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
       throw new Error(
-        `${build.error}, twice (the second time with nothing else running): an engine fault, not the Dockerfile's. Grade it again (--resume), or with --builder classic`,
+        `${build.error}, twice (the second time with nothing else running): an engine fault, not the Dockerfile's. Grade it again (--resume)`,
       );
     }
   }
@@ -187,7 +191,7 @@ export async function gatherSubmissionFacts(
   const facts: SubmissionFacts = {
     id: submission.id,
     dockerfile,
-    build: { ...build, attempted: true, builder: choice.builder, timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
+    build: { ...build, attempted: true, builder, timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
     timingsMs,
   };
   try {
