@@ -121,6 +121,9 @@ describe("JUnit XML as consumers read it", () => {
       "--results",
       writeReport("junit.xml", attempt(false)),
       "--console",
+      // It writes its HTML page too: into a temporary folder, not the working directory.
+      "--output",
+      path.join(mkdtempSync(path.join(tmpdir(), "xunit-viewer-")), "index.html"),
       "--no-color",
       "--clear",
       "false",
