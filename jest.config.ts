@@ -8,6 +8,8 @@ const config: Config = {
   // Docker-backed tests build images; their own timeouts are set per test.
   testTimeout: 30_000,
   setupFiles: ["<rootDir>/test/helpers/environment.ts"],
+  globalSetup: "<rootDir>/test/helpers/temp-root.ts",
+  globalTeardown: "<rootDir>/test/helpers/temp-root-teardown.ts",
   reporters: ["default", "<rootDir>/test/reporters/summary-line-reporter.js"],
 };
 

@@ -1,10 +1,16 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeZip } from "../../test/helpers/zips";
 import { extractSubmissionArchive } from "./archive";
 
-const temp = () => mkdtempSync(path.join(tmpdir(), "lab-grader-zip-"));
+const temps: string[] = [];
+const temp = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-zip-"));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe("extractSubmissionArchive", () => {
   it("steps into a single top-level folder", async () => {
@@ -59,6 +65,7 @@ describe("extractSubmissionArchive", () => {
     writeZip(`${dir}/bomb.zip`, [{ name: "zeros.bin", zeros: 260 * 1024 * 1024 }]);
     const result = await extractSubmissionArchive(`${dir}/bomb.zip`, dir);
     expect(result).toEqual({ ok: false, message: "bomb.zip: refused: it unpacks to more than 200 MiB" });
+    expect(readdirSync(dir)).toEqual(["bomb.zip"]);
   }, 60_000);
 
   it("refuses archives nested too deep", async () => {

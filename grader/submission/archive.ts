@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, readdir, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import yauzl from "yauzl";
 import { compareIds, type ArchiveEntry, type Submission } from "./discover";
@@ -22,6 +22,8 @@ export async function extractSubmissionArchive(zipFile: string, into: string, de
   try {
     await extractZip(zipFile, target);
   } catch (error) {
+    // A refused archive may have written up to the byte cap already; none of it is graded, so none is kept.
+    await rm(target, { recursive: true, force: true });
     if (error instanceof Refused) return { ok: false, message: `${path.basename(zipFile)}: ${error.message}` };
     return { ok: false, message: `${path.basename(zipFile)} cannot be unpacked: ${(error as Error).message}` };
   }
