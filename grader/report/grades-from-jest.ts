@@ -12,7 +12,8 @@ import { renderSummaryTable } from "./summary-table";
 
 /**
  * Turns a grading run's Jest results into grades and writes every output (results.json last), with a table on
- * stdout when asked. Jest's pass/fail is authoritative; each check's record adds its message, points and hint.
+ * stdout when asked. A check's verdict is its record, written by the test the moment the check decides; Jest's result
+ * is read only for a check that has none (its test failed before deciding), which is a grader error.
  */
 export function reportGrades(config: GradingRunConfig, spec: LabSpec, results: AggregatedResult): GradesDocument {
   const grades = buildGrades(config, spec, results);
@@ -67,13 +68,15 @@ function unusedSpecKeys(spec: LabSpec, grades: GradesDocument): string[] {
     );
 }
 
-/** A check's result: its record, or — when it has none (the test timed out, or crashed before recording) — Jest's. */
+/**
+ * A check's result: its record. A test that ended without one crashed before the check decided (grading Jest runs
+ * have no test timeout: the grader's own timeouts end every phase), so Jest's message is the grader error.
+ */
 function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, CheckResult>, spec: LabSpec): CheckResult {
   const id = assertion.title;
-  const maxPoints = spec.points[id] ?? 0;
-  const passed = assertion.status === "passed";
   const record = recorded.get(id);
-  if (record && record.passed === passed) return record;
-  const message = passed ? "" : stripAnsi(assertion.failureMessages.join("\n")).split("\n").slice(0, 5).join("\n") || `the check ${assertion.status}`;
-  return { id, passed, points: passed ? maxPoints : 0, maxPoints, message: passed ? message : `grader error: ${message}` };
+  if (record) return record;
+  const failure = stripAnsi(assertion.failureMessages.join("\n")).split("\n").slice(0, 5).join("\n");
+  const message = `grader error: the check decided nothing (${failure || `its test ${assertion.status}`})`;
+  return { id, passed: false, points: 0, maxPoints: spec.points[id] ?? 0, message };
 }
