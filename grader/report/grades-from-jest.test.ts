@@ -16,8 +16,16 @@ function assertion(submission: string, id: string, status: "passed" | "failed", 
 function grade(assertions: AssertionResult[], record: (records: CheckRecords) => void, loadError?: string) {
   const recordsDir = mkdtempSync(path.join(tmpdir(), "lab-grader-records-"));
   record(new CheckRecords(recordsDir));
-  const config = { recordsDir, submissions: [{ id: "alice", dir: "/x" }], reused: [], skipped: [], labFile: spec.file } as unknown as GradingRunConfig;
-  const results = { testResults: [{ testResults: assertions, testExecError: loadError ? { message: loadError } : undefined }] } as unknown as AggregatedResult;
+  const config = {
+    recordsDir,
+    submissions: [{ id: "alice", dir: "/x" }],
+    reused: [],
+    skipped: [],
+    labFile: spec.file,
+  } as unknown as GradingRunConfig;
+  const results = {
+    testResults: [{ testResults: assertions, testExecError: loadError ? { message: loadError } : undefined }],
+  } as unknown as AggregatedResult;
   return buildGrades(config, spec, results).submissions[0];
 }
 
@@ -33,7 +41,13 @@ describe("grades from a grading run", () => {
   it("makes a check whose test ended without a record a grader error with Jest's message, worth nothing", () => {
     const alice = grade([assertion("alice", "image-builds", "failed", "TypeError: boom\n    at x.ts:1")], () => undefined);
     expect(alice.checks).toEqual([
-      { id: "image-builds", passed: false, points: 0, maxPoints: 2, message: "grader error: the check decided nothing (TypeError: boom\n    at x.ts:1)" },
+      {
+        id: "image-builds",
+        passed: false,
+        points: 0,
+        maxPoints: 2,
+        message: "grader error: the check decided nothing (TypeError: boom\n    at x.ts:1)",
+      },
     ]);
   });
 
