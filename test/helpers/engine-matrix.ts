@@ -60,8 +60,10 @@ export async function startMatrixEngine(mode: EngineMode, options: { dataDiskMb?
   for (const pid of processesMentioning(state)) await stopEngineProcess(pid, false);
   const logFile = path.join(state, "engine.log");
   const log = openSync(logFile, "w");
+  // The engine has its own /tmp (a tmpfs in its mount namespace): the test suite's TMPDIR is not there.
+  const { TMPDIR: _testTmp, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     ...(options.dataDiskMb ? { DATA_DISK_MB: String(options.dataDiskMb) } : {}),
     ...(options.tlsDir ? { TLS_DIR: options.tlsDir } : {}),
   };
