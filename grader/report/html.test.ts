@@ -2,6 +2,7 @@ import { classGrades } from "../../test/helpers/class-grades";
 import { gradesDocument } from "../../test/helpers/grades-document";
 import type { GradesDocument } from "./grades";
 import { escapeHtml, readableDate, renderHtmlReport, sizeAxis } from "./html";
+import { capText } from "./sanitize";
 
 const grades = (id: string, message: string): GradesDocument =>
   gradesDocument({
@@ -163,6 +164,13 @@ describe("the student × check grid", () => {
     );
     expect(grid.match(/not-run/g)).toHaveLength(6 * 4);
   });
+
+  it("marks the checks the grader failed on apart from a student's failures", () => {
+    expect(grid).toContain(
+      `<tr><th scope="row"><a href="#submission-30">lena-grader-error</a></th>${`<td class="fail grader-error">✗ 0</td>`.repeat(6)}<td class="score">0/10</td></tr>`,
+    );
+    expect(grid.match(/grader-error"/g)).toHaveLength(6);
+  });
 });
 
 describe("a submission's checks", () => {
@@ -186,8 +194,47 @@ describe("a submission's checks", () => {
     expect(eli).toMatch(
       /<code>greeting-served<\/code><\/span><span class="points">0\/2<\/span><div class="feedback"><pre>GET \/ on port 5000: the container exited \(exit code 1\); see container-runs<\/pre><p class="hint">Hint: The app must answer/,
     );
+  });
+
+  it("collapse the checks the grader failed on into one row: not the student's fault, the grader's message once, --resume", () => {
     const lena = section("submission-30");
-    expect(lena.match(/<li class="check fail">/g)).toHaveLength(6);
     expect(lena).toContain(`<span class="error">grader error</span>`);
+    expect(lena.match(/<li class="check/g)).toHaveLength(1);
+    expect(lena).toContain(
+      `<li class="check fail"><span class="mark">✗</span><span class="check-ids"><code>dockerfile-multistage</code>, <code>image-builds</code>, <code>container-runs</code>, <code>greeting-served</code>, <code>venv-copied</code>, <code>size-under-threshold</code></span><span class="points">0/10</span>` +
+        `<div class="feedback"><pre>grader error: the check did not run (connect ECONNREFUSED /var/run/docker.sock)</pre>` +
+        `<p class="hint">Hint: this is not the student&#39;s fault. The grader itself failed on this submission, and a grader error is not a grade: lab-grader grade --resume grades it again.</p></div></li>`,
+    );
+    expect(lena.match(/grader error: the check did not run/g)).toHaveLength(1);
+  });
+
+  it("keep the checks of a grader-error submission that passed or failed for the student's reason on their own rows", () => {
+    const document = classGrades();
+    const lena = document.submissions.find((s) => s.id === "lena-grader-error")!;
+    const message = `grader error: watchdog: <b>stopped</b>\u001b[31m ${"x".repeat(5000)}`;
+    lena.checks = lena.checks.map((c) => ({ ...c, message }));
+    lena.checks[0] = { ...lena.checks[0], message: "expected at least two FROM stages; found one (line 1)", hint: "Use separate FROM instructions" };
+    lena.checks[5] = { ...lena.checks[5], passed: true, points: 1, message: "grader error: in a passed check's message, kept" };
+    const page = renderHtmlReport(document);
+    const row = between(page, `<details class="submission" id="submission-30"`, "</details>");
+    expect(row.match(/<li class="check/g)).toHaveLength(3);
+    expect(row).toContain(
+      `<code>dockerfile-multistage</code></span><span class="points">0/2</span><div class="feedback"><pre>expected at least two FROM stages; found one (line 1)</pre><p class="hint">Hint: Use separate FROM instructions</p>`,
+    );
+    expect(row).toContain(
+      `<span class="check-ids"><code>image-builds</code>, <code>container-runs</code>, <code>greeting-served</code>, <code>venv-copied</code></span><span class="points">0/7</span>` +
+        `<div class="feedback"><pre>${escapeHtml(capText(message, 4000))}</pre><p class="hint">Hint: this is not the student&#39;s fault.`,
+    );
+    expect(row).toContain(
+      `<code>size-under-threshold</code></span><span class="points">1/1</span><div class="feedback"><pre>grader error: in a passed check&#39;s message, kept</pre></div>`,
+    );
+    expect(row.match(/watchdog: &lt;b&gt;stopped&lt;\/b&gt;/g)).toHaveLength(1);
+    const grid = between(page, `<th scope="row"><a href="#submission-30">`, "</tr>");
+    expect(grid.match(/<td class="[^"]*"/g)).toEqual([
+      `<td class="fail"`,
+      ...Array(4).fill(`<td class="fail grader-error"`),
+      `<td class="pass"`,
+      `<td class="score"`,
+    ]);
   });
 });

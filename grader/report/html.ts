@@ -66,6 +66,39 @@ function checksNotRunForBuild(checks: CheckResult[]): CheckResult[] {
   return checks.filter((c) => !c.passed && (c.reason === NOT_BUILT.reason || c.message === NOT_BUILT.message));
 }
 
+/** How lab-tests.ts and grades-from-jest.ts start the message of a check the grader failed on. */
+const GRADER_ERROR_PREFIX = "grader error:";
+
+/** Worded as README's `--resume` and exit code 4: a grader error is not a grade, and `grade --resume` grades it. */
+const GRADER_ERROR_HINT =
+  "this is not the student's fault. The grader itself failed on this submission, and a grader error is not a grade: lab-grader grade --resume grades it again.";
+
+/** Checks of a submission that failed for one reason that is not theirs: one row with one hint, marked in the grid. */
+interface CollapsedChecks {
+  checks: CheckResult[];
+  message: string;
+  hint: string;
+  /** The class their grid cells get besides "fail". */
+  cell: string;
+}
+
+/** What a submission's rows collapse: the checks a failed build kept from running, and those the grader failed on. */
+function collapsedChecks(s: SubmissionGrade): CollapsedChecks[] {
+  const notRun = checksNotRunForBuild(s.checks);
+  const graderFailed = s.graderError ? s.checks.filter((c) => !c.passed && !notRun.includes(c) && c.message.startsWith(GRADER_ERROR_PREFIX)) : [];
+  const groups: CollapsedChecks[] = [];
+  if (notRun.length) {
+    const hint = `${notRun.length === 1 ? "this check runs" : "these checks run"} once the image builds; fix ${buildCheck(s.checks)?.id ?? "the build"} first.`;
+    groups.push({ checks: notRun, message: NOT_BUILT.message, hint, cell: "not-run" });
+  }
+  if (graderFailed.length) {
+    // The same message on every check as a rule (the facts failed); should they differ, each is said once.
+    const message = [...new Set(graderFailed.map((c) => c.message))].join("\n");
+    groups.push({ checks: graderFailed, message, hint: GRADER_ERROR_HINT, cell: "grader-error" });
+  }
+  return groups;
+}
+
 function classSummary(subs: SubmissionGrade[]): string {
   const n = subs.length;
   const max = subs[0]?.maxScore ?? 0;
@@ -197,33 +230,33 @@ function checkGrid(subs: SubmissionGrade[]): string {
   const ids = checkIds(subs);
   const head = `<tr><th>student</th>${ids.map((id) => `<th><code>${escapeHtml(id)}</code></th>`).join("")}<th>score</th></tr>`;
   const rows = subs.map((s, index) => {
-    const notRun = checksNotRunForBuild(s.checks);
+    const collapsed = collapsedChecks(s);
     const cells = ids.map((id) => {
       const c = s.checks.find((check) => check.id === id);
       if (!c) return `<td class="absent">—</td>`;
-      return `<td class="${c.passed ? "pass" : "fail"}${notRun.includes(c) ? " not-run" : ""}">${c.passed ? "✓" : "✗"} ${c.points}</td>`;
+      const group = collapsed.find((g) => g.checks.includes(c));
+      return `<td class="${c.passed ? "pass" : "fail"}${group ? ` ${group.cell}` : ""}">${c.passed ? "✓" : "✗"} ${c.points}</td>`;
     });
     return `<tr><th scope="row"><a href="#${anchor(index)}">${escapeHtml(s.id)}</a></th>${cells.join("")}<td class="score">${s.score}/${s.maxScore}</td></tr>`;
   });
   return `<h2>Checks per student</h2>
-<p>✓ passed, ✗ failed, with the points earned; a grey ✗ was not run because the image did not build.</p>
+<p>✓ passed, ✗ failed, with the points earned; a grey ✗ was not run because the image did not build; an amber ✗ is a grader error, not the student's fault (lab-grader grade --resume grades it again).</p>
 <div class="grid-scroll"><table class="grid"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table></div>`;
 }
 
 function submissionSection(s: SubmissionGrade, index: number): string {
   const size = s.imageBytes !== undefined ? ` · image ${formatBytes(s.imageBytes)} (${escapeHtml(s.architecture ?? "?")})` : "";
   return `<details class="submission" id="${anchor(index)}"${s.score === s.maxScore ? "" : " open"}><summary><b>${escapeHtml(s.id)}</b> — ${s.score}/${s.maxScore}${size}${s.graderError ? ' <span class="error">grader error</span>' : ""}</summary>
-<ul class="checks">${checkRows(s.checks)}</ul></details>`;
+<ul class="checks">${checkRows(s)}</ul></details>`;
 }
 
-function checkRows(checks: CheckResult[]): string {
-  const notRun = checksNotRunForBuild(checks);
-  const notRunHint = `${notRun.length === 1 ? "this check runs" : "these checks run"} once the image builds; fix ${buildCheck(checks)?.id ?? "the build"} first.`;
-  return checks
+function checkRows(s: SubmissionGrade): string {
+  const collapsed = collapsedChecks(s);
+  return s.checks
     .map((c) => {
-      if (c === notRun[0]) return checkRow(notRun, NOT_BUILT.message, notRunHint);
-      if (notRun.includes(c)) return "";
-      return checkRow([c], c.message, c.passed ? undefined : c.hint);
+      const group = collapsed.find((g) => g.checks.includes(c));
+      if (!group) return checkRow([c], c.message, c.passed ? undefined : c.hint);
+      return c === group.checks[0] ? checkRow(group.checks, group.message, group.hint) : "";
     })
     .join("");
 }
@@ -269,7 +302,7 @@ table.rates{width:100%;max-width:40rem}table.rates code{white-space:nowrap}.rate
 table.grid{font-size:13px;overflow-wrap:normal}table.grid td,table.grid th{border-bottom:1px solid #eee;white-space:nowrap}
 table.grid thead th{vertical-align:bottom}table.grid td{text-align:center}
 table.grid th[scope=row]{position:sticky;left:0;background:#fff;font-weight:normal;white-space:normal;overflow-wrap:anywhere;min-width:5rem;max-width:14rem}
-table.grid td.pass{color:#1a7f37}table.grid td.fail{color:#cf222e;font-weight:bold}table.grid td.not-run{color:#8c959f;font-weight:normal}table.grid td.score{font-weight:bold}
+table.grid td.pass{color:#1a7f37}table.grid td.fail{color:#cf222e;font-weight:bold}table.grid td.not-run{color:#8c959f;font-weight:normal}table.grid td.grader-error{color:#9a6700;font-weight:normal}table.grid td.score{font-weight:bold}
 details.submission{border:1px solid #ddd;border-radius:6px;margin:8px 0;padding:6px 10px}summary{cursor:pointer}
 ul.checks{list-style:none;margin:6px 0 0;padding:0}
 .check{display:grid;grid-template-columns:1.4em minmax(0,14rem) 3.5em minmax(0,1fr);gap:2px 8px;padding:4px 0;border-top:1px solid #f0f0f0}
