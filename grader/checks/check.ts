@@ -1,4 +1,5 @@
 import type { LabSpec } from "../lab/lab-spec";
+import type { HttpRequest } from "../probe/http";
 import { replaceControls } from "../report/sanitize";
 import type { ReferenceFacts, SubmissionFacts } from "../grading/submission-facts";
 
@@ -31,14 +32,18 @@ export type ReasonHint = "lab" | "none" | { hint: string };
 export interface FactNeeds {
   /** Start the container and watch it for `timeouts.startSeconds`. */
   run?: boolean;
-  /** GET this path on `app.port` once the container has started (implies `run`). */
-  probePath?: string;
+  /** Send this request to `app.port` once the container has started (implies `run`). */
+  probe?: ProbeRequest;
   /** Look for a Python virtualenv in the final image and trace where it came from. */
   venv?: boolean;
   /** Paths to look up in the final image (`entrypoint`: the file the image runs). */
   paths?: string[];
   /** Paths to trace to the Dockerfile step that brought them in (`entrypoint` as above). */
   provenance?: string[];
+}
+
+export interface ProbeRequest extends HttpRequest {
+  path: string;
 }
 
 /** One graded check of a lab: an id, its points, the reasons it can fail for, and a pure verdict over facts. */

@@ -1,10 +1,16 @@
 import { fail, NOT_BUILT, pass, quote, type CheckKind, type CheckOutcome } from "./check";
 import type { SubmissionFacts } from "../grading/submission-facts";
 import type { LabSpec } from "../lab/lab-spec";
+import type { HttpMethod } from "../probe/http";
 
 export interface HttpProbeParams {
-  /** GET this path on the lab's `app.port`; default "/". */
+  /** The path requested on the lab's `app.port`; default "/". */
   path?: string;
+  /** Default GET. */
+  method?: HttpMethod;
+  /** A body to send (POST, PUT, PATCH, DELETE), with its content type (default text/plain; charset=utf-8). */
+  requestBody?: string;
+  requestContentType?: string;
   /** The status expected; default 200. */
   status?: number;
   /** The body expected, exactly (surrounding whitespace ignored). */
@@ -13,7 +19,10 @@ export interface HttpProbeParams {
   bodyPattern?: string;
 }
 
-/** The app answers a GET from outside the container with the status and body the lab expects. */
+/** `GET /` on port 5000, as messages and titles name the request. */
+const requestLine = (params: HttpProbeParams, spec: LabSpec): string => `${params.method ?? "GET"} ${params.path ?? "/"} on port ${spec.app?.port}`;
+
+/** The app answers a request from outside the container with the status and body the lab expects. */
 export const httpProbe: CheckKind<HttpProbeParams> = {
   kind: "http-probe",
   reasons: {
@@ -27,8 +36,16 @@ export const httpProbe: CheckKind<HttpProbeParams> = {
     "probe-failed": "none",
   },
   title: (params, spec) =>
-    `GET ${params.path ?? "/"} on port ${spec.app?.port} answers ${params.status ?? 200}${params.body !== undefined ? ` with ${quote(params.body)}` : ""}`,
-  needs: (params) => ({ run: true, probePath: params.path ?? "/" }),
+    `${requestLine(params, spec)} answers ${params.status ?? 200}${params.body !== undefined ? ` with ${quote(params.body)}` : ""}`,
+  needs: (params) => ({
+    run: true,
+    probe: {
+      path: params.path ?? "/",
+      method: params.method ?? "GET",
+      ...(params.requestBody !== undefined ? { body: params.requestBody } : {}),
+      ...(params.requestContentType !== undefined ? { contentType: params.requestContentType } : {}),
+    },
+  }),
   evaluate(facts, params, { spec }) {
     const outcome = probeVerdict(facts, params, spec);
     const first = facts.run?.firstRunUnderLoad?.probe;
@@ -46,7 +63,7 @@ function probeVerdict(facts: SubmissionFacts, params: HttpProbeParams, spec: Lab
   if (!facts.run.started) return fail("not-started", `not run: the container could not be started (${facts.run.startError})`);
   const port = spec.app!.port;
   const status = params.status ?? 200;
-  const target = `GET ${params.path ?? "/"} on port ${port}`;
+  const target = requestLine(params, spec);
   const listening = `Is the app listening on 0.0.0.0:${port}? An app that listens only on 127.0.0.1 (localhost) cannot be reached from outside its container`;
   if (!probe) return fail("probe-failed", `${target}: no probe was made`);
   switch (probe.kind) {

@@ -55,15 +55,16 @@ export function labChecks(spec: LabSpec): Check[] {
 
 /** What a set of checks needs gathered, together. */
 export function combinedNeeds(needs: FactNeeds[]): FactNeeds {
-  const probePaths = [...new Set(needs.map((n) => n.probePath).filter((p): p is string => p !== undefined))];
-  if (probePaths.length > 1) throw new Error(`one probe per run: the checks ask to probe ${probePaths.join(" and ")}`);
+  const probes = new Map(needs.flatMap((n) => (n.probe ? [[JSON.stringify(n.probe), n.probe] as const] : [])));
+  if (probes.size > 1)
+    throw new Error(`one probe per run: the checks ask for ${[...probes.values()].map((p) => `${p.method} ${p.path}`).join(" and ")}`);
   const union = (lists: (string[] | undefined)[]): string[] | undefined => {
     const all = [...new Set(lists.flatMap((l) => l ?? []))];
     return all.length ? all : undefined;
   };
   return {
-    run: needs.some((n) => n.run || n.probePath !== undefined),
-    probePath: probePaths[0],
+    run: needs.some((n) => n.run || n.probe !== undefined),
+    probe: [...probes.values()][0],
     venv: needs.some((n) => n.venv),
     paths: union(needs.map((n) => n.paths)),
     provenance: union(needs.map((n) => n.provenance)),

@@ -91,6 +91,20 @@ describe("http-probe", () => {
     expect(httpProbe.evaluate(probed(500, "x"), {}, context)).toMatchObject({ passed: false, reason: "wrong-status" });
   });
 
+  it("sends the lab's method and body, and names the method in its verdicts", () => {
+    expect(httpProbe.needs({ method: "POST", path: "/echo", requestBody: '{"a":1}', requestContentType: "application/json" }, spec)).toEqual({
+      run: true,
+      probe: { path: "/echo", method: "POST", body: '{"a":1}', contentType: "application/json" },
+    });
+    expect(httpProbe.needs({}, spec)).toEqual({ run: true, probe: { path: "/", method: "GET" } });
+    expect(httpProbe.evaluate(probed(405, ""), { method: "POST", path: "/echo" }, context)).toMatchObject({
+      passed: false,
+      reason: "wrong-status",
+      message: "POST /echo on port 8080 answered HTTP 405; expected 200",
+    });
+    expect(httpProbe.title({ method: "HEAD" }, spec)).toBe("HEAD / on port 8080 answers 200");
+  });
+
   it("points a stopped container at the lab's run check, by its id", () => {
     const run = {
       started: true,
@@ -177,12 +191,15 @@ describe("combinedNeeds", () => {
   it("runs the container only when a check needs it, and merges the paths", () => {
     expect(combinedNeeds([{}, { paths: ["/a"] }, { paths: ["/a", "/b"], provenance: ["entrypoint"] }])).toEqual({
       run: false,
-      probePath: undefined,
+      probe: undefined,
       venv: false,
       paths: ["/a", "/b"],
       provenance: ["entrypoint"],
     });
-    expect(combinedNeeds([{ probePath: "/" }]).run).toBe(true);
-    expect(() => combinedNeeds([{ probePath: "/" }, { probePath: "/health" }])).toThrow(/one probe per run/);
+    const get = { path: "/", method: "GET" as const };
+    expect(combinedNeeds([{ probe: get }, { probe: { ...get } }])).toMatchObject({ run: true, probe: get });
+    expect(() => combinedNeeds([{ probe: get }, { probe: { path: "/", method: "POST" } }])).toThrow(
+      /one probe per run: the checks ask for GET \/ and POST \//,
+    );
   });
 });

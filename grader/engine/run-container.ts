@@ -4,6 +4,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import { sleep } from "../common/duration";
 import { probeUntil, type ProbeResult } from "../probe/http";
+import type { ProbeRequest } from "../checks/check";
 import type { Engine } from "./client";
 import { NoWaitStrategy } from "./no-wait-strategy";
 import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
@@ -21,8 +22,8 @@ export const CONTAINER_LOG_CAP_BYTES = 32 * 1024;
 export interface RunRequest {
   image: string;
   port: number;
-  /** The path to GET once started; none: the container is only watched (no check of the lab probes it). */
-  path?: string;
+  /** The request sent once started; none: the container is only watched (no check of the lab probes it). */
+  probe?: ProbeRequest;
   labels: Record<string, string>;
   /** How long after start the container must still be running. */
   startSeconds: number;
@@ -105,7 +106,7 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   const untrack = request.diskGuard?.track({ watch, stop: () => void handle.kill().catch(() => undefined) });
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;
-    const probe = request.path === undefined ? undefined : await probeApp(container, handle, request, request.path, startedAt, isAlive);
+    const probe = request.probe === undefined ? undefined : await probeApp(container, handle, request, request.probe, startedAt, isAlive);
     await untilStoppedOr(handle, startedAt + request.startSeconds * 1000);
     // What it wrote since the last measurement counts too (under a quota, a writer often exits as it hits it).
     await watch?.measureNow();
@@ -135,13 +136,13 @@ async function probeApp(
   container: StartedTestContainer,
   handle: ReturnType<Engine["docker"]["getContainer"]>,
   request: RunRequest,
-  urlPath: string,
+  { path, ...sent }: ProbeRequest,
   startedAt: number,
   isAlive: () => Promise<boolean>,
 ): Promise<ProbeResult> {
   const address = await appAddress(container, handle, request);
   if (!address) return { kind: "exited", detail: "the container stopped before it could be reached", elapsedMs: 0 };
-  return probeUntil(`http://${address}${urlPath}`, startedAt + request.probeSeconds * 1000, isAlive);
+  return probeUntil(`http://${address}${path}`, startedAt + request.probeSeconds * 1000, isAlive, sent);
 }
 
 /** Returns at `deadline`, or as soon as the container stops if that is earlier (the engine's wait, not a poll). */

@@ -407,7 +407,7 @@ function runRequest(
   return {
     image: tag,
     port: spec.app!.port,
-    path: needs.probePath,
+    probe: needs.probe,
     labels: options.labels,
     startSeconds: spec.timeouts.startSeconds,
     probeSeconds: options.probeTimeoutSeconds,

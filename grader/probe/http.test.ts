@@ -47,6 +47,28 @@ describe("probeUntil", () => {
     }
   });
 
+  it("sends the method and body it is given, with their content type", async () => {
+    const { server, url } = await serve((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      req.on("end", () => res.end(`${req.method} ${req.headers["content-type"]} ${body}`));
+    });
+    try {
+      const sent = { method: "PUT" as const, body: '{"name":"x"}', contentType: "application/json" };
+      expect(await probeUntil(url, Date.now() + 5000, async () => true, sent)).toMatchObject({ body: 'PUT application/json {"name":"x"}' });
+      expect(await probeUntil(url, Date.now() + 5000, async () => true, { method: "POST", body: "hi" })).toMatchObject({
+        body: "POST text/plain; charset=utf-8 hi",
+      });
+      expect(await probeUntil(url, Date.now() + 5000, async () => true, { method: "HEAD" })).toMatchObject({
+        kind: "response",
+        status: 200,
+        body: "",
+      });
+    } finally {
+      server.close();
+    }
+  });
+
   it("says refused when nothing listens, until the deadline", async () => {
     const { server, url } = await serve(() => undefined);
     server.close();

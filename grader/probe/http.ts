@@ -2,16 +2,30 @@ import { errors, request } from "undici";
 
 export const PROBE_BODY_CAP_BYTES = 64 * 1024;
 
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** What the probe sends: GET with no body unless a lab asks for more. */
+export interface HttpRequest {
+  method: HttpMethod;
+  /** Sent as is, with `contentType` (default text/plain; charset=utf-8). */
+  body?: string;
+  contentType?: string;
+}
+
+export const GET: HttpRequest = { method: "GET" };
+
 export type ProbeResult =
   | { kind: "response"; status: number; body: string; bodyTruncated: boolean; elapsedMs: number }
   | { kind: "refused" | "closed" | "timeout" | "exited" | "error"; detail: string; elapsedMs: number };
 
-/** One GET with deadlines on headers and body; the body is read up to a cap and the rest discarded. */
-export async function httpGetOnce(url: string, timeoutMs: number): Promise<ProbeResult> {
+/** One request with deadlines on headers and body; the body is read up to a cap and the rest discarded. */
+export async function httpOnce(url: string, sent: HttpRequest, timeoutMs: number): Promise<ProbeResult> {
   const started = Date.now();
   try {
     const response = await request(url, {
-      method: "GET",
+      method: sent.method,
+      ...(sent.body !== undefined ? { body: sent.body, headers: { "content-type": sent.contentType ?? "text/plain; charset=utf-8" } } : {}),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs + 1000),
@@ -62,14 +76,21 @@ function classifyError(error: unknown): { kind: "refused" | "closed" | "timeout"
 }
 
 /**
- * Polls `url` until it answers or `deadline` passes, stopping early when `isAlive` says the app is gone.
- * The first HTTP response, whatever its status, is the answer; connection failures are retried.
+ * Sends `sent` to `url` until it answers or `deadline` passes, stopping early when `isAlive` says the app is gone.
+ * The first HTTP response, whatever its status, is the answer; connection failures are retried (a request that
+ * timed out is sent again too, so a lab's POST should be one the app may get twice).
  */
-export async function probeUntil(url: string, deadline: number, isAlive: () => Promise<boolean>, attemptTimeoutMs = 5000): Promise<ProbeResult> {
+export async function probeUntil(
+  url: string,
+  deadline: number,
+  isAlive: () => Promise<boolean>,
+  sent: HttpRequest = GET,
+  attemptTimeoutMs = 5000,
+): Promise<ProbeResult> {
   const started = Date.now();
   let last: ProbeResult = { kind: "timeout", detail: "no attempt was made", elapsedMs: 0 };
   while (Date.now() < deadline) {
-    const attempt = await httpGetOnce(url, Math.max(500, Math.min(attemptTimeoutMs, deadline - Date.now())));
+    const attempt = await httpOnce(url, sent, Math.max(500, Math.min(attemptTimeoutMs, deadline - Date.now())));
     if (attempt.kind === "response") {
       // An exited container's address (or published port) goes back to the engine and can be handed to
       // another submission's container: an answer counts only if the app we probe is still running after it.

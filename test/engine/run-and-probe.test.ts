@@ -50,7 +50,7 @@ describe("runAndProbe", () => {
     const run = await runAndProbe(engine, {
       image: tag,
       port: 5000,
-      path: "/",
+      probe: { path: "/", method: "GET" },
       labels: { "org.lab-grader.test": "run-and-probe" },
       startSeconds,
       probeSeconds: 20,

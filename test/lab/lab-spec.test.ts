@@ -78,6 +78,15 @@ describe("loadLabSpec", () => {
     );
   });
 
+  it("takes an HTTP method and a request body, but no body with GET", () => {
+    const post = loadLabSpec(
+      specFile(MINIMAL.replace("body: hello}", "method: POST, requestBody: '{}', requestContentType: application/json, body: hello}")),
+    );
+    expect(post.checks[1]).toMatchObject({ method: "POST", requestBody: "{}", requestContentType: "application/json" });
+    expect(loadError(MINIMAL.replace("body: hello}", "requestBody: x, body: hello}")).message).toMatch(/checks\.1\.method: must be one of "POST"/);
+    expect(loadError(MINIMAL.replace("body: hello}", "method: FETCH, body: hello}")).message).toMatch(/checks\.1\.method: must be one of "GET"/);
+  });
+
   it("names a nested field of the wrong type and what was expected", () => {
     const error = loadError(MINIMAL.replace("port: 5000", "port: five"));
     expect(error.message).toMatch(/app\.port: must be integer/);
