@@ -40,7 +40,17 @@ export interface FactNeeds {
   paths?: string[];
   /** Paths to trace to the Dockerfile step that brought them in (`entrypoint` as above). */
   provenance?: string[];
+  /** Commands to run in throwaway containers of the image, one after another, once the run is over. */
+  commands?: CommandNeed[];
 }
+
+export interface CommandNeed {
+  command: string[];
+  timeoutSeconds: number;
+}
+
+/** How a command's result is found in `SubmissionFacts.commands`. */
+export const commandKey = (command: string[]): string => JSON.stringify(command);
 
 export interface ProbeRequest extends HttpRequest {
   path: string;

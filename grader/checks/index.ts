@@ -1,5 +1,6 @@
 import type { CheckDeclaration, LabSpec } from "../lab/lab-spec";
-import type { Check, CheckKind, FactNeeds } from "./check";
+import { commandKey, type Check, type CheckKind, type CommandNeed, type FactNeeds } from "./check";
+import { commandOutput } from "./command-output";
 import { exposedPort } from "./exposed-port";
 import { httpProbe } from "./http-probe";
 import { imageBuilds } from "./image-builds";
@@ -25,6 +26,7 @@ export const CHECK_KINDS: Record<string, CheckKind<never>> = Object.fromEntries(
     pathFromStage,
     nonRootUser,
     exposedPort,
+    commandOutput,
   ].map((kind) => [kind.kind, kind as CheckKind<never>]),
 );
 
@@ -68,7 +70,18 @@ export function combinedNeeds(needs: FactNeeds[]): FactNeeds {
     venv: needs.some((n) => n.venv),
     paths: union(needs.map((n) => n.paths)),
     provenance: union(needs.map((n) => n.provenance)),
+    commands: longestTimeouts(needs.flatMap((n) => n.commands ?? [])),
   };
 }
 
-export type { Check, CheckContext, CheckKind, CheckOutcome, CheckResult, FactNeeds } from "./check";
+/** Each command once, with the longest timeout any check gave it; undefined when there is none. */
+function longestTimeouts(commands: CommandNeed[]): CommandNeed[] | undefined {
+  const byKey = new Map<string, CommandNeed>();
+  for (const need of commands) {
+    const known = byKey.get(commandKey(need.command));
+    if (!known || known.timeoutSeconds < need.timeoutSeconds) byKey.set(commandKey(need.command), need);
+  }
+  return byKey.size ? [...byKey.values()] : undefined;
+}
+
+export type { Check, CheckContext, CheckKind, CheckOutcome, CheckResult, CommandNeed, FactNeeds } from "./check";

@@ -150,7 +150,7 @@ describe("path-from-stage", () => {
       reason: "not-copied",
       line: 3,
       message: expect.stringMatching(
-        /^\/server \(the file the image runs\) is there, but it was made in the final stage itself, so the build tools are there too \(by `RUN go build -o \/server`, line 3\)/,
+        /^\/server \(the file the image runs\) is there, but it was created in the final stage itself, so the build tools are there too \(by `RUN go build -o \/server`, line 3\)/,
       ),
     });
   });

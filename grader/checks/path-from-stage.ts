@@ -1,17 +1,10 @@
 import { fail, NOT_BUILT, pass, type CheckKind } from "./check";
-import type { PathOrigin } from "../inspect/path-provenance";
+import { whyNotCopied } from "./not-copied";
 
 export interface PathFromStageParams {
   /** An absolute path in the final image, or `entrypoint`: the file the image runs (its ENTRYPOINT or CMD). */
   path: string;
 }
-
-const WHY_NOT_COPIED: Record<Exclude<PathOrigin, "copied-from-stage">, string> = {
-  "copied-from-image": "it was copied from another image, not from a stage of this Dockerfile",
-  "copied-from-context": "it was copied from the submission's own files, not built in a stage",
-  "created-in-final-stage": "it was made in the final stage itself, so the build tools are there too",
-  "inherited-from-base": "it was already in the image the final stage starts FROM",
-};
 
 /** A path of the final image (or the file it runs) came into the final stage by COPY --from an earlier stage. */
 export const pathFromStage: CheckKind<PathFromStageParams> = {
@@ -32,11 +25,9 @@ export const pathFromStage: CheckKind<PathFromStageParams> = {
     if (!facts.paths[path]) return fail("missing", `the final image has no ${what}`);
     const provenance = facts.provenance?.[path];
     if (provenance?.origin !== "copied-from-stage") {
-      const by = provenance?.introducedBy ? ` (by \`${provenance.introducedBy}\`, line ${provenance.introducedAt})` : "";
-      const why = provenance?.origin ? WHY_NOT_COPIED[provenance.origin] : "the grader could not tell which step brought it in";
       return fail(
         "not-copied",
-        `${what} is there, but ${why}${by}. Build it in an earlier stage and copy it with COPY --from=<that stage>`,
+        `${what} is there, but ${whyNotCopied(provenance)}. Build it in an earlier stage and copy it with COPY --from=<that stage>`,
         provenance?.introducedAt,
       );
     }

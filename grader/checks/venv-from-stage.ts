@@ -1,13 +1,5 @@
 import { fail, NOT_BUILT, pass, type CheckKind } from "./check";
-import type { PathOrigin } from "../inspect/path-provenance";
-
-const WHY_NOT_COPIED: Record<Exclude<PathOrigin, "copied-from-stage">, string> = {
-  "copied-from-image": "it was copied from another image, not from a stage of this Dockerfile",
-  "copied-from-context": "it was copied from the submission's own files, not built in a stage",
-  "created-in-final-stage": "it was created in the final stage itself, so the build tools came along",
-  "inherited-from-base":
-    "it was already in the image the final stage starts FROM (the final stage builds on the builder); start the final stage FROM a python image instead",
-};
+import { whyNotCopied } from "./not-copied";
 
 /** A Python virtualenv with Flask in the final image, brought into the final stage by COPY --from an earlier stage. */
 export const venvFromStage: CheckKind = {
@@ -32,12 +24,10 @@ export const venvFromStage: CheckKind = {
         `the virtualenv ${venv.path} has no Flask in it. Install the requirements with ${venv.path}/bin/pip in the builder stage`,
       );
     if (venv.origin !== "copied-from-stage") {
-      const by = venv.introducedBy ? ` (by \`${venv.introducedBy}\`, line ${venv.introducedAt})` : "";
-      return fail(
-        "not-copied",
-        `the virtualenv ${venv.path} has Flask, but ${venv.origin ? WHY_NOT_COPIED[venv.origin] : "the grader could not tell which step brought it in"}${by}. ${fix}`,
-        venv.introducedAt,
-      );
+      const why = whyNotCopied(venv, {
+        "inherited-from-base": " (the final stage builds on the builder); start the final stage FROM a python image instead",
+      });
+      return fail("not-copied", `the virtualenv ${venv.path} has Flask, but ${why}. ${fix}`, venv.introducedAt);
     }
     return pass(
       `virtualenv ${venv.path} with Flask, brought into the final stage by \`${venv.introducedBy}\` (line ${venv.introducedAt})`,

@@ -7,6 +7,8 @@ export const LABELS = {
   submission: "org.lab-grader.submission",
   /** `<host>:<pid>` of the grader that made it: a sweep removes what dead graders on this host left. */
   owner: "org.lab-grader.owner",
+  /** On a container that runs one command of a check (its own value, so that container alone can be found). */
+  command: "org.lab-grader.command",
 } as const;
 
 export function ownerLabel(): string {

@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import { watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
 import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
@@ -9,6 +8,7 @@ import type { Engine } from "./client";
 import { NoWaitStrategy } from "./no-wait-strategy";
 import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
 import { engineErrorText } from "./build";
+import { readContainerLogs } from "./container-logs";
 
 /**
  * How the app is reached. internal: on a network with no way out, probed at the container's own address
@@ -146,7 +146,7 @@ async function probeApp(
 }
 
 /** Returns at `deadline`, or as soon as the container stops if that is earlier (the engine's wait, not a poll). */
-async function untilStoppedOr(handle: ReturnType<Engine["docker"]["getContainer"]>, deadline: number): Promise<void> {
+export async function untilStoppedOr(handle: ReturnType<Engine["docker"]["getContainer"]>, deadline: number): Promise<void> {
   const ms = deadline - Date.now();
   if (ms <= 0) return;
   const controller = new AbortController();
@@ -164,28 +164,7 @@ async function untilStoppedOr(handle: ReturnType<Engine["docker"]["getContainer"
 
 async function readLogs(handle: ReturnType<Engine["docker"]["getContainer"]>): Promise<string> {
   const buffer = new TailBuffer(CONTAINER_LOG_CAP_BYTES);
-  try {
-    // tail bounds what the engine sends; the buffer bounds what we keep.
-    const stream = (await handle.logs({ stdout: true, stderr: true, follow: true, tail: 2000 })) as unknown as Readable;
-    await new Promise<void>((resolve) => {
-      handle.modem.demuxStream(
-        stream,
-        { write: (c: Buffer) => buffer.append(c.toString("utf8")) } as never,
-        {
-          write: (c: Buffer) => buffer.append(c.toString("utf8")),
-        } as never,
-      );
-      stream.on("end", resolve);
-      stream.on("error", () => resolve());
-      // Safety net should the engine keep the stream open.
-      setTimeout(() => {
-        stream.destroy();
-        resolve();
-      }, 5000).unref();
-    });
-  } catch {
-    // Logs are feedback only; their absence must not fail grading.
-  }
+  await readContainerLogs(handle, buffer);
   return buffer.text();
 }
 
@@ -213,7 +192,7 @@ function formatHost(host: string): string {
 }
 
 /** Removes the containers that carry all of `labels` (a submission's, in a run). */
-async function removeLabelled(engine: Engine, labels: Record<string, string>): Promise<void> {
+export async function removeLabelled(engine: Engine, labels: Record<string, string>): Promise<void> {
   const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
   const containers = await engine.docker.listContainers({ all: true, filters }).catch(() => []);
   for (const c of containers)

@@ -15,7 +15,9 @@ import { inspectVenv } from "../inspect/venv";
 import { withImageFiles, type ImageFiles, type PathStat } from "../inspect/image-files";
 import { pathProvenance, type BuildSources, type PathProvenance } from "../inspect/path-provenance";
 import { resolveEntrypoint } from "../inspect/entrypoint";
-import type { FactNeeds } from "../checks/check";
+import { commandKey, type CommandNeed, type FactNeeds } from "../checks/check";
+import { runInImage, type CommandResult } from "../engine/command-in-image";
+import type { RunLimits } from "../engine/sandboxed-container";
 import { copySourceImage, measureImageSize } from "../inspect/image-size";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
@@ -197,7 +199,7 @@ export async function gatherSubmissionFacts(
   try {
     if (interrupted) throw new DiskFloorError(interrupted);
     if (!build.ok || !build.imageId) return facts;
-    const phaseMs = (spec.timeouts.startSeconds + options.probeTimeoutSeconds) * 1000;
+    const phaseMs = (spec.timeouts.startSeconds + options.probeTimeoutSeconds + commandsSeconds(needs)) * 1000;
     const sources: BuildSources = { dockerfile: analysis, dockerfileLines: read.text.split("\n"), contextEntries: context.entries, labels };
     const inspected = await engine.docker.getImage(build.imageId).inspect();
     const crowded = await queued(options.slots.run, timingsMs, () =>
@@ -360,6 +362,11 @@ async function runPhase(
   if (inspection.paths) facts.paths = inspection.paths;
   if (inspection.entrypoint) facts.entrypoint = inspection.entrypoint;
   if (inspection.provenance) facts.provenance = inspection.provenance;
+  if (needs.commands) {
+    const commandsStarted = Date.now();
+    facts.commands = await runCommands(engine, spec, needs.commands, tag, options, ticket);
+    timingsMs.commands = Date.now() - commandsStarted;
+  }
   if (run?.startMs !== undefined) timingsMs.start = run.startMs;
   if (run?.probe) timingsMs.probe = run.probe.elapsedMs;
   facts.sizeReference = await sizeReferenceFor(engine, spec, sources.dockerfile, options);
@@ -395,6 +402,43 @@ async function inspectImage(
   return { size, venv, paths, entrypoint, provenance };
 }
 
+/** The most the checks' commands may take, each with a few seconds to create, start and remove its container. */
+function commandsSeconds(needs: FactNeeds): number {
+  return (needs.commands ?? []).reduce((sum, c) => sum + c.timeoutSeconds + 5, 0);
+}
+
+/** The checks' commands, one after another (the app's container is gone by then), in the submission's sandbox. */
+async function runCommands(
+  engine: Engine,
+  spec: LabSpec,
+  commands: CommandNeed[],
+  tag: string,
+  options: GatherOptions,
+  diskGuard: FloorTicket,
+): Promise<Record<string, CommandResult>> {
+  const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
+  const results: Record<string, CommandResult> = {};
+  for (const { command, timeoutSeconds } of commands) {
+    results[commandKey(command)] = await runInImage(engine, {
+      image: tag,
+      command,
+      timeoutSeconds,
+      labels: options.labels,
+      limits: runLimits(spec),
+      diskBudgetBytes: budgetBytes,
+      storageSizeBytes: storageSize(options.containerQuota, budgetBytes),
+      diskGuard,
+    });
+  }
+  return results;
+}
+
+const runLimits = (spec: LabSpec): RunLimits => ({
+  memoryBytes: spec.sandbox.memoryMb * 1024 ** 2,
+  cpus: spec.sandbox.cpus,
+  pids: spec.sandbox.pids,
+});
+
 function runRequest(
   spec: LabSpec,
   needs: FactNeeds,
@@ -411,7 +455,7 @@ function runRequest(
     labels: options.labels,
     startSeconds: spec.timeouts.startSeconds,
     probeSeconds: options.probeTimeoutSeconds,
-    limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
+    limits: runLimits(spec),
     network: options.network,
     onStarted,
     diskBudgetBytes: budgetBytes,

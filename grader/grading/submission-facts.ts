@@ -1,5 +1,6 @@
 import type { BuildStep, Builder } from "../engine/build";
 import type { RunFacts } from "../engine/run-container";
+import type { CommandResult } from "../engine/command-in-image";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import type { BuildkitFeature } from "../dockerfile/buildkit-features";
 import type { VenvFacts } from "../inspect/venv";
@@ -73,6 +74,8 @@ export interface SubmissionFacts {
   entrypoint?: EntrypointFacts;
   /** For the paths the lab's checks asked to trace: the step that brought each into the final image. */
   provenance?: Record<string, PathProvenance>;
+  /** The commands the lab's checks run in the image, by commandKey. */
+  commands?: Record<string, CommandResult>;
   /** With `size.reference: same-base`, the reference rebuilt on this submission's base image. */
   sizeReference?: ReferenceFacts;
   /** A fault of the grader (not of the submission); every check then says so instead of judging. */

@@ -5,3 +5,4 @@
 export { check, gradeSubmissions, labChecks, type CheckBody, type CustomCheck } from "./lab-tests";
 export type { Check, CheckContext, CheckOutcome, CheckResult, FactNeeds } from "../checks";
 export type { SubmissionFacts } from "../grading/submission-facts";
+export { commandKey } from "../checks/check";

@@ -116,13 +116,21 @@ function withDerivedFields(raw: RawLabSpec, file: string): LabSpec {
   };
 }
 
-/** What the schema cannot say: ids are unique, one probe per run, and a port where a check runs the app. */
+/** What the schema cannot say: ids are unique, patterns compile, one probe per run, a port where a check runs the app. */
 function checkProblems(spec: LabSpec): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   spec.checks.forEach((c, i) => {
     if (seen.has(c.id)) problems.push(`checks.${i}.id: ${JSON.stringify(c.id)} is declared twice`);
     seen.add(c.id);
+    for (const key of ["bodyPattern", "stdoutPattern"]) {
+      if (typeof c[key] !== "string") continue;
+      try {
+        new RegExp(c[key]);
+      } catch (error) {
+        problems.push(`checks.${i}.${key}: not a regular expression (${(error as Error).message})`);
+      }
+    }
   });
   if (spec.checks.filter((c) => c.kind === "http-probe").length > 1)
     problems.push("checks: at most one check of kind http-probe (the app is probed once per run)");

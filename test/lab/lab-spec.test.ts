@@ -87,6 +87,17 @@ describe("loadLabSpec", () => {
     expect(loadError(MINIMAL.replace("body: hello}", "method: FETCH, body: hello}")).message).toMatch(/checks\.1\.method: must be one of "GET"/);
   });
 
+  it("takes a command to run in the image, refusing an empty one and a pattern that is no regular expression", () => {
+    const spec = loadLabSpec(specFile(`${MINIMAL}  - {id: flask, kind: command-output, points: 1, command: [python, -c, "import flask"]}\n`));
+    expect(spec.checks[2]).toMatchObject({ command: ["python", "-c", "import flask"], exitCode: 0, timeoutSeconds: 10 });
+    expect(loadError(`${MINIMAL}  - {id: flask, kind: command-output, points: 1, command: []}\n`).message).toMatch(
+      /checks\.2\.command: must NOT have fewer than 1 items/,
+    );
+    expect(loadError(`${MINIMAL}  - {id: v, kind: command-output, points: 1, command: [x], stdoutPattern: "v(1"}\n`).message).toMatch(
+      /checks\.2\.stdoutPattern: not a regular expression \(Invalid regular expression/,
+    );
+  });
+
   it("names a nested field of the wrong type and what was expected", () => {
     const error = loadError(MINIMAL.replace("port: 5000", "port: five"));
     expect(error.message).toMatch(/app\.port: must be integer/);

@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import type { StartedTestContainer } from "testcontainers";
+import { TailBuffer } from "../common/tail-buffer";
+import type { Engine } from "./client";
+import { engineErrorText } from "./build";
+import { readContainerLogs } from "./container-logs";
+import { watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
+import { LABELS } from "./labels";
+import { NoWaitStrategy } from "./no-wait-strategy";
+import { removeLabelled, untilStoppedOr } from "./run-container";
+import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
+
+/** What a command's stdout and stderr each keep (head and tail). */
+export const COMMAND_OUTPUT_CAP_BYTES = 16 * 1024;
+
+export interface CommandRequest {
+  image: string;
+  /** Run as the image's ENTRYPOINT is (exec form, no shell), in place of its ENTRYPOINT and CMD. */
+  command: string[];
+  timeoutSeconds: number;
+  labels: Record<string, string>;
+  limits: RunLimits;
+  diskBudgetBytes?: number;
+  storageSizeBytes?: number;
+  diskGuard?: DiskGuard;
+}
+
+export interface CommandResult {
+  started: boolean;
+  /** Why it could not be started (an executable the image lacks, a USER it has no entry for). */
+  startError?: string;
+  exitCode?: number;
+  /** Still running at its timeout: killed. */
+  timedOut: boolean;
+  oomKilled?: boolean;
+  stdout: string;
+  stderr: string;
+  diskBudgetExceeded?: DiskBudgetExceeded;
+}
+
+/**
+ * Runs one command in a throwaway container of the image: the submission's sandbox (limits, no capabilities, its
+ * disk budget) with no network at all, as the image's USER. The container is always removed.
+ */
+export async function runInImage(engine: Engine, request: CommandRequest): Promise<CommandResult> {
+  // Its own label too: a container the engine created but could not start is found and removed by it alone.
+  const labels = { ...request.labels, [LABELS.command]: randomUUID() };
+  let container: StartedTestContainer;
+  try {
+    const definition = new SandboxedContainer(request.image)
+      .withSandbox(request.limits)
+      .withLabels(labels)
+      .withNetworkMode("none")
+      .withEntrypoint(request.command.slice(0, 1))
+      .withCommand(request.command.slice(1))
+      .withWaitStrategy(new NoWaitStrategy());
+    if (request.storageSizeBytes !== undefined) definition.withStorageSize(request.storageSizeBytes);
+    container = await definition.start();
+  } catch (error) {
+    await removeLabelled(engine, labels);
+    return { started: false, startError: engineErrorText(error), timedOut: false, stdout: "", stderr: "" };
+  }
+  const startedAt = Date.now();
+  const handle = engine.docker.getContainer(container.getId());
+  let diskBudgetExceeded: DiskBudgetExceeded | undefined;
+  const kill = (): void => void handle.kill().catch(() => undefined);
+  const watch =
+    request.diskBudgetBytes === undefined
+      ? undefined
+      : watchDisk(
+          () => writtenByContainer(handle),
+          request.diskBudgetBytes,
+          (exceeded) => {
+            diskBudgetExceeded = request.storageSizeBytes !== undefined ? { ...exceeded, hardQuota: true } : exceeded;
+            kill();
+          },
+        );
+  const untrack = request.diskGuard?.track({ watch, stop: kill });
+  try {
+    await untilStoppedOr(handle, startedAt + request.timeoutSeconds * 1000);
+    await watch?.measureNow();
+    let state = (await handle.inspect()).State;
+    const timedOut = state.Running;
+    if (timedOut) {
+      await handle.kill().catch(() => undefined);
+      await handle.wait().catch(() => undefined);
+      state = (await handle.inspect()).State;
+    }
+    const stdout = new TailBuffer(COMMAND_OUTPUT_CAP_BYTES);
+    const stderr = new TailBuffer(COMMAND_OUTPUT_CAP_BYTES);
+    await readContainerLogs(handle, stdout, stderr);
+    return {
+      started: true,
+      exitCode: timedOut ? undefined : state.ExitCode,
+      timedOut,
+      oomKilled: state.OOMKilled,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      ...(diskBudgetExceeded ? { diskBudgetExceeded } : {}),
+    };
+  } finally {
+    untrack?.();
+    watch?.stop();
+    await container
+      .stop({ timeout: 0, remove: true, removeVolumes: true })
+      .catch(() => handle.remove({ force: true, v: true }).catch(() => undefined));
+  }
+}
