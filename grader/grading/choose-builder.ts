@@ -14,8 +14,6 @@ export interface BuilderPlan {
   engineVersion: string;
 }
 
-export const CLASSIC_ONLY: BuilderPlan = { requested: "classic", buildkit: { usable: false, reason: "not asked for" }, engineVersion: "" };
-
 export type BuilderChoice =
   | {
       ok: true;
