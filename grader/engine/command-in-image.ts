@@ -4,25 +4,22 @@ import { TailBuffer } from "../common/tail-buffer";
 import type { Engine } from "./client";
 import { engineErrorText } from "./build";
 import { readContainerLogs } from "./container-logs";
-import { watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
+import { watchContainerDisk, type ContainerDiskLimits, type DiskBudgetExceeded } from "./disk-watch";
 import { LABELS } from "./labels";
 import { NoWaitStrategy } from "./no-wait-strategy";
-import { removeLabelled, untilStoppedOr } from "./run-container";
+import { removeLabelled, removeStarted, untilStoppedOr } from "./run-container";
 import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
 
 /** What a command's stdout and stderr each keep (head and tail). */
 export const COMMAND_OUTPUT_CAP_BYTES = 16 * 1024;
 
-export interface CommandRequest {
+export interface CommandRequest extends ContainerDiskLimits {
   image: string;
   /** Run as the image's ENTRYPOINT is (exec form, no shell), in place of its ENTRYPOINT and CMD. */
   command: string[];
   timeoutSeconds: number;
   labels: Record<string, string>;
   limits: RunLimits;
-  diskBudgetBytes?: number;
-  storageSizeBytes?: number;
-  diskGuard?: DiskGuard;
 }
 
 export interface CommandResult {
@@ -62,23 +59,10 @@ export async function runInImage(engine: Engine, request: CommandRequest): Promi
   }
   const startedAt = Date.now();
   const handle = engine.docker.getContainer(container.getId());
-  let diskBudgetExceeded: DiskBudgetExceeded | undefined;
-  const kill = (): void => void handle.kill().catch(() => undefined);
-  const watch =
-    request.diskBudgetBytes === undefined
-      ? undefined
-      : watchDisk(
-          () => writtenByContainer(handle),
-          request.diskBudgetBytes,
-          (exceeded) => {
-            diskBudgetExceeded = request.storageSizeBytes !== undefined ? { ...exceeded, hardQuota: true } : exceeded;
-            kill();
-          },
-        );
-  const untrack = request.diskGuard?.track({ watch, stop: kill });
+  const disk = watchContainerDisk(handle, request);
   try {
     await untilStoppedOr(handle, startedAt + request.timeoutSeconds * 1000);
-    await watch?.measureNow();
+    await disk.measureNow();
     let state = (await handle.inspect()).State;
     const timedOut = state.Running;
     if (timedOut) {
@@ -96,13 +80,10 @@ export async function runInImage(engine: Engine, request: CommandRequest): Promi
       oomKilled: state.OOMKilled,
       stdout: stdout.text(),
       stderr: stderr.text(),
-      ...(diskBudgetExceeded ? { diskBudgetExceeded } : {}),
+      ...(disk.exceeded() ? { diskBudgetExceeded: disk.exceeded() } : {}),
     };
   } finally {
-    untrack?.();
-    watch?.stop();
-    await container
-      .stop({ timeout: 0, remove: true, removeVolumes: true })
-      .catch(() => handle.remove({ force: true, v: true }).catch(() => undefined));
+    disk.end();
+    await removeStarted(container, handle);
   }
 }

@@ -72,6 +72,48 @@ export async function writtenByContainer(container: Dockerode.Container): Promis
   return inspected.SizeRw ?? 0;
 }
 
+/** A running container's disk limits: its budget, the engine's quota when it has one, the run's guard of the floor. */
+export interface ContainerDiskLimits {
+  diskBudgetBytes?: number;
+  storageSizeBytes?: number;
+  diskGuard?: DiskGuard;
+}
+
+/** The watch on a running container: it is killed past its budget, or when the run's guard stops it. */
+export interface ContainerDiskWatch {
+  /** Set once it was killed for writing past its budget. */
+  exceeded(): DiskBudgetExceeded | undefined;
+  /** Measures at once: what it wrote since the last measurement counts too (under a quota, a writer often exits as it hits it). */
+  measureNow(): Promise<void>;
+  end(): void;
+}
+
+export function watchContainerDisk(handle: Dockerode.Container, limits: ContainerDiskLimits): ContainerDiskWatch {
+  let exceeded: DiskBudgetExceeded | undefined;
+  const kill = (): void => void handle.kill().catch(() => undefined);
+  const hardQuota = limits.storageSizeBytes !== undefined;
+  const watch =
+    limits.diskBudgetBytes === undefined
+      ? undefined
+      : watchDisk(
+          () => writtenByContainer(handle),
+          limits.diskBudgetBytes,
+          (found) => {
+            exceeded = hardQuota ? { ...found, hardQuota } : found;
+            kill();
+          },
+        );
+  const untrack = limits.diskGuard?.track({ watch, stop: kill });
+  return {
+    exceeded: () => exceeded,
+    measureNow: () => watch?.measureNow() ?? Promise.resolve(),
+    end: () => {
+      untrack?.();
+      watch?.stop();
+    },
+  };
+}
+
 /** The budget's words for a message: "wrote 2301 MiB to the engine's disk; the budget is 2048 MiB". */
 export function describeExceeded(exceeded: DiskBudgetExceeded): string {
   const mib = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;

@@ -1,4 +1,5 @@
-import { watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
+import type Dockerode from "dockerode";
+import { watchContainerDisk, type ContainerDiskLimits, type DiskBudgetExceeded } from "./disk-watch";
 import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import { sleep } from "../common/duration";
@@ -19,7 +20,7 @@ export type RunNetwork = { mode: "internal"; name: string } | { mode: "published
 
 export const CONTAINER_LOG_CAP_BYTES = 32 * 1024;
 
-export interface RunRequest {
+export interface RunRequest extends ContainerDiskLimits {
   image: string;
   port: number;
   /** The request sent once started; none: the container is only watched (no check of the lab probes it). */
@@ -33,12 +34,6 @@ export interface RunRequest {
   network: RunNetwork;
   /** Told once the container has started, or could not be (work that should not slow its start waits for it). */
   onStarted?: () => void;
-  /** What the container may write to its writable layer; past it, it is killed. */
-  diskBudgetBytes?: number;
-  /** Where the engine caps containers' disk: the size option that holds this one to its budget (see disk-quota.ts). */
-  storageSizeBytes?: number;
-  /** The run's guard of the engine's free space: it may measure this container's writes at once, or kill it. */
-  diskGuard?: DiskGuard;
 }
 
 export interface RunFacts {
@@ -90,26 +85,12 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   const startedAt = Date.now();
   request.onStarted?.();
   const handle = engine.docker.getContainer(container.getId());
-  let diskBudgetExceeded: DiskBudgetExceeded | undefined;
-  const hardQuota = request.storageSizeBytes !== undefined;
-  const watch =
-    request.diskBudgetBytes === undefined
-      ? undefined
-      : watchDisk(
-          () => writtenByContainer(handle),
-          request.diskBudgetBytes,
-          (exceeded) => {
-            diskBudgetExceeded = hardQuota ? { ...exceeded, hardQuota } : exceeded;
-            void handle.kill().catch(() => undefined);
-          },
-        );
-  const untrack = request.diskGuard?.track({ watch, stop: () => void handle.kill().catch(() => undefined) });
+  const disk = watchContainerDisk(handle, request);
   try {
     const isAlive = async (): Promise<boolean> => (await handle.inspect()).State.Running;
     const probe = request.probe === undefined ? undefined : await probeApp(container, handle, request, request.probe, startedAt, isAlive);
     await untilStoppedOr(handle, startedAt + request.startSeconds * 1000);
-    // What it wrote since the last measurement counts too (under a quota, a writer often exits as it hits it).
-    await watch?.measureNow();
+    await disk.measureNow();
     const state = (await handle.inspect()).State;
     // Stopped, its log stream ends as soon as it is read.
     if (state.Running) await handle.kill().catch(() => undefined);
@@ -121,15 +102,17 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
       probe,
       logs: await readLogs(handle),
       startMs: startedAt - asked,
-      ...(diskBudgetExceeded ? { diskBudgetExceeded } : {}),
+      ...(disk.exceeded() ? { diskBudgetExceeded: disk.exceeded() } : {}),
     };
   } finally {
-    untrack?.();
-    watch?.stop();
-    await container
-      .stop({ timeout: 0, remove: true, removeVolumes: true })
-      .catch(() => handle.remove({ force: true, v: true }).catch(() => undefined));
+    disk.end();
+    await removeStarted(container, handle);
   }
+}
+
+/** Removes a container testcontainers started, through the engine directly should testcontainers fail to. */
+export async function removeStarted(container: StartedTestContainer, handle: Dockerode.Container): Promise<void> {
+  await container.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() => handle.remove({ force: true, v: true }).catch(() => undefined));
 }
 
 async function probeApp(

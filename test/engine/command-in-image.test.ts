@@ -1,19 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { buildImage } from "../../grader/engine/build";
-import { connectEngine, type Engine } from "../../grader/engine/client";
 import { COMMAND_OUTPUT_CAP_BYTES, runInImage, type CommandRequest } from "../../grader/engine/command-in-image";
-import { prepareBuildContext } from "../../grader/submission/context";
+import { useTestImage } from "../helpers/test-image";
 
 const LABELS = { "org.lab-grader.test": "command-in-image" };
 
 /** runInImage on the host's engine, in an image whose USER is an unprivileged uid with no entry in /etc/passwd. */
 describe("runInImage", () => {
-  let engine: Engine;
   const tag = `lab-grader-test/command-in-image:${process.pid}`;
+  const engine = useTestImage(tag, { Dockerfile: 'FROM python:3.9-slim\nUSER 4321:4321\nCMD ["python", "-c", "print(\'the CMD ran\')"]\n' });
   const run = (command: string[], more: Partial<CommandRequest> = {}) =>
-    runInImage(engine, {
+    runInImage(engine(), {
       image: tag,
       command,
       timeoutSeconds: 20,
@@ -22,23 +17,6 @@ describe("runInImage", () => {
       ...more,
     });
   const python = (code: string, more: Partial<CommandRequest> = {}) => run(["python", "-c", code], more);
-
-  beforeAll(async () => {
-    engine = await connectEngine();
-    const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-command-"));
-    writeFileSync(path.join(dir, "Dockerfile"), 'FROM python:3.9-slim\nUSER 4321:4321\nCMD ["python", "-c", "print(\'the CMD ran\')"]\n');
-    const context = await prepareBuildContext(dir);
-    if (!context.ok) throw new Error(context.message);
-    const built = await buildImage(engine.docker, { context: context.tar(), tags: [tag], timeoutMs: 120_000 });
-    if (!built.ok) throw new Error(`test image did not build: ${built.error}\n${built.log}`);
-  }, 150_000);
-
-  afterAll(async () => {
-    await engine.docker
-      .getImage(tag)
-      .remove({ force: true })
-      .catch(() => undefined);
-  });
 
   it("runs the command in place of the image's CMD, as its USER, with its exit code and each stream's output", async () => {
     const result = await python("import os, sys; print(os.getuid(), os.getgid()); print('to stderr', file=sys.stderr); sys.exit(3)");
@@ -82,6 +60,6 @@ describe("runInImage", () => {
   }, 90_000);
 
   it("removes every container it made", async () => {
-    expect(await engine.docker.listContainers({ all: true, filters: { label: ["org.lab-grader.test=command-in-image"] } })).toEqual([]);
+    expect(await engine().docker.listContainers({ all: true, filters: { label: ["org.lab-grader.test=command-in-image"] } })).toEqual([]);
   });
 });

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { buildImage } from "../../grader/engine/build";
-import { connectEngine, type Engine } from "../../grader/engine/client";
 import { runAndProbe } from "../../grader/engine/run-container";
-import { prepareBuildContext } from "../../grader/submission/context";
+import { useTestImage } from "../helpers/test-image";
 
 /** Serves the greeting, then exits with code 3 about two seconds after start: up, answering, and then gone. */
 const SERVE_THEN_EXIT = `
@@ -21,33 +16,16 @@ os._exit(3)
 `;
 
 describe("runAndProbe", () => {
-  let engine: Engine;
-  let dir: string;
   const tag = `lab-grader-test/serve-then-exit:${process.pid}`;
-
-  beforeAll(async () => {
-    engine = await connectEngine();
-    dir = mkdtempSync(path.join(tmpdir(), "lab-grader-run-"));
-    writeFileSync(path.join(dir, "serve.py"), SERVE_THEN_EXIT);
-    writeFileSync(path.join(dir, "Dockerfile"), 'FROM python:3.9-slim\nCOPY serve.py /serve.py\nCMD ["python", "/serve.py"]\n');
-    const context = await prepareBuildContext(dir);
-    if (!context.ok) throw new Error(context.message);
-    const built = await buildImage(engine.docker, { context: context.tar(), tags: [tag], timeoutMs: 120_000 });
-    if (!built.ok) throw new Error(`test image did not build: ${built.error}\n${built.log}`);
-  }, 150_000);
-
-  afterAll(async () => {
-    await engine.docker
-      .getImage(tag)
-      .remove({ force: true })
-      .catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+  const engine = useTestImage(tag, {
+    "serve.py": SERVE_THEN_EXIT,
+    Dockerfile: 'FROM python:3.9-slim\nCOPY serve.py /serve.py\nCMD ["python", "/serve.py"]\n',
   });
 
   it("reports a container that answered and then stopped inside the start window as not running, as soon as it stops", async () => {
     const startSeconds = 60;
     const started = Date.now();
-    const run = await runAndProbe(engine, {
+    const run = await runAndProbe(engine(), {
       image: tag,
       port: 5000,
       probe: { path: "/", method: "GET" },
@@ -63,7 +41,7 @@ describe("runAndProbe", () => {
     expect(run.exitCode).toBe(3);
     // The engine's wait ended the window when the container stopped; sleeping it out would take 60 s.
     expect(Date.now() - started).toBeLessThan((startSeconds / 2) * 1000);
-    const left = await engine.docker.listContainers({ all: true, filters: { label: ["org.lab-grader.test=run-and-probe"] } });
+    const left = await engine().docker.listContainers({ all: true, filters: { label: ["org.lab-grader.test=run-and-probe"] } });
     expect(left).toEqual([]);
   }, 90_000);
 });

@@ -1,29 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { buildImage, type BuildResult } from "../../grader/engine/build";
+import type { BuildResult } from "../../grader/engine/build";
 import { connectEngine, type Engine } from "../../grader/engine/client";
 import { baseImageIds, RunImages, submissionImages } from "../../grader/grading/run-images";
 import { analyzeDockerfile } from "../../grader/dockerfile/analyze";
-import { prepareBuildContext } from "../../grader/submission/context";
+import { buildTestImage } from "../helpers/test-image";
 
 /** The reference solution with a layer no other build has, so its images are this test's alone. */
-async function buildUnique(engine: Engine, tag: string): Promise<BuildResult> {
-  const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-images-"));
-  try {
-    cpSync(path.resolve("reference/solution"), dir, { recursive: true });
-    const dockerfile = readFileSync(path.join(dir, "Dockerfile"), "utf8");
-    writeFileSync(path.join(dir, "Dockerfile"), dockerfile.replace("WORKDIR /app\n", `WORKDIR /app\nRUN echo ${randomUUID()} > /unique\n`));
-    const context = await prepareBuildContext(dir);
-    if (!context.ok) throw new Error(context.message);
-    const built = await buildImage(engine.docker, { context: context.tar(), tags: [tag], timeoutMs: 300_000 });
-    if (!built.ok) throw new Error(`did not build: ${built.error}\n${built.log}`);
-    return built;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const buildUnique = (engine: Engine, tag: string): Promise<BuildResult> =>
+  buildTestImage(
+    engine,
+    tag,
+    { Dockerfile: (text) => text.replace("WORKDIR /app\n", `WORKDIR /app\nRUN echo ${randomUUID()} > /unique\n`) },
+    { from: path.resolve("reference/solution") },
+  );
 
 /** The images no other build on the engine can share: from the unique RUN on, WORKDIR steps (base + WORKDIR) aside. */
 function ownImages(built: BuildResult): string[] {
