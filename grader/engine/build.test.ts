@@ -45,10 +45,11 @@ describe("buildImage with BuildKit", () => {
   const at = (s: number) => ({ seconds: 1_700_000_000 + s, nanos: 0 });
   const trace = (update: { [field: string]: unknown }) => `${JSON.stringify({ id: "moby.buildkit.trace", aux: encodeStatus(update) })}\n`;
 
-  /** A fake engine whose build sends `lines`, then neither ends nor reports until aborted. */
+  /** A fake engine that reads the context, and whose build sends `lines`, then neither ends nor reports until aborted. */
   function quietEngine(lines: string[]): Dockerode {
     return {
-      buildImage: async (_context: unknown, options: { abortSignal: AbortSignal }) => {
+      buildImage: async (context: Readable, options: { abortSignal: AbortSignal }) => {
+        context.resume();
         const stream = new PassThrough();
         for (const line of lines) stream.write(line);
         options.abortSignal.addEventListener("abort", () => stream.destroy(new Error("aborted")));
@@ -57,19 +58,27 @@ describe("buildImage with BuildKit", () => {
     } as unknown as Dockerode;
   }
 
-  const request = { builder: "buildkit" as const, context: Readable.from([]), tags: ["t"], timeoutMs: 20_000, stallMs: 1_500 };
+  const request = () => ({ builder: "buildkit" as const, context: Readable.from([]), tags: ["t"], timeoutMs: 20_000, stallMs: 1_500 });
 
   it("stops a build whose solver went quiet with no step running, and says it was the engine, not a timeout", async () => {
     const engine = quietEngine([trace({ vertexes: [{ digest: "sha256:a", name: "[1/2] FROM python", started: at(0), completed: at(1) }] })]);
-    const result = await buildImage(engine, request);
+    const result = await buildImage(engine, request());
     expect(result).toMatchObject({ ok: false, stalled: true, timedOut: false });
     expect(result.error).toMatch(/^the engine's BuildKit stopped reporting progress \(no step running for 2 s\)/);
   });
 
   it("leaves a quiet step that is running to the build timeout (a student's RUN sleep is not a stall)", async () => {
     const engine = quietEngine([trace({ vertexes: [{ digest: "sha256:b", name: "[2/2] RUN sleep 1000", started: at(0) }] })]);
-    const result = await buildImage(engine, { ...request, timeoutMs: 4_000 });
+    const result = await buildImage(engine, { ...request(), timeoutMs: 4_000 });
     expect(result).toMatchObject({ ok: false, timedOut: true, lastStep: "[2/2] RUN sleep 1000" });
+    expect(result.stalled).toBeUndefined();
+  });
+
+  it("does not count the time the engine takes to receive the context as a stall", async () => {
+    const uploading = new PassThrough();
+    uploading.write("a context that is still being sent");
+    const result = await buildImage(quietEngine([]), { ...request(), context: uploading, timeoutMs: 4_000 });
+    expect(result).toMatchObject({ ok: false, timedOut: true });
     expect(result.stalled).toBeUndefined();
   });
 });

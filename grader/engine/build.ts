@@ -138,10 +138,16 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let stoppedByGuard = false;
   let stalled = false;
   let lastStatusAt = Date.now();
+  // The engine says nothing while it receives the context (a large one, a remote engine): the clock starts once it has it all.
+  let contextSent = false;
+  request.context.once("end", () => {
+    contextSent = true;
+    lastStatusAt = Date.now();
+  });
   const stallTimer =
     buildkit &&
     setInterval(() => {
-      if (buildkit.runningStep() === undefined && Date.now() - lastStatusAt > (request.stallMs ?? BUILDKIT_STALL_MS)) {
+      if (contextSent && buildkit.runningStep() === undefined && Date.now() - lastStatusAt > (request.stallMs ?? BUILDKIT_STALL_MS)) {
         stalled = true;
         controller.abort();
       }
