@@ -21,26 +21,34 @@ const FLAGS = [
   "--disable-sync",
 ];
 
+/** Runs Chromium with a profile folder of its own, removed afterwards. */
+function withProfile<T>(run: (profileFlag: string) => T): T {
+  const profile = mkdtempSync(path.join(tmpdir(), "chromium-"));
+  try {
+    return run(`--user-data-dir=${profile}`);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 /** The DOM Chromium builds from `file`, serialised. */
 export function renderedDom(file: string): string {
-  const profile = mkdtempSync(path.join(tmpdir(), "chromium-"));
-  return execFileSync("chromium", [...FLAGS, `--user-data-dir=${profile}`, "--dump-dom", `file://${file}`], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-    timeout: 60_000,
-  });
+  return withProfile((profile) =>
+    execFileSync("chromium", [...FLAGS, profile, "--dump-dom", `file://${file}`], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 60_000,
+    }),
+  );
 }
 
 /** A PNG screenshot of `file` at `png`: the top `size` ("width,height") of the page; `extraFlags` go to Chromium. */
 export function screenshot(file: string, png: string, size = "1280,2400", extraFlags: string[] = []): void {
-  const profile = mkdtempSync(path.join(tmpdir(), "chromium-"));
-  execFileSync(
-    "chromium",
-    [...FLAGS, ...extraFlags, `--user-data-dir=${profile}`, `--screenshot=${png}`, `--window-size=${size}`, `file://${file}`],
-    {
+  withProfile((profile) =>
+    execFileSync("chromium", [...FLAGS, ...extraFlags, profile, `--screenshot=${png}`, `--window-size=${size}`, `file://${file}`], {
       stdio: "ignore",
       timeout: 60_000,
-    },
+    }),
   );
 }
 
