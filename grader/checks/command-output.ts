@@ -1,6 +1,7 @@
 import { describeExceeded } from "../engine/disk-watch";
 import { commandKey, fail, lastLines, NOT_BUILT, pass, quote, type CheckKind, type CheckOutcome } from "./check";
 import type { CommandResult } from "../engine/command-in-image";
+import { matchesPattern, patternTimeout } from "./pattern";
 
 export interface CommandOutputParams {
   /** Exec form, as in a Dockerfile's `ENTRYPOINT [...]`: no shell unless it names one. */
@@ -59,8 +60,9 @@ function verdict(result: CommandResult, params: CommandOutputParams, memoryMb: n
   const stdout = result.stdout.trim();
   if (params.stdout !== undefined && stdout !== params.stdout)
     return fail("wrong-output", `${command} printed ${quote(stdout)}; expected exactly ${quote(params.stdout)}`);
-  if (params.stdoutPattern !== undefined && !new RegExp(params.stdoutPattern).test(stdout))
-    return fail("wrong-output", `${command} printed ${quote(stdout)}; expected output matching /${params.stdoutPattern}/`);
+  const matched = params.stdoutPattern === undefined || matchesPattern(params.stdoutPattern, stdout);
+  if (matched === "timeout") return fail("wrong-output", `${command} printed ${quote(stdout)}, but ${patternTimeout(params.stdoutPattern!)}`);
+  if (!matched) return fail("wrong-output", `${command} printed ${quote(stdout)}; expected output matching /${params.stdoutPattern}/`);
   return pass(`${command} exited ${exitCode}${stdout ? ` and printed ${quote(stdout)}` : ""}`);
 }
 

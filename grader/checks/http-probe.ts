@@ -2,6 +2,7 @@ import { fail, NOT_BUILT, pass, quote, type CheckKind, type CheckOutcome } from 
 import type { SubmissionFacts } from "../grading/submission-facts";
 import type { LabSpec } from "../lab/lab-spec";
 import type { HttpMethod } from "../probe/http";
+import { matchesPattern, patternTimeout } from "./pattern";
 
 export interface HttpProbeParams {
   /** The path requested on the lab's `app.port`; default "/". */
@@ -79,9 +80,9 @@ function probeVerdict(facts: SubmissionFacts, params: HttpProbeParams, spec: Lab
       const shown = `${quote(body)}${probe.bodyTruncated ? " (cut)" : ""}`;
       if (params.body !== undefined && body !== params.body)
         return fail("wrong-body", `${target} answered ${status} but with ${shown}; expected exactly ${quote(params.body)}`);
-      if (params.bodyPattern !== undefined && !new RegExp(params.bodyPattern).test(body)) {
-        return fail("wrong-body", `${target} answered ${status} but with ${shown}; expected a body matching /${params.bodyPattern}/`);
-      }
+      const matched = params.bodyPattern === undefined || matchesPattern(params.bodyPattern, body);
+      if (matched === "timeout") return fail("wrong-body", `${target} answered ${status} with ${shown}, but ${patternTimeout(params.bodyPattern!)}`);
+      if (!matched) return fail("wrong-body", `${target} answered ${status} but with ${shown}; expected a body matching /${params.bodyPattern}/`);
       return pass(`${target} answered ${status}${params.body !== undefined ? ` with ${quote(params.body)}` : ` with ${shown}`}`);
     }
     case "refused":
