@@ -44,7 +44,14 @@ function facts(overrides: Partial<SubmissionFacts> = {}): SubmissionFacts {
     },
     paths: { entrypoint: { name: "server", size: 7e6, mode: 0o755, linkTarget: "" }, "/usr/local/go": null, "/bin/sh": null },
     entrypoint: { path: "/server" },
-    provenance: { entrypoint: { origin: "copied-from-stage", introducedBy: "COPY --from=build /out/server /server", introducedAt: 4 } },
+    provenance: {
+      entrypoint: {
+        origin: "copied-from-stage",
+        introducedBy: "COPY --from=build /out/server /server",
+        introducedAt: 4,
+        fromStage: { index: 0, name: "build" },
+      },
+    },
     timingsMs: {},
     ...overrides,
   };
@@ -141,6 +148,18 @@ describe("path-absent and path-present", () => {
 describe("path-from-stage", () => {
   it("passes the file the image runs when a COPY --from of a stage brought it", () => {
     expect(pathFromStage.evaluate(facts(), { path: "entrypoint" }, context)).toMatchObject({ passed: true, line: 4 });
+  });
+
+  it("with a stage, passes a copy from that stage by its name or index, and fails a copy from another", () => {
+    for (const stage of ["build", "BUILD", 0, "0"]) expect(pathFromStage.evaluate(facts(), { path: "entrypoint", stage }, context).passed).toBe(true);
+    expect(pathFromStage.evaluate(facts(), { path: "entrypoint", stage: "compile" }, context)).toEqual({
+      passed: false,
+      reason: "wrong-stage",
+      line: 4,
+      message:
+        "/server (the file the image runs) was copied from the stage named build (by `COPY --from=build /out/server /server`, line 4); this lab asks for it to come from the stage named compile",
+    });
+    expect(pathFromStage.title({ path: "/server", stage: 1 }, spec)).toBe("/server was copied from stage 1 (counting from 0)");
   });
 
   it("fails it when the final stage made it, saying by which line", () => {

@@ -26,6 +26,8 @@ export interface PathProvenance {
   introducedBy?: string;
   /** Its line in the Dockerfile. */
   introducedAt?: number;
+  /** For `copied-from-stage`: the stage it was copied from (its name lower-cased, as Docker treats stage names). */
+  fromStage?: { index: number; name?: string };
 }
 
 /** What the grader knows besides the image: the Dockerfile's text and the build context's files. */
@@ -69,11 +71,17 @@ export async function pathProvenance(
       possible.push({ origin: copyOrigin(step), line: step.line });
     }
   }
-  const describe = (introducer: Introducer) => ({
-    origin: introducer.origin,
-    introducedBy: (sources.dockerfileLines[introducer.line - 1] ?? "").trim().slice(0, 300),
-    introducedAt: introducer.line,
-  });
+  const describe = (introducer: Introducer): PathProvenance => {
+    const stageIndex = final.steps.find((step) => step.line === introducer.line)?.copy?.stageIndex;
+    return {
+      origin: introducer.origin,
+      introducedBy: (sources.dockerfileLines[introducer.line - 1] ?? "").trim().slice(0, 300),
+      introducedAt: introducer.line,
+      ...(introducer.origin === "copied-from-stage" && stageIndex !== undefined
+        ? { fromStage: { index: stageIndex, ...(stages[stageIndex]?.name ? { name: stages[stageIndex].name } : {}) } }
+        : {}),
+    };
+  };
   if (possible.length === 1) return describe(possible[0]);
   const introducer = await introducerFromLayers(docker, imageId, target, final);
   return introducer ? describe(introducer) : {};

@@ -5,12 +5,13 @@ import { runCli } from "../helpers/cli";
 import { copySamples, labVariant } from "../helpers/lab-variant";
 
 /**
- * `command-output` checks and an http-probe that is not a GET, graded end to end on the host's engine: Lab 42 with
- * its probe turned into `POST /` (which Flask's GET-only route answers 405) and four commands run in each image.
- * alice runs the venv's python by its path, so `python` on PATH is the base image's, without Flask; bob puts the
- * venv first on PATH.
+ * Check kinds and params no sample lab uses, graded end to end on the host's engine: Lab 42 with its probe turned
+ * into `POST /` (which Flask's GET-only route answers 405), four `command-output` checks, and `path-from-stage`
+ * with a `stage`. alice runs the venv's python by its path, so `python` on PATH is the base image's, without
+ * Flask; bob puts the venv first on PATH. alice copies /app/venv from her stage `builder`, bob /opt/venv from his
+ * stage `build`.
  */
-describe("a lab with command-output checks and a POST probe", () => {
+describe("a lab with command-output checks, a POST probe and a stage-specific path-from-stage", () => {
   let grades: GradesDocument;
   let stderr: string;
 
@@ -44,6 +45,16 @@ describe("a lab with command-output checks and a POST probe", () => {
             "    kind: command-output",
             "    points: 1",
             "    command: [/usr/bin/no-such-program]",
+            "  - id: app-venv-from-builder",
+            "    kind: path-from-stage",
+            "    points: 1",
+            "    path: /app/venv",
+            "    stage: builder",
+            "  - id: opt-venv-from-builder",
+            "    kind: path-from-stage",
+            "    points: 1",
+            "    path: /opt/venv",
+            "    stage: builder",
             "",
             "timeouts:",
             "",
@@ -93,10 +104,20 @@ describe("a lab with command-output checks and a POST probe", () => {
     });
   });
 
+  it("traces a path to the stage it was copied from, by the stage's name", () => {
+    expect(check("alice-venv-app", "app-venv-from-builder")).toMatchObject({ passed: true });
+    expect(check("bob-opt-venv-path", "opt-venv-from-builder")).toMatchObject({
+      passed: false,
+      reason: "wrong-stage",
+      message:
+        "/opt/venv was copied from the stage named build (by `COPY --from=build /opt/venv /opt/venv`, line 8); this lab asks for it to come from the stage named builder",
+    });
+  });
+
   it("keeps the lab's other verdicts and records how long the commands took", () => {
     expect(grades.submissions.map((s) => [s.id, s.score, s.maxScore])).toEqual([
-      ["alice-venv-app", 11, 14],
-      ["bob-opt-venv-path", 12, 14],
+      ["alice-venv-app", 12, 16],
+      ["bob-opt-venv-path", 12, 16],
     ]);
     for (const s of grades.submissions) expect(s.timingsMs?.commands).toBeGreaterThan(2000);
     expect(stderr).not.toMatch(/warning:/);
