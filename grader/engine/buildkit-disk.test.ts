@@ -1,4 +1,7 @@
-import { buildHostName, unmeasurableDriver, upperDirOf } from "./buildkit-disk";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildHostName, layerBytes, unmeasurableDriver, upperDirOf } from "./buildkit-disk";
 
 describe("upperDirOf", () => {
   it("reads the writable layer of the overlay mounted at / from a mountinfo table", () => {
@@ -25,5 +28,23 @@ describe("unmeasurableDriver", () => {
     expect(unmeasurableDriver({ Driver: "overlay2" })).toBeUndefined();
     expect(unmeasurableDriver({ Driver: "overlayfs" })).toBeUndefined();
     expect(unmeasurableDriver({ Driver: "btrfs" })).toMatch(/cannot be measured for the disk budget on the btrfs storage driver/);
+  });
+});
+
+describe("layerBytes", () => {
+  it("counts a step's writes in 4 KiB blocks: every entry at least one, links not followed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lab-grader-layer-"));
+    for (const name of ["a", "b", "c"]) writeFileSync(path.join(dir, name), "");
+    mkdirSync(path.join(dir, "sub"));
+    writeFileSync(path.join(dir, "sub", "five-thousand"), "x".repeat(5000));
+    const big = path.join(tmpdir(), `lab-grader-layer-big-${process.pid}`);
+    writeFileSync(big, Buffer.alloc(1024 * 1024));
+    symlinkSync(big, path.join(dir, "link"));
+    try {
+      expect(await layerBytes(dir)).toBe(3 * 4096 + 4096 + 2 * 4096 + 4096);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(big, { force: true });
+    }
   });
 });
