@@ -98,6 +98,18 @@ describe("loadLabSpec", () => {
     );
   });
 
+  it("takes a stage for path-from-stage by name or index", () => {
+    const spec = loadLabSpec(
+      specFile(
+        `${MINIMAL}  - {id: a, kind: path-from-stage, points: 1, path: entrypoint, stage: build}\n  - {id: b, kind: path-from-stage, points: 1, path: /x, stage: 0}\n`,
+      ),
+    );
+    expect(spec.checks.slice(2).map((c) => c.stage)).toEqual(["build", 0]);
+    expect(loadError(`${MINIMAL}  - {id: a, kind: path-from-stage, points: 1, path: entrypoint, stage: -1}\n`).message).toMatch(
+      /checks\.2\.stage: must be >= 0/,
+    );
+  });
+
   it("names a nested field of the wrong type and what was expected", () => {
     const error = loadError(MINIMAL.replace("port: 5000", "port: five"));
     expect(error.message).toMatch(/app\.port: must be integer/);
