@@ -100,6 +100,17 @@ export interface CheckResult {
 export const pass = (message: string, line?: number): CheckOutcome => ({ passed: true, message, ...(line ? { line } : {}) });
 export const fail = (reason: string, message: string, line?: number): CheckOutcome => ({ passed: false, message, reason, ...(line ? { line } : {}) });
 
+/**
+ * A check the grader failed on (no facts, a crash before deciding): reason `grader-error`, which gets no hint —
+ * nothing the student could change — and which reports show as not the student's fault.
+ */
+export const GRADER_ERROR_REASON = "grader-error";
+export const graderErrorOutcome = (detail: string): CheckOutcome => ({
+  passed: false,
+  reason: GRADER_ERROR_REASON,
+  message: `grader error: ${detail}`,
+});
+
 /** The standard failure for checks that need an image; image-builds says why there is none (and gives the hint). */
 export const NOT_BUILT: CheckOutcome = { passed: false, reason: "not-built", message: "not run: the image did not build (see image-builds)" };
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
-import { fail, NOT_BUILT, pass } from "./check";
+import { fail, graderErrorOutcome, NOT_BUILT, pass } from "./check";
 import { hintFor, unknownHintReasons } from "./hints";
 import { CHECK_KINDS, labChecks } from "./index";
 
@@ -33,6 +33,12 @@ describe("hintFor", () => {
   it("gives no hint to a check that did not run because the image did not build, nor to a pass", () => {
     expect(hintFor(lab42, "container-runs", containerRuns, NOT_BUILT)).toBeUndefined();
     expect(hintFor(lab42, "container-runs", containerRuns, pass("ok"))).toBeUndefined();
+  });
+
+  it("gives no hint, not even the lab's default, to a check the grader failed on", () => {
+    const spec = withHints({ "container-runs": { default: "check your CMD" }, "custom-check": "see the handout" });
+    expect(hintFor(spec, "container-runs", containerRuns, graderErrorOutcome("watchdog: killed"))).toBeUndefined();
+    expect(hintFor(spec, "custom-check", undefined, graderErrorOutcome("the check decided nothing"))).toBeUndefined();
   });
 
   it("gives an instructor's own check (no declared reasons) the lab's hint", () => {

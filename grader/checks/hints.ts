@@ -1,15 +1,16 @@
 import type { LabSpec } from "../lab/lab-spec";
-import type { Check, CheckOutcome } from "./check";
+import { GRADER_ERROR_REASON, type Check, type CheckOutcome } from "./check";
 
 /**
- * The hint a student sees under a failed check, for the reason it failed:
+ * The hint a student sees under a failed check, for the reason it failed — none for a grader error, which nothing
+ * the student does would change:
  * 1. the lab's own hint for that reason (`hints: {<check>: {<reason>: …}}`);
  * 2. else what the check declares for the reason: its own advice, none (the message already says what to do),
  *    or the lab's general hint for the check (`hints: {<check>: "…"}` or its `default`).
  * A check without declared reasons (an instructor's own) gets the lab's general hint.
  */
 export function hintFor(spec: LabSpec, id: string, check: Check | undefined, outcome: CheckOutcome): string | undefined {
-  if (outcome.passed) return undefined;
+  if (outcome.passed || outcome.reason === GRADER_ERROR_REASON) return undefined;
   const lab = spec.hints[id];
   const labHints = typeof lab === "string" ? { default: lab } : (lab ?? {});
   if (outcome.reason && labHints[outcome.reason]) return labHints[outcome.reason];

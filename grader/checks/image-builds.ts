@@ -1,13 +1,13 @@
 import { describeExceeded } from "../engine/disk-watch";
 import type { BuildFacts, NotBuiltKind } from "../grading/submission-facts";
-import { fail, lastLines, pass, type CheckKind } from "./check";
+import { fail, GRADER_ERROR_REASON, lastLines, pass, type CheckKind } from "./check";
 
 const NOT_BUILT_REASON: Record<NotBuiltKind, string> = {
   dockerfile: "no-dockerfile",
   policy: "not-allowed",
   "needs-buildkit": "needs-buildkit",
   context: "context-refused",
-  grader: "grader-error",
+  grader: GRADER_ERROR_REASON,
 };
 
 /** The image builds within the build timeout. */
@@ -22,7 +22,7 @@ export const imageBuilds: CheckKind = {
     "not-allowed": "none",
     "needs-buildkit": "none",
     "context-refused": "none",
-    "grader-error": "none",
+    [GRADER_ERROR_REASON]: "none",
     "disk-budget": "none",
     timeout: "none",
     "copy-source-missing": "lab",

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, describe, test } from "@jest/globals";
-import type { Check, CheckContext, CheckOutcome, CheckResult, FactNeeds } from "../checks/check";
+import { graderErrorOutcome, type Check, type CheckContext, type CheckOutcome, type CheckResult, type FactNeeds } from "../checks/check";
 import { combinedNeeds, labChecks as declaredChecks } from "../checks";
 import { hintFor, unknownHintReasons } from "../checks/hints";
 import { phaseSlots, type PhaseSlots } from "../grading/gather-facts";
@@ -133,14 +133,16 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
     let outcome: CheckOutcome;
     try {
       const gathered = await facts();
-      if (gathered.graderError) outcome = { passed: false, message: `grader error: ${gathered.graderError}` };
+      if (gathered.graderError) outcome = graderErrorOutcome(gathered.graderError);
       else if (builtIn) outcome = builtIn.evaluate(gathered, context);
       else {
         await body!(gathered, context);
         outcome = { passed: true, message: "" };
       }
     } catch (error) {
-      outcome = { passed: false, message: stripAnsi((error as Error).message ?? String(error)) };
+      // Throwing is how an instructor's check fails; a built-in kind that throws is the grader's fault.
+      const message = stripAnsi((error as Error).message ?? String(error));
+      outcome = builtIn ? graderErrorOutcome(message) : { passed: false, message };
     }
     const result: CheckResult = { id, passed: outcome.passed, points: outcome.passed ? maxPoints : 0, maxPoints, message: outcome.message };
     if (outcome.line) result.line = outcome.line;

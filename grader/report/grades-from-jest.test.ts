@@ -46,6 +46,7 @@ describe("grades from a grading run", () => {
         passed: false,
         points: 0,
         maxPoints: 2,
+        reason: "grader-error",
         message: "grader error: the check decided nothing (TypeError: boom\n    at x.ts:1)",
       },
     ]);
@@ -59,7 +60,7 @@ describe("grades from a grading run", () => {
   it("makes every check of the lab a grader error when the spec file declared no test for the submission", () => {
     const alice = grade([], () => undefined, "SyntaxError: lab42.spec.ts: Unexpected token");
     expect(alice.checks.map((c) => c.id)).toEqual(spec.checks.map((c) => c.id));
-    expect(alice.checks.every((c) => !c.passed && c.message.includes("SyntaxError: lab42.spec.ts"))).toBe(true);
+    expect(alice.checks.every((c) => !c.passed && c.reason === "grader-error" && c.message.includes("SyntaxError: lab42.spec.ts"))).toBe(true);
     expect(alice.graderError).toBe("the checks did not run");
   });
 });

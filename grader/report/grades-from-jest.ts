@@ -1,5 +1,5 @@
 import type { AggregatedResult, AssertionResult } from "@jest/test-result";
-import type { CheckResult } from "../checks/check";
+import { graderErrorOutcome, type CheckResult } from "../checks/check";
 import { CheckRecords } from "../jest/check-records";
 import type { GradingRunConfig } from "../jest/run-config";
 import type { LabSpec } from "../lab/lab-spec";
@@ -35,10 +35,9 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
       ? own.map((assertion) => checkFromAssertion(assertion, recorded, spec))
       : spec.checks.map((c) => ({
           id: c.id,
-          passed: false,
           points: 0,
           maxPoints: c.points,
-          message: `grader error: the check did not run (${stripAnsi(loadError ?? "the spec file declared no test for this submission")})`,
+          ...graderErrorOutcome(`the check did not run (${stripAnsi(loadError ?? "the spec file declared no test for this submission")})`),
         }));
     return submissionGrade(submission.id, checks, summary, own.length ? undefined : "the checks did not run");
   });
@@ -77,6 +76,10 @@ function checkFromAssertion(assertion: AssertionResult, recorded: Map<string, Ch
   const record = recorded.get(id);
   if (record) return record;
   const failure = stripAnsi(assertion.failureMessages.join("\n")).split("\n").slice(0, 5).join("\n");
-  const message = `grader error: the check decided nothing (${failure || `its test ${assertion.status}`})`;
-  return { id, passed: false, points: 0, maxPoints: spec.points[id] ?? 0, message };
+  return {
+    id,
+    points: 0,
+    maxPoints: spec.points[id] ?? 0,
+    ...graderErrorOutcome(`the check decided nothing (${failure || `its test ${assertion.status}`})`),
+  };
 }

@@ -213,7 +213,12 @@ describe("a submission's checks", () => {
     const lena = document.submissions.find((s) => s.id === "lena-grader-error")!;
     const message = `grader error: watchdog: <b>stopped</b>\u001b[31m ${"x".repeat(5000)}`;
     lena.checks = lena.checks.map((c) => ({ ...c, message }));
-    lena.checks[0] = { ...lena.checks[0], message: "expected at least two FROM stages; found one (line 1)", hint: "Use separate FROM instructions" };
+    lena.checks[0] = {
+      ...lena.checks[0],
+      reason: "single-stage",
+      message: "expected at least two FROM stages; found one (line 1)",
+      hint: "Use separate FROM instructions",
+    };
     lena.checks[5] = { ...lena.checks[5], passed: true, points: 1, message: "grader error: in a passed check's message, kept" };
     const page = renderHtmlReport(document);
     const row = between(page, `<details class="submission" id="submission-30"`, "</details>");

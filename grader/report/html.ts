@@ -1,4 +1,4 @@
-import { formatBytes, NOT_BUILT, type CheckResult } from "../checks/check";
+import { formatBytes, GRADER_ERROR_REASON, NOT_BUILT, type CheckResult } from "../checks/check";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { GradesDocument, SubmissionGrade } from "./grades";
 import { capText, replaceControls, stripAnsi } from "./sanitize";
@@ -66,9 +66,6 @@ function checksNotRunForBuild(checks: CheckResult[]): CheckResult[] {
   return checks.filter((c) => !c.passed && (c.reason === NOT_BUILT.reason || c.message === NOT_BUILT.message));
 }
 
-/** How lab-tests.ts and grades-from-jest.ts start the message of a check the grader failed on. */
-const GRADER_ERROR_PREFIX = "grader error:";
-
 /** Worded as README's `--resume` and exit code 4: a grader error is not a grade, and `grade --resume` grades it. */
 const GRADER_ERROR_HINT =
   "this is not the student's fault. The grader itself failed on this submission, and a grader error is not a grade: lab-grader grade --resume grades it again.";
@@ -85,7 +82,7 @@ interface CollapsedChecks {
 /** What a submission's rows collapse: the checks a failed build kept from running, and those the grader failed on. */
 function collapsedChecks(s: SubmissionGrade): CollapsedChecks[] {
   const notRun = checksNotRunForBuild(s.checks);
-  const graderFailed = s.graderError ? s.checks.filter((c) => !c.passed && !notRun.includes(c) && c.message.startsWith(GRADER_ERROR_PREFIX)) : [];
+  const graderFailed = s.checks.filter((c) => !c.passed && c.reason === GRADER_ERROR_REASON);
   const groups: CollapsedChecks[] = [];
   if (notRun.length) {
     const hint = `${notRun.length === 1 ? "this check runs" : "these checks run"} once the image builds; fix ${buildCheck(s.checks)?.id ?? "the build"} first.`;

@@ -1,4 +1,4 @@
-import { NOT_BUILT, type CheckResult } from "../../grader/checks/check";
+import { GRADER_ERROR_REASON, NOT_BUILT, type CheckResult } from "../../grader/checks/check";
 import type { GradesDocument, SubmissionGrade } from "../../grader/report/grades";
 
 const MB = 1e6;
@@ -58,10 +58,10 @@ function grade(id: string, outcomes: Record<string, Outcome>, extra: Partial<Sub
   };
 }
 
-/** As grades-from-jest writes a submission whose checks did not run: no hints, no image. */
+/** As grades-from-jest writes a submission whose checks did not run: reason grader-error, no hints, no image. */
 function graderError(id: string, error: string, message: string): SubmissionGrade {
   const failed = grade(id, Object.fromEntries(CHECK_IDS.map((check) => [check, message])), { graderError: error });
-  return { ...failed, checks: failed.checks.map(({ hint: _hint, ...check }) => check) };
+  return { ...failed, checks: failed.checks.map(({ hint: _hint, ...check }) => ({ ...check, reason: GRADER_ERROR_REASON })) };
 }
 
 const built = (bytes: number): Partial<SubmissionGrade> => ({ imageBytes: bytes, architecture: "amd64", os: "linux", builder: "classic" });
