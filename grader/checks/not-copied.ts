@@ -15,6 +15,10 @@ export function whyNotCopied(provenance: PathProvenance | undefined, advice: Par
   const origin = provenance?.origin;
   const why =
     origin && origin !== "copied-from-stage" ? `${WHY[origin]}${advice[origin] ?? ""}` : "the grader could not tell which step brought it in";
-  const by = provenance?.introducedBy ? ` (by \`${provenance.introducedBy}\`, line ${provenance.introducedAt})` : "";
-  return `${why}${by}`;
+  return `${why}${byStep(provenance)}`;
+}
+
+/** " (by `COPY --from=build /out/server /server`, line 4)", or nothing when the step is not known. */
+export function byStep(provenance: PathProvenance | undefined): string {
+  return provenance?.introducedBy ? ` (by \`${provenance.introducedBy}\`, line ${provenance.introducedAt})` : "";
 }

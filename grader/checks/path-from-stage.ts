@@ -1,5 +1,5 @@
 import { fail, NOT_BUILT, pass, type CheckKind } from "./check";
-import { whyNotCopied } from "./not-copied";
+import { byStep, whyNotCopied } from "./not-copied";
 
 export interface PathFromStageParams {
   /** An absolute path in the final image, or `entrypoint`: the file the image runs (its ENTRYPOINT or CMD). */
@@ -47,7 +47,7 @@ export const pathFromStage: CheckKind<PathFromStageParams> = {
       const actual = from ? (from.name ? `the stage named ${from.name}` : `stage ${from.index}`) : "another stage";
       return fail(
         "wrong-stage",
-        `${what} was copied from ${actual} (by \`${provenance.introducedBy}\`, line ${provenance.introducedAt}); this lab asks for it to come from ${stageWords(stage)}`,
+        `${what} was copied from ${actual}${byStep(provenance)}; this lab asks for it to come from ${stageWords(stage)}`,
         provenance.introducedAt,
       );
     }

@@ -1,25 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { StartedTestContainer } from "testcontainers";
 import { TailBuffer } from "../common/tail-buffer";
 import type { Engine } from "./client";
-import { engineErrorText } from "./build";
 import { readContainerLogs } from "./container-logs";
-import { watchContainerDisk, type ContainerDiskLimits, type DiskBudgetExceeded } from "./disk-watch";
+import { watchContainerDisk, type DiskBudgetExceeded } from "./disk-watch";
 import { LABELS } from "./labels";
-import { NoWaitStrategy } from "./no-wait-strategy";
-import { removeLabelled, removeStarted, untilStoppedOr } from "./run-container";
-import { SandboxedContainer, type RunLimits } from "./sandboxed-container";
+import { removeStarted, startSandboxed, untilStoppedOr, type SandboxedRequest } from "./run-container";
 
 /** What a command's stdout and stderr each keep (head and tail). */
 export const COMMAND_OUTPUT_CAP_BYTES = 16 * 1024;
 
-export interface CommandRequest extends ContainerDiskLimits {
-  image: string;
+export interface CommandRequest extends SandboxedRequest {
   /** Run as the image's ENTRYPOINT is (exec form, no shell), in place of its ENTRYPOINT and CMD. */
   command: string[];
   timeoutSeconds: number;
-  labels: Record<string, string>;
-  limits: RunLimits;
 }
 
 export interface CommandResult {
@@ -40,23 +33,13 @@ export interface CommandResult {
  * disk budget) with no network at all, as the image's USER. The container is always removed.
  */
 export async function runInImage(engine: Engine, request: CommandRequest): Promise<CommandResult> {
-  // Its own label too: a container the engine created but could not start is found and removed by it alone.
+  // Its own label too: a container the engine could not start is found and removed by it alone.
   const labels = { ...request.labels, [LABELS.command]: randomUUID() };
-  let container: StartedTestContainer;
-  try {
-    const definition = new SandboxedContainer(request.image)
-      .withSandbox(request.limits)
-      .withLabels(labels)
-      .withNetworkMode("none")
-      .withEntrypoint(request.command.slice(0, 1))
-      .withCommand(request.command.slice(1))
-      .withWaitStrategy(new NoWaitStrategy());
-    if (request.storageSizeBytes !== undefined) definition.withStorageSize(request.storageSizeBytes);
-    container = await definition.start();
-  } catch (error) {
-    await removeLabelled(engine, labels);
-    return { started: false, startError: engineErrorText(error), timedOut: false, stdout: "", stderr: "" };
-  }
+  const started = await startSandboxed(engine, { ...request, labels }, (definition) =>
+    definition.withNetworkMode("none").withEntrypoint(request.command.slice(0, 1)).withCommand(request.command.slice(1)),
+  );
+  if ("startError" in started) return { started: false, startError: started.startError, timedOut: false, stdout: "", stderr: "" };
+  const { container } = started;
   const startedAt = Date.now();
   const handle = engine.docker.getContainer(container.getId());
   const disk = watchContainerDisk(handle, request);

@@ -20,17 +20,14 @@ export type RunNetwork = { mode: "internal"; name: string } | { mode: "published
 
 export const CONTAINER_LOG_CAP_BYTES = 32 * 1024;
 
-export interface RunRequest extends ContainerDiskLimits {
-  image: string;
+export interface RunRequest extends SandboxedRequest {
   port: number;
   /** The request sent once started; none: the container is only watched (no check of the lab probes it). */
   probe?: ProbeRequest;
-  labels: Record<string, string>;
   /** How long after start the container must still be running. */
   startSeconds: number;
   /** How long the probe may keep trying. */
   probeSeconds: number;
-  limits: RunLimits;
   network: RunNetwork;
   /** Told once the container has started, or could not be (work that should not slow its start waits for it). */
   onStarted?: () => void;
@@ -63,27 +60,18 @@ export interface RunFacts {
  * the container is still up after `startSeconds`. The container is always removed.
  */
 export async function runAndProbe(engine: Engine, request: RunRequest): Promise<RunFacts> {
-  let container: StartedTestContainer;
   const asked = Date.now();
-  try {
-    const definition = new SandboxedContainer(request.image)
-      .withSandbox(request.limits)
-      .withLabels(request.labels)
-      .withWaitStrategy(new NoWaitStrategy());
-    if (request.storageSizeBytes !== undefined) definition.withStorageSize(request.storageSizeBytes);
+  // A container that could not start is removed before onStarted: the image's files are then read through
+  // another container with the same labels.
+  const started = await startSandboxed(engine, request, (definition) => {
     if (request.network.mode === "internal") definition.withNetworkMode(request.network.name);
     else if (request.network.loopback) definition.withLoopbackPort(request.port);
     else definition.withExposedPorts(request.port);
-    container = await definition.start();
-  } catch (error) {
-    // The engine created the container before it could not start it (a USER or an executable the image lacks).
-    // Removed before onStarted: the image's files are then read through another container with the same labels.
-    await removeLabelled(engine, request.labels);
-    request.onStarted?.();
-    return { started: false, startError: engineErrorText(error), running: false, logs: "" };
-  }
-  const startedAt = Date.now();
+  });
   request.onStarted?.();
+  if ("startError" in started) return { started: false, startError: started.startError, running: false, logs: "" };
+  const { container } = started;
+  const startedAt = Date.now();
   const handle = engine.docker.getContainer(container.getId());
   const disk = watchContainerDisk(handle, request);
   try {
@@ -107,6 +95,37 @@ export async function runAndProbe(engine: Engine, request: RunRequest): Promise<
   } finally {
     disk.end();
     await removeStarted(container, handle);
+  }
+}
+
+/** What every submission's container is made from: the image, its sandbox, its labels, its disk limits. */
+export interface SandboxedRequest extends ContainerDiskLimits {
+  image: string;
+  limits: RunLimits;
+  labels: Record<string, string>;
+}
+
+/**
+ * Starts a container of the image in the submission's sandbox, `configure` adding what this one needs. One the
+ * engine created but could not start (a USER or an executable the image lacks) is removed at once — found by its
+ * labels, which must be its own — and the engine's reason returned.
+ */
+export async function startSandboxed(
+  engine: Engine,
+  request: SandboxedRequest,
+  configure: (definition: SandboxedContainer) => void,
+): Promise<{ container: StartedTestContainer } | { startError: string }> {
+  const definition = new SandboxedContainer(request.image)
+    .withSandbox(request.limits)
+    .withLabels(request.labels)
+    .withWaitStrategy(new NoWaitStrategy());
+  if (request.storageSizeBytes !== undefined) definition.withStorageSize(request.storageSizeBytes);
+  configure(definition);
+  try {
+    return { container: await definition.start() };
+  } catch (error) {
+    await removeLabelled(engine, request.labels);
+    return { startError: engineErrorText(error) };
   }
 }
 

@@ -4,7 +4,7 @@ import { buildImage, type BuildResult, type Builder } from "../engine/build";
 import { Semaphore } from "../common/semaphore";
 import { withWatchdog } from "../common/watchdog";
 import { LABELS, imageLabels } from "../engine/labels";
-import { runAndProbe, type RunFacts, type RunNetwork, type RunRequest } from "../engine/run-container";
+import { runAndProbe, type RunFacts, type RunNetwork, type RunRequest, type SandboxedRequest } from "../engine/run-container";
 import { LoadGate } from "../common/load-gate";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
@@ -17,7 +17,6 @@ import { pathProvenance, type BuildSources, type PathProvenance } from "../inspe
 import { resolveEntrypoint } from "../inspect/entrypoint";
 import { commandKey, type CommandNeed, type FactNeeds } from "../checks/check";
 import { runInImage, type CommandResult } from "../engine/command-in-image";
-import type { RunLimits } from "../engine/sandboxed-container";
 import { copySourceImage, measureImageSize } from "../inspect/image-size";
 import type { LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
@@ -416,28 +415,25 @@ async function runCommands(
   options: GatherOptions,
   diskGuard: FloorTicket,
 ): Promise<Record<string, CommandResult>> {
-  const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
   const results: Record<string, CommandResult> = {};
   for (const { command, timeoutSeconds } of commands) {
-    results[commandKey(command)] = await runInImage(engine, {
-      image: tag,
-      command,
-      timeoutSeconds,
-      labels: options.labels,
-      limits: runLimits(spec),
-      diskBudgetBytes: budgetBytes,
-      storageSizeBytes: storageSize(options.containerQuota, budgetBytes),
-      diskGuard,
-    });
+    results[commandKey(command)] = await runInImage(engine, { ...sandboxed(spec, tag, options, diskGuard), command, timeoutSeconds });
   }
   return results;
 }
 
-const runLimits = (spec: LabSpec): RunLimits => ({
-  memoryBytes: spec.sandbox.memoryMb * 1024 ** 2,
-  cpus: spec.sandbox.cpus,
-  pids: spec.sandbox.pids,
-});
+/** A container of the submission's image in its sandbox: the lab's limits, its disk budget, the run's labels. */
+function sandboxed(spec: LabSpec, tag: string, options: GatherOptions, diskGuard: FloorTicket): SandboxedRequest {
+  const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
+  return {
+    image: tag,
+    labels: options.labels,
+    limits: { memoryBytes: spec.sandbox.memoryMb * 1024 ** 2, cpus: spec.sandbox.cpus, pids: spec.sandbox.pids },
+    diskBudgetBytes: budgetBytes,
+    storageSizeBytes: storageSize(options.containerQuota, budgetBytes),
+    diskGuard,
+  };
+}
 
 function runRequest(
   spec: LabSpec,
@@ -447,20 +443,14 @@ function runRequest(
   diskGuard: FloorTicket,
   onStarted?: () => void,
 ): RunRequest {
-  const budgetBytes = spec.sandbox.diskBudgetMb * 1024 ** 2;
   return {
-    image: tag,
+    ...sandboxed(spec, tag, options, diskGuard),
     port: spec.app!.port,
     probe: needs.probe,
-    labels: options.labels,
     startSeconds: spec.timeouts.startSeconds,
     probeSeconds: options.probeTimeoutSeconds,
-    limits: runLimits(spec),
     network: options.network,
     onStarted,
-    diskBudgetBytes: budgetBytes,
-    storageSizeBytes: storageSize(options.containerQuota, budgetBytes),
-    diskGuard,
   };
 }
 

@@ -2,8 +2,8 @@ import { errors, request } from "undici";
 
 export const PROBE_BODY_CAP_BYTES = 64 * 1024;
 
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-export type HttpMethod = (typeof HTTP_METHODS)[number];
+/** As the lab spec's schema lists them for http-probe. */
+export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
 
 /** What the probe sends: GET with no body unless a lab asks for more. */
 export interface HttpRequest {
