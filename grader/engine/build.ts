@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
-import { describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
+import { containerCgroupOf, describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 import { BuildkitProgress, decodeStatus } from "./buildkit-status";
@@ -158,6 +158,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       stoppedByGuard = true;
       controller.abort();
     },
+    cgroups: () => disk?.cgroups() ?? [],
   });
   const stopped = (): string =>
     diskBudgetExceeded
@@ -266,6 +267,7 @@ function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string
  */
 class BuildDiskUse {
   private readonly layers = new Map<string, Promise<number>>();
+  private readonly stepCgroups = new Map<string, () => string[]>();
 
   constructor(
     private readonly docker: Dockerode,
@@ -280,6 +282,15 @@ class BuildDiskUse {
       else if (step.container) bytes += await writtenByContainer(this.docker.getContainer(step.container));
     }
     return bytes;
+  }
+
+  /** The cgroup of the step running now: the container of the last step, until it is committed. */
+  cgroups(): string[] {
+    const running = this.steps.at(-1);
+    if (!running?.container || running.imageId) return [];
+    let find = this.stepCgroups.get(running.container);
+    if (!find) this.stepCgroups.set(running.container, (find = containerCgroupOf(running.container)));
+    return find();
   }
 
   private layer(id: string): Promise<number> {

@@ -141,12 +141,12 @@ export class BuildkitLimiter {
         }
       }
       if (record.withinLimits && pastPidsLimit(this.cgroup.version, controller, step, this.limits)) record.withinLimits = false;
-      if (!record.withinLimits) killAll(step);
+      if (!record.withinLimits) killCgroup(step);
     } catch (thrown) {
       // The step may have ended (its cgroup gone) between the event and the write
       if (existsSync(step)) {
         record.error = (thrown as Error).message;
-        killAll(step);
+        killCgroup(step);
       }
     }
     this.limited.push(record);
@@ -218,8 +218,9 @@ export function cgroupPids(cgroupDir: string): number[] {
   }
 }
 
-function killAll(step: string): void {
-  for (const pid of cgroupPids(step)) {
+/** Sends SIGKILL to every process of a cgroup. */
+export function killCgroup(dir: string): void {
+  for (const pid of cgroupPids(dir)) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {

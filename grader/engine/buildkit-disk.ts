@@ -2,6 +2,7 @@ import { readFileSync, readlinkSync, watch, type FSWatcher } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { cgroupPids, childDirs } from "./buildkit-cgroups";
+import { freezerDirOf } from "./cgroup-freezer";
 
 /**
  * Why BuildKit's steps' writes cannot be measured on this engine, if they cannot: they are found as the upper
@@ -50,6 +51,12 @@ export class BuildkitDiskUse {
     this.watcher?.close();
     clearTimeout(this.retry);
     this.pending.clear();
+  }
+
+  /** The cgroups of this build's steps still running, in this machine's freezer. */
+  cgroups(): string[] {
+    this.discover();
+    return [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.stepsDir, name)) ?? []);
   }
 
   async written(): Promise<number> {

@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import { ContainerCgroups } from "./cgroup-freezer";
 
 /** What a submission wrote past its disk budget, when a watch stopped it. */
 export interface DiskBudgetExceeded {
@@ -8,16 +9,23 @@ export interface DiskBudgetExceeded {
   hardQuota?: boolean;
 }
 
-/** A running watch: `measureNow` measures at once (between its regular polls) and resolves when that is done. */
+/**
+ * A running watch: `measureNow` measures afresh (between its regular polls; after one already under way, which
+ * may have started before what it must see) and resolves when that is done.
+ */
 export interface DiskWatch {
   stop(): void;
   measureNow(): Promise<void>;
+  /** True once it found the work past its budget (and stopped it). */
+  exceeded(): boolean;
 }
 
-/** Work whose disk use a run's guard may check at once or stop (see grading/disk-floor.ts). */
+/** Work whose disk use a run's guard may freeze, check at once or stop (see grading/disk-floor.ts). */
 export interface TrackedWork {
   watch?: DiskWatch;
   stop(): void;
+  /** The cgroups its processes run in now, in this machine's freezer (none where they cannot be found). */
+  cgroups?(): string[];
 }
 
 /** Given to a build or run: it registers its work there while it runs; the returned function ends that. */
@@ -29,9 +37,9 @@ export interface DiskGuard {
  * Polls `measure` (bytes written so far) every `everyMs` until stopped; the first time it exceeds the budget,
  * calls `onExceeded` once and stops polling. A measurement that fails (the container just went) is skipped.
  * Engines' storage rarely supports hard quotas on build steps and containers (overlay2 only over xfs with
- * pquota), so this watch is how the budget holds everywhere: a fast writer can pass it by what it writes in one
- * interval — less when the engine's disk is near its floor, where the run's DiskFloor asks for a measurement
- * every few hundred milliseconds.
+ * pquota), so this watch is how the budget holds everywhere. Alone, a fast writer passes it by what it writes in
+ * one interval; on a local engine the run's DiskFloor freezes and measures every work each time the engine's
+ * free space has fallen by a few tens of MiB, which is what bounds that (docs/disk.md).
  */
 export function watchDisk(
   measure: () => Promise<number>,
@@ -40,6 +48,7 @@ export function watchDisk(
   everyMs = 1000,
 ): DiskWatch {
   let stopped = false;
+  let over = false;
   let timer: NodeJS.Timeout | undefined;
   let measuring: Promise<void> | undefined;
   const measureOnce = (): Promise<void> =>
@@ -47,7 +56,7 @@ export function watchDisk(
       const written = await measure().catch(() => undefined);
       if (stopped) return;
       if (written !== undefined && written > budgetBytes) {
-        stopped = true;
+        stopped = over = true;
         clearTimeout(timer);
         onExceeded({ writtenBytes: written, budgetBytes });
       }
@@ -62,7 +71,11 @@ export function watchDisk(
       stopped = true;
       clearTimeout(timer);
     },
-    measureNow: () => (stopped ? Promise.resolve() : measureOnce()),
+    measureNow: async () => {
+      await measuring;
+      if (!stopped) await measureOnce();
+    },
+    exceeded: () => over,
   };
 }
 
@@ -88,6 +101,22 @@ export interface ContainerDiskWatch {
   end(): void;
 }
 
+/** Where this machine's containers' cgroups are found, shared so that each search starts where the last one found one. */
+const containerCgroups = new ContainerCgroups();
+
+/** The cgroup of a container, looked for until found (a few times: a remote engine's are never here). */
+export function containerCgroupOf(id: string): () => string[] {
+  let found: string | undefined;
+  let tries = 0;
+  return () => {
+    if (!found && tries < 3) {
+      tries++;
+      found = containerCgroups.find(id);
+    }
+    return found ? [found] : [];
+  };
+}
+
 export function watchContainerDisk(handle: Dockerode.Container, limits: ContainerDiskLimits): ContainerDiskWatch {
   let exceeded: DiskBudgetExceeded | undefined;
   const kill = (): void => void handle.kill().catch(() => undefined);
@@ -103,7 +132,7 @@ export function watchContainerDisk(handle: Dockerode.Container, limits: Containe
             kill();
           },
         );
-  const untrack = limits.diskGuard?.track({ watch, stop: kill });
+  const untrack = limits.diskGuard?.track({ watch, stop: kill, cgroups: containerCgroupOf(handle.id) });
   return {
     exceeded: () => exceeded,
     measureNow: () => watch?.measureNow() ?? Promise.resolve(),

@@ -18,8 +18,11 @@ export interface ReadinessFact {
 /** API version from which the engine accepts BuildKit builds (`version=2`) through the API. */
 const BUILDKIT_MIN_API = [1, 39];
 
-/** Every fact `doctor` reports, one per line; ready when all are ok. `neededFreeBytes`: what grading needs free on the engine's disk. */
-export async function readinessFacts(baseImages: string[], neededFreeBytes: number): Promise<ReadinessFact[]> {
+/**
+ * Every fact `doctor` reports, one per line; ready when all are ok. `neededFree`: what grading needs free on the
+ * engine's disk, and what makes that up.
+ */
+export async function readinessFacts(baseImages: string[], neededFree: { bytes: number; madeOf: string }): Promise<ReadinessFact[]> {
   const engine = await tryConnectEngine();
   if (!engine) {
     return [
@@ -41,7 +44,7 @@ export async function readinessFacts(baseImages: string[], neededFreeBytes: numb
   facts.push({ name: "image store", ok: true, value: kind.storeDetail });
   const buildkit: ReadinessFact = { name: "BuildKit", ok: true, value: buildkitAvailability(kind) };
   facts.push(buildkit);
-  facts.push(freeDiskFact(locateEngineStorage(engine.docker, info), neededFreeBytes));
+  facts.push(freeDiskFact(locateEngineStorage(engine.docker, info), neededFree.bytes, neededFree.madeOf));
   let probeImage: string | undefined;
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);
@@ -95,13 +98,13 @@ function buildkitAvailability(kind: EngineKind): string {
 }
 
 /** The engine's free space against what grading needs to start (the lab's floor plus one disk budget). */
-function freeDiskFact(storage: EngineStorage, neededBytes: number): ReadinessFact {
+function freeDiskFact(storage: EngineStorage, neededBytes: number, neededFor: string): ReadinessFact {
   const name = "free disk";
   if (!storage.found) return { name, ok: true, value: `not watched during grading: ${storage.reason}` };
   const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
   const free = freeBytes(storage.paths);
   const where = storage.paths.map((p) => (storage.enginePid === undefined ? p : p.replace(`/proc/${storage.enginePid}/root`, ""))).join(" and ");
-  const value = `${gib(free)} under ${where}; grading needs ${gib(neededBytes)} to start (sandbox.diskFloorMb plus one sandbox.diskBudgetMb)`;
+  const value = `${gib(free)} under ${where}; grading needs ${gib(neededBytes)} to start (${neededFor})`;
   if (free >= neededBytes) return { name, ok: true, value };
   return { name, ok: false, value, fix: "free space there (`docker system prune` removes unused images and build cache)" };
 }

@@ -1,11 +1,13 @@
-import { DiskFloor, DiskFloorError } from "./disk-floor";
+import { ASSUMED_WRITE_BYTES_PER_SECOND, CHECK_EVERY_BYTES, DiskFloor, DiskFloorError, REACTION_MS, overshootAllowance } from "./disk-floor";
 
 const MIB = 1024 ** 2;
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The room kept for what writers write before they are frozen, in MiB. */
+const ALLOWANCE = overshootAllowance() / MIB;
 
-/** A fake engine disk: `free` is what the floor reads. */
+/** A fake engine disk (`free` is what the floor reads) and a fake freezer that logs what it is asked. */
 function fakeDisk(freeMib: number) {
-  const disk = { free: freeMib * MIB, reads: 0 };
+  const disk = { free: freeMib * MIB, reads: 0, events: [] as string[] };
   const floor = new DiskFloor({
     measure: () => {
       disk.reads++;
@@ -14,13 +16,37 @@ function fakeDisk(freeMib: number) {
     floorBytes: 100 * MIB,
     budgetBytes: 50 * MIB,
     everyMs: 5,
+    freeze: async (dirs) => {
+      disk.events.push(`freeze ${dirs.join(",")}`);
+      return { ms: 1, all: true, kill: (killed) => void disk.events.push(`kill ${killed.join(",")}`), thaw: () => void disk.events.push("thaw") };
+    },
   });
   return { disk, floor };
 }
 
+/** A tracked work with a watch that logs its measurements and can be made to find the work past its budget. */
+function loggedWork(disk: { events: string[] }, name: string, onMeasure: () => void = () => undefined) {
+  let over = false;
+  return {
+    work: {
+      watch: {
+        stop: () => undefined,
+        measureNow: async () => {
+          disk.events.push(`measure ${name}`);
+          onMeasure();
+        },
+        exceeded: () => over,
+      },
+      stop: () => void disk.events.push(`stop ${name}`),
+      cgroups: () => [`/cg/${name}`],
+    },
+    goOver: () => (over = true),
+  };
+}
+
 describe("DiskFloor", () => {
-  it("starts work only with room for its budget and that of all work under way, above the floor", async () => {
-    const { floor } = fakeDisk(260); // floor 100 + 3 budgets of 50 = 250: three at once, not four
+  it("starts work only with room for its budget, that of all work under way and the overshoot allowance, above the floor", async () => {
+    const { floor } = fakeDisk(100 + 3 * 50 + ALLOWANCE + 10); // three at once, not four
     const tickets = [await floor.admit(), await floor.admit(), await floor.admit()];
     let fourth = false;
     const waiting = floor.admit().then((t) => {
@@ -35,60 +61,77 @@ describe("DiskFloor", () => {
     for (const t of tickets.slice(1)) t.release();
   });
 
+  it("keeps room for the writes of a whole reaction time at a fast disk's speed, besides the fall that triggers a check", () => {
+    expect(overshootAllowance()).toBe(CHECK_EVERY_BYTES + Math.ceil((ASSUMED_WRITE_BYTES_PER_SECOND * REACTION_MS) / 1000));
+    expect(overshootAllowance(100 * MIB)).toBe(CHECK_EVERY_BYTES + 10 * MIB);
+  });
+
   it("fails this and every later submission when there is no room and nothing under way would free any", async () => {
-    const { floor } = fakeDisk(140);
+    const { floor } = fakeDisk(140 + ALLOWANCE);
     await expect(floor.admit()).rejects.toThrow(DiskFloorError);
     await expect(floor.admit()).rejects.toThrow(
-      /has 140 MiB free; grading a submission needs 150 MiB \(the floor, 100 MiB, plus its disk budget, 50 MiB\)/,
+      new RegExp(
+        `has ${Math.round(140 + ALLOWANCE)} MiB free; grading a submission needs ${Math.round(150 + ALLOWANCE)} MiB \\(the floor, 100 MiB, plus its disk budget, 50 MiB, plus ${Math.round(ALLOWANCE)} MiB for what writers can write before they are stopped\\)`,
+      ),
     );
   });
 
   it("waits for work under way to end, and fails when what is left is too little", async () => {
-    const { disk, floor } = fakeDisk(160);
+    const { disk, floor } = fakeDisk(160 + ALLOWANCE);
     const first = await floor.admit();
     const second = floor.admit();
     await settle();
-    disk.free = 120 * MIB; // the first one's build left its layers (until its run is over)
+    disk.free = (120 + ALLOWANCE) * MIB; // the first one's build left its layers (until its run is over)
     first.release();
     await expect(second).rejects.toThrow(DiskFloorError);
   });
 
   it("goes on once work under way has ended and cleaned up", async () => {
-    const { disk, floor } = fakeDisk(160);
+    const { disk, floor } = fakeDisk(160 + ALLOWANCE);
     const first = await floor.admit();
     const second = floor.admit();
     await settle();
-    disk.free = 300 * MIB; // the first one's images were removed
+    disk.free = (300 + ALLOWANCE) * MIB; // the first one's images were removed
     first.release();
     (await second).release();
   });
 
-  it("has every running watch measure at once when the room kept for the budgets is being used", async () => {
-    const { disk, floor } = fakeDisk(205);
-    const ticket = await floor.admit();
-    let measured = 0;
-    ticket.track({ watch: { stop: () => undefined, measureNow: async () => void measured++ }, stop: () => undefined });
+  it("freezes every work, measures it and thaws it each time the free space has fallen by a check's worth since the last check", async () => {
+    const { disk, floor } = fakeDisk(100_000);
+    const [a, b] = [await floor.admit(), await floor.admit()];
+    a.track(loggedWork(disk, "a").work);
+    b.track(loggedWork(disk, "b").work);
     await settle();
-    expect(measured).toBe(0);
-    disk.free = 195 * MIB; // a slow fall, but under the floor + one budget for it and one for the next
+    disk.free -= 40 * MIB;
     await settle();
-    expect(measured).toBeGreaterThan(0);
-    expect(ticket.interrupted).toBeUndefined();
-    ticket.release();
+    expect(disk.events).toEqual([]); // 40 MiB, slowly or at once, is less than a check's worth
+    disk.free -= 30 * MIB;
+    await settle();
+    expect(disk.events).toEqual(["freeze /cg/a,/cg/b", "measure a", "measure b", "kill ", "thaw"]);
+    expect(floor.figures).toMatchObject({ checks: 1, largestUncheckedBytes: 70 * MIB });
+    disk.events.length = 0;
+    disk.free -= 40 * MIB; // counted from the last check
+    await settle();
+    expect(disk.events).toEqual([]);
+    disk.free += 500 * MIB; // images removed: what is written next counts from here
+    await settle();
+    disk.free -= 70 * MIB;
+    await settle();
+    expect(disk.events[0]).toBe("freeze /cg/a,/cg/b");
+    a.release();
+    b.release();
   });
 
-  it("has every running watch measure at once when the free space falls fast, however much is left", async () => {
+  it("kills the processes of a work its watch found past its budget while they are frozen, before anything is thawed", async () => {
     const { disk, floor } = fakeDisk(100_000);
     const ticket = await floor.admit();
-    let measured = 0;
-    ticket.track({ watch: { stop: () => undefined, measureNow: async () => void measured++ }, stop: () => undefined });
+    const writer = loggedWork(disk, "writer", () => writer.goOver());
+    ticket.track(writer.work);
+    ticket.track(loggedWork(disk, "quiet").work);
+    disk.free -= 100 * MIB;
     await settle();
-    disk.free -= 10 * MIB; // slow
-    await settle();
-    expect(measured).toBe(0);
-    disk.free -= 40 * MIB; // 40 MiB between two reads
-    await settle();
-    expect(measured).toBe(1);
+    expect(disk.events).toEqual(["freeze /cg/writer,/cg/quiet", "measure writer", "measure quiet", "kill /cg/writer", "thaw"]);
+    expect(ticket.interrupted).toBeUndefined();
     ticket.release();
   });
 
@@ -122,6 +165,7 @@ describe("DiskFloor", () => {
         measureNow: async () => {
           disk.free = 500 * MIB; // its watch stopped it and what it wrote went
         },
+        exceeded: () => true,
       },
       stop: () => stopped.push("stopped"),
     });

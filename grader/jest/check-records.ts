@@ -3,6 +3,7 @@ import { atomicWrite } from "../common/atomic-write";
 import path from "node:path";
 import type { CheckResult } from "../checks/check";
 import type { GraderErrorKind } from "../grading/submission-facts";
+import type { DiskGuardFigures } from "../grading/disk-floor";
 
 /** Per-submission facts worth keeping in results.json besides the checks. */
 export interface SubmissionSummary {
@@ -36,6 +37,19 @@ export class CheckRecords {
 
   writeSummary(index: number, summary: SubmissionSummary): void {
     atomicWrite(path.join(this.submissionDir(index), "summary.json"), JSON.stringify(summary));
+  }
+
+  /** What the run's disk guard saw (written once the grading is over, where the engine's free space was read). */
+  writeDiskGuard(figures: DiskGuardFigures): void {
+    atomicWrite(path.join(this.dir, "disk-guard.json"), JSON.stringify(figures));
+  }
+
+  readDiskGuard(): DiskGuardFigures | undefined {
+    try {
+      return JSON.parse(readFileSync(path.join(this.dir, "disk-guard.json"), "utf8")) as DiskGuardFigures;
+    } catch {
+      return undefined;
+    }
   }
 
   readChecks(index: number): Map<string, CheckResult> {

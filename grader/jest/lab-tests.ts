@@ -90,8 +90,9 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     // work at once) is what makes the grading concurrent. gradeFacts never rejects.
     void facts();
   });
-  // Images a child image still stood on when their submission was released go once every build is over.
   afterAll(async () => {
+    if (config.engineDisk) run!.records.writeDiskGuard(run!.floor.figures);
+    // Images a child image still stood on when their submission was released go once every build is over.
     // No engine, no images: each submission's checks already say why.
     const images = await connected?.then((c) => c.images).catch(() => undefined);
     await images?.removeFree();

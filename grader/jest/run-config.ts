@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { RunNetwork } from "../engine/run-container";
 import type { ReferenceFacts } from "../grading/submission-facts";
 import type { BuilderPlan } from "../grading/choose-builder";
+import type { DiskGuardFigures } from "../grading/disk-floor";
 import type { ContainerQuota } from "../engine/disk-quota";
 import type { SubmissionGrade } from "../report/grades";
 import type { SkippedEntry, Submission } from "../submission/discover";
@@ -21,6 +22,8 @@ export interface EngineSummary {
   architecture: string;
   /** How a container's disk is held to its budget: the engine's quota (and which), or the watchdog alone. */
   containerDiskQuota?: string;
+  /** What the run's disk guard saw, where it read the engine's free space (see grading/disk-floor.ts). */
+  diskGuard?: DiskGuardFigures & { allowanceBytes: number };
 }
 
 /** What `lab-grader grade` hands the Jest run: everything a spec file needs, nothing it must compute twice. */

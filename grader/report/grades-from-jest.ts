@@ -1,7 +1,8 @@
 import type { AggregatedResult, AssertionResult } from "@jest/test-result";
 import { graderErrorOutcome, type CheckResult } from "../checks/check";
 import { CheckRecords } from "../jest/check-records";
-import type { GradingRunConfig } from "../jest/run-config";
+import type { EngineSummary, GradingRunConfig } from "../jest/run-config";
+import { overshootAllowance } from "../grading/disk-floor";
 import type { LabSpec } from "../lab/lab-spec";
 import { packageVersion } from "../common/package-path";
 import { compareIds } from "../submission/discover";
@@ -47,13 +48,19 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
     runId: config.runId,
     startedAt: config.startedAt,
     gradedAt: new Date().toISOString(),
-    engine: config.engine,
+    engine: { ...config.engine, ...diskGuardOf(records) },
     reference: config.reference,
     submissions,
     skipped: config.skipped,
     // maxRSS is in kilobytes; the grading runs in this process (Jest in band), so this is the grader's peak.
     grader: { version: packageVersion(), peakRssBytes: process.resourceUsage().maxRSS * 1024 },
   };
+}
+
+/** What the disk guard saw, with the allowance it kept room for: where the engine's free space was read. */
+function diskGuardOf(records: CheckRecords): Pick<EngineSummary, "diskGuard"> {
+  const figures = records.readDiskGuard();
+  return figures ? { diskGuard: { allowanceBytes: overshootAllowance(), ...figures } } : {};
 }
 
 /** Checks the lab's YAML declares that no test graded: a `custom` check its spec file never declared. */

@@ -9,6 +9,7 @@ import { copySamples, labVariant } from "../helpers/lab-variant";
 import { connectEngine } from "../../grader/engine/client";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 import { runCommand } from "../../grader/common/run-command";
+import { CHECK_EVERY_BYTES, REACTION_MS, overshootAllowance } from "../../grader/grading/disk-floor";
 
 const BUDGET_MIB = 128;
 const MIB = 1024 ** 2;
@@ -25,6 +26,9 @@ interface EngineUnderTest {
   /** Where a test may put a file on that filesystem. */
   dataRoot?: string;
 }
+
+/** Where the host's engine keeps its data, as `setup` installs it. */
+const HOST_DATA_ROOT = "/var/lib/docker";
 
 /**
  * The engine `setup` installs here, on this machine's disk: its writers stop after 1 GiB, so a grader that failed
@@ -44,21 +48,47 @@ const ENGINES: [string, boolean, () => Promise<EngineUnderTest>][] = [
   ]),
 ];
 
-/** The disk writers, made to write without end where the engine's disk is small. */
-function copyWriters(submissions: string, ids: string[], endless: boolean): void {
+/**
+ * The disk writers, made to write without end where the engine's disk is small; throttled, they write about
+ * 40 MB/s (4 MiB, then a pause of 100 ms), as a slow disk would take it.
+ */
+function copyWriters(submissions: string, ids: string[], options: { endless: boolean; throttled: boolean }): void {
   for (const id of ids) {
     const target = path.join(submissions, id);
     cpSync(path.resolve("test/disk/submissions", id), target, { recursive: true });
-    if (!endless) continue;
     const edit = (file: string, from: string, to: string): void => {
       const text = readFileSync(path.join(target, file), "utf8");
       if (!text.includes(from)) throw new Error(`${id}/${file} no longer has ${from}`);
       writeFileSync(path.join(target, file), text.replace(from, to));
     };
-    if (id === "fills-disk-build") edit("Dockerfile", "bs=1M count=1024", "bs=1M");
-    if (id === "fills-disk-run") edit("app.py", "for _ in range(1024):", "while True:");
+    if (id === "fills-disk-build") {
+      const blocks = options.endless ? "" : " count=1024";
+      const write = options.throttled
+        ? `for i in $(seq 1 ${options.endless ? 100000 : 256}); do dd if=/dev/zero bs=1M count=4 2>/dev/null >> /fill; sleep 0.1; done`
+        : `dd if=/dev/zero of=/fill bs=1M${blocks}`;
+      edit("Dockerfile", "dd if=/dev/zero of=/fill bs=1M count=1024", write);
+    }
+    if (id === "fills-disk-run") {
+      if (options.endless) edit("app.py", "for _ in range(1024):", "while True:");
+      if (options.throttled)
+        edit("app.py", "        fill.write(block)\n", "        fill.write(block)\n        fill.flush()\n        __import__('time').sleep(0.025)\n");
+    }
   }
 }
+
+/** How fast a buffered writer (dd, 1 MiB blocks, as the writers write) fills `dir`: bytes a second. */
+async function bufferedWriteSpeed(dir: string): Promise<number> {
+  const file = path.join(dir, "lab-grader-test-speed");
+  const started = process.hrtime.bigint();
+  const written = await runCommand("dd", ["if=/dev/zero", `of=${file}`, "bs=1M", "count=512"]);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  rmSync(file, { force: true });
+  if (written.exitCode !== 0) throw new Error(`dd into ${dir}: ${written.output}`);
+  return (512 * MIB) / seconds;
+}
+
+/** What a verdict says a submission wrote: "wrote N MiB to the engine's disk". */
+const writtenMib = (message: string | undefined): number => Number(/wrote (\d+) MiB to the engine's disk/.exec(message ?? "")?.[1]);
 
 /** Reads `free` every 20 ms while `work` runs; resolves with its result and the least free space seen. */
 async function watchingFreeSpace<T>(free: () => number, work: Promise<T>): Promise<{ result: T; lowest: number }> {
@@ -86,6 +116,9 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
   let engine: EngineUnderTest;
   let grades: GradesDocument;
   let classicGrades: GradesDocument;
+  let throttledGrades: GradesDocument;
+  /** What a writer may write at the most: its budget and the overshoot allowance at this machine's write speed. */
+  let boundMib = 0;
   let cacheMark: CacheMark;
   let largeImagesBefore: Set<string>;
   let floorBytes = 0;
@@ -112,8 +145,11 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
     const { labFile, work } = labVariant((yaml) =>
       yaml.replace("  diskBudgetMb: 2048\n  diskFloorMb: 2048\n", `  diskBudgetMb: ${BUDGET_MIB}\n  diskFloorMb: ${floorBytes / MIB}\n`),
     );
+    // Two writers at once, each as fast as this machine's disk takes buffered writes, for a whole reaction time
+    const speed = await bufferedWriteSpeed(engine.dataRoot ?? HOST_DATA_ROOT);
+    boundMib = BUDGET_MIB + (CHECK_EVERY_BYTES + 2 * speed * (REACTION_MS / 1000)) / MIB;
     const submissions = copySamples(work, ["alice-venv-app"]);
-    copyWriters(submissions, ["fills-disk-build", "fills-disk-run"], smallDisk);
+    copyWriters(submissions, ["fills-disk-build", "fills-disk-run"], { endless: smallDisk, throttled: false });
     const out = path.join(work, "out");
     const run = await grade(["grade", submissions, "--lab", labFile, "--out", out, "--concurrency", "2"]);
     mustPass("grade", run.result);
@@ -125,7 +161,14 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
     const classic = await grade(["grade", classicOnly, "--lab", labFile, "--out", classicOut, "--concurrency", "2", "--builder", "classic"]);
     mustPass("grade --builder classic", classic.result);
     classicGrades = gradesIn(classicOut);
-    lowestFree = [run.lowest, classic.lowest];
+    // The same writers, throttled
+    const throttledOnly = path.join(work, "throttled-submissions");
+    copyWriters(throttledOnly, ["fills-disk-build", "fills-disk-run"], { endless: smallDisk, throttled: true });
+    const throttledOut = path.join(work, "out-throttled");
+    const throttled = await grade(["grade", throttledOnly, "--lab", labFile, "--out", throttledOut, "--concurrency", "2"]);
+    mustPass("grade (throttled writers)", throttled.result);
+    throttledGrades = gradesIn(throttledOut);
+    lowestFree = [run.lowest, classic.lowest, throttled.lowest];
     if (floorLab) await finishFloorRuns(floorLab);
   }, 1_500_000);
 
@@ -153,7 +196,7 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
   async function finishFloorRuns(lab: { labFile: string; submissions: string; out: string }): Promise<void> {
     cpSync(path.resolve("test/disk/submissions/big-layer"), path.join(lab.submissions, "big-layer"), { recursive: true });
     const ballast = path.join(engine.dataRoot!, "lab-grader-test-ballast");
-    const room = floorRunFloorBytes + 512 * MIB + 150 * MIB;
+    const room = floorRunFloorBytes + 512 * MIB + overshootAllowance() + 150 * MIB;
     const ballastBytes = engine.freeBytes!() - room;
     if (ballastBytes <= 0) throw new Error(`the engine's disk has less free space than the test needs (${room} bytes)`);
     const made = await runCommand("fallocate", ["-l", String(ballastBytes), ballast]);
@@ -172,6 +215,12 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
     if (engine?.dataRoot && existsSync(engine.dataRoot)) rmSync(path.join(engine.dataRoot, "lab-grader-test-ballast"), { force: true });
     await engine?.stop();
   }, 120_000);
+
+  /** Each verdict says the writer wrote past its budget, and no more than the bound. */
+  const expectWithinBound = (verdicts: { message?: string }[]): void => {
+    const outside = verdicts.filter(({ message }) => !(writtenMib(message) >= BUDGET_MIB && writtenMib(message) <= boundMib));
+    expect({ boundMib, outside }).toEqual({ boundMib, outside: [] });
+  };
 
   const check = (id: string, checkId: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === checkId)!;
 
@@ -215,6 +264,24 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
     expect(grades.submissions.find((s) => s.id === "alice-venv-app")!.score).toBe(10);
   });
 
+  it("stops each writer within the stated bound: its budget plus the overshoot allowance at this machine's write speed", () => {
+    expectWithinBound([
+      check("fills-disk-build", "image-builds"),
+      check("fills-disk-run", "container-runs"),
+      classicGrades.submissions.find((s) => s.id === "fills-disk-build")!.checks.find((c) => c.id === "image-builds")!,
+    ]);
+    // The guard froze and measured the writers: what it saw is reported
+    expect(grades.engine.diskGuard).toMatchObject({ checks: expect.any(Number), allowanceBytes: overshootAllowance() });
+    expect(grades.engine.diskGuard!.checks).toBeGreaterThan(0);
+  });
+
+  it("stops throttled writers (a slow disk) within the same bound, with the same verdicts", () => {
+    const of = (id: string, checkId: string) => throttledGrades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === checkId)!;
+    expect(of("fills-disk-build", "image-builds")).toMatchObject({ passed: false, reason: "disk-budget" });
+    expect(of("fills-disk-run", "container-runs")).toMatchObject({ passed: false, reason: "disk-budget" });
+    expectWithinBound([of("fills-disk-build", "image-builds"), of("fills-disk-run", "container-runs")]);
+  });
+
   it("leaves nothing of what they wrote on the engine", async () => {
     expect([...(await largeImages())].filter((id) => !largeImagesBefore.has(id))).toEqual([]);
     expect(await buildCacheAdded(engine.docker, cacheMark)).toEqual([]);
@@ -234,7 +301,7 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
       expect(stopped.submissions.find((s) => s.id === "big-layer")).toMatchObject({
         graderErrorKind: "disk-floor",
         graderError: expect.stringMatching(
-          /^the engine's disk has \d+ MiB free; grading a submission needs \d+ MiB \(the floor, \d+ MiB, plus its disk budget, 512 MiB\)/,
+          /^the engine's disk has \d+ MiB free; grading a submission needs \d+ MiB \(the floor, \d+ MiB, plus its disk budget, 512 MiB, plus \d+ MiB for what writers can write before they are stopped\)/,
         ),
       });
       expect(lowest).toBeGreaterThanOrEqual(floorRunFloorBytes);

@@ -8,6 +8,7 @@ import { buildImage } from "../../grader/engine/build";
 import { buildCacheAdded, markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
 import { connectEngine } from "../../grader/engine/client";
 import { sweepDeadRuns } from "../../grader/engine/cleanup";
+import { ContainerCgroups, freezeCgroups } from "../../grader/engine/cgroup-freezer";
 import { LABELS, ownerLabel } from "../../grader/engine/labels";
 
 /** A pid that cannot be running: above the kernel's pid_max. */
@@ -36,6 +37,27 @@ describe("sweepDeadRuns", () => {
       await deadNetwork.remove().catch(() => undefined);
     }
   });
+});
+
+// A grader killed while its disk guard held a container frozen leaves it frozen: the engine still removes it
+// (runc thaws a frozen cgroup before it kills), so the sweep needs nothing more.
+describe("sweepDeadRuns and a container a dead grader left frozen", () => {
+  it("removes it all the same", async () => {
+    const engine = await connectEngine();
+    const dead = { [LABELS.owner]: `${hostname()}:${DEAD_PID}`, [LABELS.run]: "crashed-while-frozen" };
+    const container = await engine.docker.createContainer({ Image: "python:3.9-slim", Cmd: ["sleep", "300"], Labels: dead });
+    try {
+      await container.start();
+      const cgroup = new ContainerCgroups().find(container.id);
+      expect(cgroup).toBeDefined();
+      expect((await freezeCgroups([cgroup!])).all).toBe(true); // and never thawed: the grader "died"
+      await sweepDeadRuns(engine);
+      const remaining = (await engine.docker.listContainers({ all: true, filters: { label: [LABELS.owner] } })).map((c) => c.Id);
+      expect(remaining).not.toContain(container.id);
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }, 120_000);
 });
 
 describe("sweepDeadRunsBuildCache", () => {

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ContainerCgroups, freezeCgroups, freezerDirOf, freezerRoot } from "./cgroup-freezer";
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A fake /sys/fs/cgroup, laid out as recorded on a host (v1) or in a unified hierarchy (v2). */
+function fakeCgroupRoot(version: 1 | 2, dirs: string[]): string {
+  const root = mkdtempSync(path.join(tmpdir(), "cgroups-"));
+  if (version === 2) writeFileSync(path.join(root, "cgroup.controllers"), "cpuset cpu io memory pids\n");
+  else {
+    mkdirSync(path.join(root, "freezer"));
+    writeFileSync(path.join(root, "freezer", "cgroup.procs"), "");
+  }
+  for (const dir of dirs) mkdirSync(path.join(root, dir), { recursive: true });
+  return root;
+}
+
+const ID = "4f0c6b1e9d2a".padEnd(64, "7");
+
+describe("finding a container's cgroup in the freezer", () => {
+  it("finds cgroupfs v1 containers under the engine's cgroup parent, by full or short id", () => {
+    const root = fakeCgroupRoot(1, [
+      `freezer/docker/${"a".repeat(64)}`,
+      `freezer/lab-grader-overlay2/${ID}`,
+      "freezer/lab-grader-overlay2/buildkit/x1",
+    ]);
+    const cgroups = new ContainerCgroups(freezerRoot(root));
+    expect(cgroups.find(ID)).toBe(path.join(root, "freezer/lab-grader-overlay2", ID));
+    expect(cgroups.find(ID.slice(0, 12))).toBe(path.join(root, "freezer/lab-grader-overlay2", ID));
+    expect(cgroups.find("b".repeat(64))).toBeUndefined();
+  });
+
+  // Docker with the systemd cgroup driver on cgroup v2 (Ubuntu 22.04+, Fedora): system.slice/docker-<id>.scope;
+  // Podman: machine.slice/libpod-<id>.scope, beside a libpod-conmon-<id>.scope that is not the container's.
+  it("finds systemd-driver and Podman scopes on cgroup v2", () => {
+    const root = fakeCgroupRoot(2, [
+      "system.slice/docker.service",
+      `system.slice/docker-${ID}.scope`,
+      `machine.slice/libpod-conmon-${"c".repeat(64)}.scope`,
+      `machine.slice/libpod-${"c".repeat(64)}.scope`,
+    ]);
+    const cgroups = new ContainerCgroups(freezerRoot(root));
+    expect(cgroups.find(ID)).toBe(path.join(root, `system.slice/docker-${ID}.scope`));
+    expect(cgroups.find("c".repeat(64))).toBe(path.join(root, `machine.slice/libpod-${"c".repeat(64)}.scope`));
+  });
+
+  it("maps a v1 cgroup of any hierarchy to its freezer twin, and a v2 one to itself", () => {
+    const v1 = fakeCgroupRoot(1, []);
+    expect(freezerDirOf(path.join(v1, "memory/docker/buildkit/step1"), v1)).toBe(path.join(v1, "freezer/docker/buildkit/step1"));
+    const v2 = fakeCgroupRoot(2, []);
+    expect(freezerDirOf(path.join(v2, "system.slice/docker.service/buildkit/step1"), v2)).toBe(
+      path.join(v2, "system.slice/docker.service/buildkit/step1"),
+    );
+    expect(freezerRoot(mkdtempSync(path.join(tmpdir(), "no-cgroups-")))).toBeUndefined();
+  });
+});
+
+/**
+ * On this machine's own freezer (cgroup v1 here; run as root, as CI does): a writer in a cgroup of its own is
+ * frozen, writes nothing while frozen, and dies as it is thawed once killed.
+ */
+describe("freezing a real writer", () => {
+  const root = freezerRoot();
+  const dir = root && path.join(root, `lab-grader-test-${process.pid}`);
+  let writer: ChildProcess;
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "freezer-")), "written");
+
+  beforeAll(() => {
+    if (!dir) throw new Error("this machine has no cgroup freezer at /sys/fs/cgroup: the grader's disk guard needs one");
+    mkdirSync(dir);
+    writer = spawn("sh", ["-c", `while :; do head -c 1048576 /dev/zero >> ${file}; done`], { stdio: "ignore" });
+    writeFileSync(path.join(dir, "cgroup.procs"), String(writer.pid));
+  });
+
+  afterAll(async () => {
+    writer?.kill("SIGKILL");
+    if (!dir) return;
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(dir);
+        return;
+      } catch {
+        await settle(100); // its last processes are still being reaped
+      }
+    }
+  });
+
+  it("stops its writes until it is thawed, and a kill sent while frozen leaves it no more writes", async () => {
+    await settle(200);
+    const frozen = await freezeCgroups([dir!]);
+    expect(frozen.all).toBe(true);
+    const sizeFrozen = statSync(file).size;
+    await settle(300);
+    expect(statSync(file).size).toBe(sizeFrozen);
+    frozen.thaw();
+    await settle(300);
+    expect(statSync(file).size).toBeGreaterThan(sizeFrozen);
+
+    const again = await freezeCgroups([dir!]);
+    const sizeKilled = statSync(file).size;
+    again.kill([dir!]);
+    const exited = new Promise((resolve) => writer.once("exit", resolve));
+    again.thaw();
+    await exited;
+    // Each write of the loop is one process: the one frozen mid-write may have finished the write it was in
+    expect(statSync(file).size - sizeKilled).toBeLessThanOrEqual(1024 ** 2);
+  });
+});

@@ -1,0 +1,150 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { sleep } from "../common/duration";
+import { childDirs, killCgroup } from "./buildkit-cgroups";
+
+/**
+ * Freezing a submission's processes where they run: a container's or a build step's cgroup, frozen by this
+ * machine's cgroup freezer (v1's freezer hierarchy, v2's cgroup.freeze). A frozen writer writes nothing more, so
+ * the disk guard can measure it at leisure and kill it before it goes on (docs/disk.md, "Freeze, then measure").
+ */
+
+const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/** Where this machine freezes cgroups: the unified hierarchy (cgroup v2) or v1's freezer hierarchy. */
+export function freezerRoot(root = CGROUP_ROOT): string | undefined {
+  if (existsSync(path.join(root, "cgroup.controllers"))) return root;
+  const v1 = path.join(root, "freezer");
+  return existsSync(path.join(v1, "cgroup.procs")) ? v1 : undefined;
+}
+
+/**
+ * The same cgroup in the freezer: a cgroup v1 directory of any hierarchy (`/sys/fs/cgroup/memory/docker/buildkit`)
+ * has a twin of the same path under the freezer hierarchy, where runc's cgroupfs manager makes one for every step
+ * and container; on cgroup v2 a directory is its own.
+ */
+export function freezerDirOf(dir: string, root = CGROUP_ROOT): string | undefined {
+  const freezer = freezerRoot(root);
+  if (!freezer) return undefined;
+  if (freezer === root) return dir;
+  const [, ...rest] = path.relative(root, dir).split(path.sep);
+  return rest.length && !rest[0].startsWith("..") ? path.join(freezer, ...rest) : undefined;
+}
+
+/** Names a container's cgroup goes by: `<id>` (cgroupfs), `docker-<id>.scope` (systemd), `libpod-<id>.scope` (Podman). */
+function containerIdOf(name: string): string | undefined {
+  const bare = name.replace(/^(docker|libpod)-/, "").replace(/\.scope$/, "");
+  return /^[0-9a-f]{12,64}$/.test(bare) ? bare : undefined;
+}
+
+const SEARCH_DEPTH = 4;
+
+/**
+ * Finds the cgroup of a container (its full id, or the 12-character short id the classic builder prints) under
+ * the freezer. Parents where containers were found before are looked in first; otherwise the tree is searched a
+ * few levels deep. Undefined when this machine does not hold it (a remote engine, a VM).
+ */
+export class ContainerCgroups {
+  private readonly parents = new Set<string>();
+
+  constructor(private readonly root: string | undefined = freezerRoot()) {}
+
+  find(id: string): string | undefined {
+    if (!this.root) return undefined;
+    const matches = (name: string): boolean => containerIdOf(name)?.startsWith(id) ?? false;
+    for (const parent of this.parents) {
+      const hit = childDirs(parent).find(matches);
+      if (hit) return path.join(parent, hit);
+    }
+    let level = [this.root];
+    for (let depth = 0; depth < SEARCH_DEPTH && level.length; depth++) {
+      const next: string[] = [];
+      for (const dir of level) {
+        for (const name of childDirs(dir)) {
+          if (matches(name)) {
+            this.parents.add(dir);
+            return path.join(dir, name);
+          }
+          // a container's own cgroup holds no other container: no need to look inside one
+          if (!containerIdOf(name)) next.push(path.join(dir, name));
+        }
+      }
+      level = next;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Cgroups this process froze and has not thawed: thawed on the way out. After a kill -9, the engine thaws a
+ * container as it removes it (runc does, test/engine/cleanup.test.ts).
+ */
+const frozenNow = new Set<string>();
+let thawOnExit = false;
+
+function isV2(dir: string): boolean {
+  return existsSync(path.join(dir, "cgroup.freeze"));
+}
+
+function freezeOne(dir: string): void {
+  if (!thawOnExit) {
+    thawOnExit = true;
+    process.once("exit", () => thawCgroups([...frozenNow]));
+  }
+  try {
+    writeFileSync(path.join(dir, isV2(dir) ? "cgroup.freeze" : "freezer.state"), isV2(dir) ? "1" : "FROZEN");
+    frozenNow.add(dir);
+  } catch {
+    // the step or container ended meanwhile
+  }
+}
+
+function isFrozen(dir: string): boolean {
+  try {
+    if (isV2(dir)) return /^frozen 1$/m.test(readFileSync(path.join(dir, "cgroup.events"), "utf8"));
+    // v1 stays FREEZING while a task is inside a system call it cannot leave yet; writing FROZEN again retries it
+    const state = readFileSync(path.join(dir, "freezer.state"), "utf8").trim();
+    if (state !== "FROZEN") writeFileSync(path.join(dir, "freezer.state"), "FROZEN");
+    return state === "FROZEN";
+  } catch {
+    return true; // gone: nothing left to freeze
+  }
+}
+
+function thawCgroups(dirs: string[]): void {
+  dirs.forEach(thawOne);
+}
+
+function thawOne(dir: string): void {
+  frozenNow.delete(dir);
+  try {
+    writeFileSync(path.join(dir, isV2(dir) ? "cgroup.freeze" : "freezer.state"), isV2(dir) ? "0" : "THAWED");
+  } catch {
+    // gone
+  }
+}
+
+export interface Frozen {
+  /** How long it took until every cgroup was frozen (or the wait gave up). */
+  ms: number;
+  /** False when some cgroup was still freezing when the wait gave up. */
+  all: boolean;
+  /** Sends SIGKILL to every process of these cgroups: they die as they are thawed, having written nothing more. */
+  kill(dirs: string[]): void;
+  thaw(): void;
+}
+
+/** Freezes `dirs` and waits until they are frozen, up to `waitMs`. */
+export async function freezeCgroups(dirs: string[], waitMs = 500): Promise<Frozen> {
+  const started = Date.now();
+  const unique = [...new Set(dirs)];
+  for (const dir of unique) freezeOne(dir);
+  let pending = unique;
+  while ((pending = pending.filter((dir) => !isFrozen(dir))).length && Date.now() - started < waitMs) await sleep(1);
+  return {
+    ms: Date.now() - started,
+    all: pending.length === 0,
+    kill: (toKill) => toKill.forEach(killCgroup),
+    thaw: () => thawCgroups(unique),
+  };
+}
