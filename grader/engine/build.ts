@@ -1,6 +1,14 @@
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
-import { containerCgroupOf, describeExceeded, watchDisk, writtenByContainer, type DiskBudgetExceeded, type DiskGuard } from "./disk-watch";
+import {
+  containerCgroupOf,
+  describeExceeded,
+  watchDisk,
+  writtenByContainer,
+  type DiskBudgetExceeded,
+  type DiskGuard,
+  type WorkCgroups,
+} from "./disk-watch";
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 import { BuildkitProgress, decodeStatus } from "./buildkit-status";
@@ -158,7 +166,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       stoppedByGuard = true;
       controller.abort();
     },
-    cgroups: () => disk?.cgroups() ?? [],
+    cgroups: () => disk?.cgroups() ?? { freeze: [], processes: [] },
   });
   const stopped = (): string =>
     diskBudgetExceeded
@@ -267,7 +275,7 @@ function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string
  */
 class BuildDiskUse {
   private readonly layers = new Map<string, Promise<number>>();
-  private readonly stepCgroups = new Map<string, () => string[]>();
+  private readonly stepCgroups = new Map<string, () => WorkCgroups>();
 
   constructor(
     private readonly docker: Dockerode,
@@ -285,9 +293,9 @@ class BuildDiskUse {
   }
 
   /** The cgroup of the step running now: the container of the last step, until it is committed. */
-  cgroups(): string[] {
+  cgroups(): WorkCgroups {
     const running = this.steps.at(-1);
-    if (!running?.container || running.imageId) return [];
+    if (!running?.container || running.imageId) return { freeze: [], processes: [] };
     let find = this.stepCgroups.get(running.container);
     if (!find) this.stepCgroups.set(running.container, (find = containerCgroupOf(running.container)));
     return find();

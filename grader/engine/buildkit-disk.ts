@@ -3,6 +3,7 @@ import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { cgroupPids, childDirs } from "./buildkit-cgroups";
 import { freezerDirOf } from "./cgroup-freezer";
+import type { WorkCgroups } from "./disk-watch";
 
 /**
  * Why BuildKit's steps' writes cannot be measured on this engine, if they cannot: they are found as the upper
@@ -53,10 +54,15 @@ export class BuildkitDiskUse {
     this.pending.clear();
   }
 
-  /** The cgroups of this build's steps still running, in this machine's freezer. */
-  cgroups(): string[] {
+  /**
+   * This build's steps still running, in this machine's freezer; frozen through the parent of every step of the
+   * engine, which runc does not take for the step's own state (see cgroup-freezer.ts).
+   */
+  cgroups(): WorkCgroups {
     this.discover();
-    return [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.stepsDir, name)) ?? []);
+    const processes = [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.stepsDir, name)) ?? []);
+    const parent = processes.length ? freezerDirOf(this.stepsDir) : undefined;
+    return { freeze: parent ? [parent] : [], processes };
   }
 
   async written(): Promise<number> {

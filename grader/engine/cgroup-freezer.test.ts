@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ContainerCgroups, freezeCgroups, freezerDirOf, freezerRoot } from "./cgroup-freezer";
@@ -67,6 +67,9 @@ describe("freezing a real writer", () => {
   const dir = root && path.join(root, `lab-grader-test-${process.pid}`);
   let writer: ChildProcess;
   const file = path.join(mkdtempSync(path.join(tmpdir(), "freezer-")), "written");
+  const v2 = root === "/sys/fs/cgroup";
+  const selfStateFile = v2 ? "cgroup.freeze" : "freezer.self_freezing";
+  const thawedSelf = "0";
 
   beforeAll(() => {
     if (!dir) throw new Error("this machine has no cgroup freezer at /sys/fs/cgroup: the grader's disk guard needs one");
@@ -107,5 +110,51 @@ describe("freezing a real writer", () => {
     await exited;
     // Each write of the loop is one process: the one frozen mid-write may have finished the write it was in
     expect(statSync(file).size - sizeKilled).toBeLessThanOrEqual(1024 ** 2);
+  });
+
+  it("lets go at once of a cgroup that is ending (no process left), which runc would take for a paused container", async () => {
+    const empty = path.join(root!, `lab-grader-test-empty-${process.pid}`);
+    mkdirSync(empty);
+    try {
+      const frozen = await freezeCgroups([empty]);
+      expect(readFileSync(path.join(empty, selfStateFile), "utf8").trim()).toBe(thawedSelf);
+      frozen.thaw();
+    } finally {
+      rmdirSync(empty);
+    }
+  });
+
+  // BuildKit's steps are frozen through their parent: a step frozen so writes nothing, yet runc reads its own
+  // state (v1 freezer.self_freezing, v2 cgroup.freeze) as not paused, and deletes it when it ends
+  it("freezes a writer through an ancestor, without freezing the writer's own cgroup", async () => {
+    const parent = path.join(root!, `lab-grader-test-parent-${process.pid}`);
+    const child = path.join(parent, "step");
+    mkdirSync(child, { recursive: true });
+    const stepWriter = spawn("sh", ["-c", `while :; do head -c 1048576 /dev/zero >> ${file}-step; done`], { stdio: "ignore" });
+    try {
+      writeFileSync(path.join(child, "cgroup.procs"), String(stepWriter.pid));
+      await settle(200);
+      const frozen = await freezeCgroups([parent]);
+      expect(frozen.all).toBe(true);
+      const size = statSync(`${file}-step`).size;
+      await settle(300);
+      expect(statSync(`${file}-step`).size).toBe(size);
+      expect(readFileSync(path.join(child, selfStateFile), "utf8").trim()).toBe(thawedSelf);
+      frozen.kill([child]);
+      const exited = new Promise((resolve) => stepWriter.once("exit", resolve));
+      frozen.thaw();
+      await exited;
+    } finally {
+      stepWriter.kill("SIGKILL");
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmdirSync(child);
+          rmdirSync(parent);
+          break;
+        } catch {
+          await settle(100);
+        }
+      }
+    }
   });
 });

@@ -1,12 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sleep } from "../common/duration";
-import { childDirs, killCgroup } from "./buildkit-cgroups";
+import { cgroupPids, childDirs, killCgroup } from "./buildkit-cgroups";
 
 /**
  * Freezing a submission's processes where they run: a container's or a build step's cgroup, frozen by this
  * machine's cgroup freezer (v1's freezer hierarchy, v2's cgroup.freeze). A frozen writer writes nothing more, so
  * the disk guard can measure it at leisure and kill it before it goes on (docs/disk.md, "Freeze, then measure").
+ *
+ * runc takes a cgroup frozen by itself (v1 `freezer.self_freezing`, v2 `cgroup.freeze`) for a paused container,
+ * and refuses to delete one: a BuildKit step whose last process exited while the guard held its cgroup failed
+ * with "cannot delete container … that is not stopped: paused". A cgroup frozen through an ancestor is not
+ * paused to runc. So BuildKit's steps are frozen through their parent, which holds only the engine's steps; a
+ * container's own cgroup is frozen (its parent may be systemd's system.slice), and let go at once when it turns
+ * out to be ending — empty, or a process of it exiting — the only time runc could look.
  */
 
 const CGROUP_ROOT = "/sys/fs/cgroup";
@@ -134,17 +141,48 @@ export interface Frozen {
   thaw(): void;
 }
 
-/** Freezes `dirs` and waits until they are frozen, up to `waitMs`. */
+/**
+ * Freezes `dirs` and waits until they are frozen, up to `waitMs`. One that is ending (see above) is thawed at
+ * once: its processes are exiting, and writing no more.
+ */
 export async function freezeCgroups(dirs: string[], waitMs = 500): Promise<Frozen> {
   const started = Date.now();
-  const unique = [...new Set(dirs)];
-  for (const dir of unique) freezeOne(dir);
-  let pending = unique;
-  while ((pending = pending.filter((dir) => !isFrozen(dir))).length && Date.now() - started < waitMs) await sleep(1);
+  const held = new Set(dirs);
+  for (const dir of held) freezeOne(dir);
+  let pending = [...held];
+  for (;;) {
+    pending = pending.filter((dir) => {
+      if (!isFrozen(dir)) return true;
+      if (ending(dir)) {
+        thawOne(dir);
+        held.delete(dir);
+      }
+      return false;
+    });
+    if (!pending.length || Date.now() - started >= waitMs) break;
+    await sleep(1);
+  }
   return {
     ms: Date.now() - started,
     all: pending.length === 0,
     kill: (toKill) => toKill.forEach(killCgroup),
-    thaw: () => thawCgroups(unique),
+    thaw: () => thawCgroups([...held]),
   };
+}
+
+/** A task's flags (/proc/<pid>/stat, field 9) while it exits. */
+const PF_EXITING = 0x4;
+
+/** Whether a cgroup is ending: no process and no child cgroup left, or a process of it exiting. */
+function ending(dir: string): boolean {
+  const pids = cgroupPids(dir);
+  if (!pids.length) return childDirs(dir).length === 0;
+  return pids.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[6]) & PF_EXITING) !== 0;
+    } catch {
+      return true; // gone
+    }
+  });
 }

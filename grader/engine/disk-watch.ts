@@ -24,8 +24,17 @@ export interface DiskWatch {
 export interface TrackedWork {
   watch?: DiskWatch;
   stop(): void;
-  /** The cgroups its processes run in now, in this machine's freezer (none where they cannot be found). */
-  cgroups?(): string[];
+  /** Where its processes run now, in this machine's freezer (none where they cannot be found). */
+  cgroups?(): WorkCgroups;
+}
+
+/**
+ * `freeze`: the cgroups to freeze to stop the work's processes — their own, or an ancestor only the engine's
+ * BuildKit steps share (see cgroup-freezer.ts for why); `processes`: the cgroups its processes are in, to kill.
+ */
+export interface WorkCgroups {
+  freeze: string[];
+  processes: string[];
 }
 
 /** Given to a build or run: it registers its work there while it runs; the returned function ends that. */
@@ -105,7 +114,7 @@ export interface ContainerDiskWatch {
 const containerCgroups = new ContainerCgroups();
 
 /** The cgroup of a container, looked for until found (a few times: a remote engine's are never here). */
-export function containerCgroupOf(id: string): () => string[] {
+export function containerCgroupOf(id: string): () => WorkCgroups {
   let found: string | undefined;
   let tries = 0;
   return () => {
@@ -113,7 +122,8 @@ export function containerCgroupOf(id: string): () => string[] {
       tries++;
       found = containerCgroups.find(id);
     }
-    return found ? [found] : [];
+    const own = found ? [found] : [];
+    return { freeze: own, processes: own };
   };
 }
 

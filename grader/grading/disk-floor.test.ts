@@ -38,7 +38,7 @@ function loggedWork(disk: { events: string[] }, name: string, onMeasure: () => v
         exceeded: () => over,
       },
       stop: () => void disk.events.push(`stop ${name}`),
-      cgroups: () => [`/cg/${name}`],
+      cgroups: () => ({ freeze: [`/cg/${name}`], processes: [`/cg/${name}`] }),
     },
     goOver: () => (over = true),
   };

@@ -195,23 +195,27 @@ export class DiskFloor {
   private async check(): Promise<number> {
     const measure = this.settings.measure!;
     const works = [...this.inFlight].flatMap((t) => [...t.works].map((work) => ({ work, ticket: t })));
-    const cgroupsOf = new Map(works.map(({ work }) => [work, work.cgroups?.() ?? []]));
-    const frozen = await (this.settings.freeze ?? freezeCgroups)([...cgroupsOf.values()].flat());
+    const cgroupsOf = new Map(works.map(({ work }) => [work, work.cgroups?.() ?? { freeze: [], processes: [] }]));
+    const frozen = await (this.settings.freeze ?? freezeCgroups)([...cgroupsOf.values()].flatMap((c) => c.freeze));
+    // What is written from here on counts towards the next check: read while everything is still frozen
+    let free = measure();
     try {
       const figures = this.figures;
       figures.checks++;
       figures.slowestFreezeMs = Math.max(figures.slowestFreezeMs, frozen.ms);
-      figures.largestUncheckedBytes = Math.max(figures.largestUncheckedBytes, this.checkedFree! - measure());
+      figures.largestUncheckedBytes = Math.max(figures.largestUncheckedBytes, this.checkedFree! - free);
       // A measurement the engine does not answer must not keep everything frozen: past a few seconds, thawed as is
       await withTimeout(Promise.all(works.map(({ work }) => work.watch?.measureNow())), MEASURE_WAIT_MS, "").catch(() => undefined);
-      const free = measure();
+      free = measure();
       if (free < this.settings.floorBytes) this.interruptAll(free);
-      frozen.kill(works.filter(({ work, ticket }) => work.watch?.exceeded() || ticket.interrupted).flatMap(({ work }) => cgroupsOf.get(work)!));
+      frozen.kill(
+        works.filter(({ work, ticket }) => work.watch?.exceeded() || ticket.interrupted).flatMap(({ work }) => cgroupsOf.get(work)!.processes),
+      );
     } finally {
       frozen.thaw();
     }
-    this.checkedFree = measure();
-    return this.checkedFree;
+    this.checkedFree = free;
+    return free;
   }
 
   private interruptAll(free: number): void {

@@ -5,7 +5,8 @@ import type { AggregatedResult, AssertionResult } from "@jest/test-result";
 import { CheckRecords } from "../jest/check-records";
 import type { GradingRunConfig } from "../jest/run-config";
 import { loadLabSpec } from "../lab/lab-spec";
-import { buildGrades } from "./grades-from-jest";
+import { buildGrades, diskGuardWarnings } from "./grades-from-jest";
+import { overshootAllowance } from "../grading/disk-floor";
 
 const spec = loadLabSpec("specs/lab42.yaml");
 
@@ -13,7 +14,7 @@ function assertion(submission: string, id: string, status: "passed" | "failed", 
   return { ancestorTitles: [submission], title: id, status, failureMessages: failure ? [failure] : [] } as unknown as AssertionResult;
 }
 
-function grade(assertions: AssertionResult[], record: (records: CheckRecords) => void, loadError?: string) {
+function gradesDocument(assertions: AssertionResult[], record: (records: CheckRecords) => void, loadError?: string) {
   const recordsDir = mkdtempSync(path.join(tmpdir(), "lab-grader-records-"));
   record(new CheckRecords(recordsDir));
   const config = {
@@ -26,8 +27,10 @@ function grade(assertions: AssertionResult[], record: (records: CheckRecords) =>
   const results = {
     testResults: [{ testResults: assertions, testExecError: loadError ? { message: loadError } : undefined }],
   } as unknown as AggregatedResult;
-  return buildGrades(config, spec, results).submissions[0];
+  return buildGrades(config, spec, results);
 }
+
+const grade = (...args: Parameters<typeof gradesDocument>) => gradesDocument(...args).submissions[0];
 
 describe("grades from a grading run", () => {
   it("takes each verdict from the check's record, whatever Jest made of the test after it was written", () => {
@@ -62,5 +65,25 @@ describe("grades from a grading run", () => {
     expect(alice.checks.map((c) => c.id)).toEqual(spec.checks.map((c) => c.id));
     expect(alice.checks.every((c) => !c.passed && c.reason === "grader-error" && c.message.includes("SyntaxError: lab42.spec.ts"))).toBe(true);
     expect(alice.graderError).toBe("the checks did not run");
+  });
+});
+
+describe("the disk guard in results.json", () => {
+  const figures = { checks: 3, largestUncheckedBytes: 80 * 1024 ** 2, slowestFreezeMs: 2, longestReadGapMs: 20, fastestFallBytesPerSecond: 1e9 };
+
+  it("reports what the guard saw, with the allowance kept for it, when the run read the engine's free space", () => {
+    const doc = gradesDocument([], (records) => records.writeDiskGuard(figures));
+    expect(doc.engine.diskGuard).toEqual({ allowanceBytes: overshootAllowance(), ...figures });
+    expect(diskGuardWarnings(doc)).toEqual([]);
+    expect(gradesDocument([], () => undefined).engine.diskGuard).toBeUndefined();
+  });
+
+  it("warns when writers got further past a check than the allowance: the floor may be crossed", () => {
+    const doc = gradesDocument([], (records) =>
+      records.writeDiskGuard({ ...figures, largestUncheckedBytes: overshootAllowance() + 100 * 1024 ** 2 }),
+    );
+    expect(diskGuardWarnings(doc)).toEqual([
+      expect.stringMatching(/^writers on this engine wrote up to \d+ MiB .*Raise sandbox.diskFloorMb by the difference$/),
+    ]);
   });
 });

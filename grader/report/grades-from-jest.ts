@@ -19,7 +19,7 @@ import { renderSummaryTable } from "./summary-table";
 export function reportGrades(config: GradingRunConfig, spec: LabSpec, results: AggregatedResult): GradesDocument {
   const grades = buildGrades(config, spec, results);
   writeOutputs(config.outDir, grades, { bom: config.csvBom });
-  for (const warning of unusedSpecKeys(spec, grades)) process.stderr.write(`warning: ${warning}\n`);
+  for (const warning of [...unusedSpecKeys(spec, grades), ...diskGuardWarnings(grades)]) process.stderr.write(`warning: ${warning}\n`);
   if (config.printTable) process.stdout.write(`${renderSummaryTable(grades)}\n`);
   return grades;
 }
@@ -61,6 +61,18 @@ export function buildGrades(config: GradingRunConfig, spec: LabSpec, results: Ag
 function diskGuardOf(records: CheckRecords): Pick<EngineSummary, "diskGuard"> {
   const figures = records.readDiskGuard();
   return figures ? { diskGuard: { allowanceBytes: overshootAllowance(), ...figures } } : {};
+}
+
+/** A run whose writers got further past their last check than the room kept above the floor for it. */
+export function diskGuardWarnings(grades: GradesDocument): string[] {
+  const guard = grades.engine.diskGuard;
+  if (!guard || guard.largestUncheckedBytes <= guard.allowanceBytes) return [];
+  const mib = (bytes: number): number => Math.round(bytes / 1024 ** 2);
+  return [
+    `writers on this engine wrote up to ${mib(guard.largestUncheckedBytes)} MiB before the disk guard froze them, more than the ` +
+      `${mib(guard.allowanceBytes)} MiB kept above the floor for it (a disk faster than the grader assumes, or a machine too busy ` +
+      "to read the free space on time): the floor may be crossed. Raise sandbox.diskFloorMb by the difference",
+  ];
 }
 
 /** Checks the lab's YAML declares that no test graded: a `custom` check its spec file never declared. */
