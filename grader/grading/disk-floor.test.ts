@@ -176,6 +176,35 @@ describe("DiskFloor", () => {
     ticket.release();
   });
 
+  it("keeps one read of the free space going when work ends and new work starts during a check", async () => {
+    jest.useFakeTimers();
+    try {
+      const disk = { free: 100_000 * MIB, reads: 0 };
+      let release = (): void => undefined;
+      const floor = new DiskFloor({
+        measure: () => (disk.reads++, disk.free),
+        floorBytes: 100 * MIB,
+        budgetBytes: 50 * MIB,
+        everyMs: 5,
+        freeze: () => new Promise((resolve) => (release = () => resolve({ ms: 0, all: true, kill: () => undefined, thaw: () => undefined }))),
+      });
+      const first = await floor.admit();
+      disk.free -= 100 * MIB;
+      await jest.advanceTimersByTimeAsync(5); // a check starts, and waits for the freeze
+      first.release();
+      const second = await floor.admit();
+      release();
+      await jest.advanceTimersByTimeAsync(1);
+      const reads = disk.reads;
+      await jest.advanceTimersByTimeAsync(50);
+      expect(disk.reads - reads).toBeLessThanOrEqual(10);
+      expect(disk.reads - reads).toBeGreaterThanOrEqual(9);
+      second.release();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("reads nothing and holds nothing back when the engine's disk cannot be read", async () => {
     const floor = new DiskFloor({ floorBytes: 100 * MIB, budgetBytes: 50 * MIB });
     const tickets = await Promise.all([1, 2, 3].map(() => floor.admit()));

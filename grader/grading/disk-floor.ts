@@ -108,6 +108,8 @@ export class DiskFloor {
   private last?: { free: number; at: number };
   /** The free space when every work was last measured (raised when space is freed meanwhile). */
   private checkedFree?: number;
+  /** A read (and maybe a check) is under way: the next is scheduled when it ends. */
+  private reading = false;
 
   constructor(private readonly settings: FloorSettings) {}
 
@@ -157,7 +159,7 @@ export class DiskFloor {
       },
     };
     this.inFlight.add(ticket);
-    if (this.settings.measure && !this.timer) {
+    if (this.settings.measure && !this.timer && !this.reading) {
       const free = this.settings.measure();
       this.last = { free, at: Date.now() };
       this.checkedFree = free;
@@ -173,10 +175,23 @@ export class DiskFloor {
   private stopReading(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.last = this.checkedFree = undefined;
+    // A read under way still needs them; it stops reading itself when it ends
+    if (!this.reading) this.last = this.checkedFree = undefined;
   }
 
   private async read(): Promise<void> {
+    this.timer = undefined;
+    this.reading = true;
+    try {
+      await this.readOnce();
+    } finally {
+      this.reading = false;
+    }
+    if (this.inFlight.size) this.scheduleRead();
+    else this.stopReading();
+  }
+
+  private async readOnce(): Promise<void> {
     const { measure, floorBytes } = this.settings;
     let free = measure!();
     const at = Date.now();
@@ -190,8 +205,6 @@ export class DiskFloor {
     if (this.checkedFree - free >= CHECK_EVERY_BYTES || free < floorBytes) free = await this.check();
     this.lowestFreeBytes = Math.min(this.lowestFreeBytes ?? free, free);
     this.last = { free, at: Date.now() };
-    if (this.inFlight.size) this.scheduleRead();
-    else this.stopReading();
   }
 
   /** Freezes every work, measures each (stopping those past their budgets), thaws the rest; returns the free space. */
