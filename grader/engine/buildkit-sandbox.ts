@@ -4,6 +4,7 @@ import type Dockerode from "dockerode";
 import tar from "tar-stream";
 import { buildImage } from "./build";
 import { pruneBuildCacheAdded, takeBuildCacheMark } from "./buildkit-cache";
+import { thawStrandedBuildkitParents } from "./cgroup-freezer";
 import { BuildkitLimiter, locateBuildkitCgroup, type BuildkitCgroup, type Located, type StepLimits } from "./buildkit-cgroups";
 
 export type BuildkitSandbox = { ok: true; limiter: BuildkitLimiter; cgroup: BuildkitCgroup } | { ok: false; reason: string };
@@ -29,6 +30,8 @@ export async function startBuildkitSandbox(
  * VM) or the probe cannot build.
  */
 export async function probeBuildkitCgroup(docker: Dockerode, probeImage: string, labels: Record<string, string>): Promise<Located> {
+  // A probe step under a parent a killed grader left frozen would hang until the probe's timeout
+  thawStrandedBuildkitParents();
   const mark = await takeBuildCacheMark(docker).catch(() => undefined);
   try {
     return await probe(docker, probeImage, labels);

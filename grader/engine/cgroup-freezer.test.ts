@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ContainerCgroups, freezeCgroups, freezerDirOf, freezerRoot } from "./cgroup-freezer";
+import { ContainerCgroups, freezeCgroups, freezerDirOf, freezerRoot, thawStrandedBuildkitParents } from "./cgroup-freezer";
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -121,6 +121,27 @@ describe("freezing a real writer", () => {
       frozen.thaw();
     } finally {
       rmdirSync(empty);
+    }
+  });
+
+  it("thaws a BuildKit steps' parent a killed grader left frozen, and nothing else", () => {
+    const engineParent = path.join(root!, `lab-grader-test-engine-${process.pid}`);
+    const stranded = path.join(engineParent, "buildkit");
+    const other = path.join(engineParent, "other");
+    mkdirSync(stranded, { recursive: true });
+    mkdirSync(other);
+    const setSelf = (dir: string, frozen: boolean): void =>
+      writeFileSync(path.join(dir, v2 ? "cgroup.freeze" : "freezer.state"), v2 ? (frozen ? "1" : "0") : frozen ? "FROZEN" : "THAWED");
+    try {
+      setSelf(stranded, true);
+      setSelf(other, true);
+      expect(thawStrandedBuildkitParents()).toContain(stranded);
+      expect(readFileSync(path.join(stranded, selfStateFile), "utf8").trim()).toBe(thawedSelf);
+      expect(readFileSync(path.join(other, selfStateFile), "utf8").trim()).toBe("1");
+    } finally {
+      setSelf(stranded, false);
+      setSelf(other, false);
+      for (const dir of [stranded, other, engineParent]) rmdirSync(dir);
     }
   });
 

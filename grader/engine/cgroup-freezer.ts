@@ -83,8 +83,43 @@ export class ContainerCgroups {
 }
 
 /**
+ * Thaws every BuildKit steps' parent (a cgroup named `buildkit`) left frozen: a grader killed while it held one
+ * leaves every BuildKit step of that engine frozen, its own probe build too. Nothing but the disk guard freezes
+ * them; a live grader's check that is cut short by this only measures its writers a little later.
+ */
+export function thawStrandedBuildkitParents(root: string | undefined = freezerRoot()): string[] {
+  if (!root) return [];
+  const thawed: string[] = [];
+  let level = [root];
+  for (let depth = 0; depth < SEARCH_DEPTH && level.length; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      for (const name of childDirs(dir)) {
+        const child = path.join(dir, name);
+        if (name === "buildkit" && selfFrozen(child)) {
+          thawOne(child);
+          thawed.push(child);
+        } else if (!containerIdOf(name)) next.push(child);
+      }
+    }
+    level = next;
+  }
+  return thawed;
+}
+
+function selfFrozen(dir: string): boolean {
+  try {
+    if (isV2(dir)) return readFileSync(path.join(dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync(path.join(dir, "freezer.self_freezing"), "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Cgroups this process froze and has not thawed: thawed on the way out. After a kill -9, the engine thaws a
- * container as it removes it (runc does, test/engine/cleanup.test.ts).
+ * container as it removes it (runc does, test/engine/cleanup.test.ts); BuildKit's steps' parent is thawed by the
+ * next run (thawStrandedBuildkitParents).
  */
 const frozenNow = new Set<string>();
 let thawOnExit = false;
