@@ -18,6 +18,9 @@ export interface DiskWatch {
   measureNow(): Promise<void>;
   /** True once it found the work past its budget (and stopped it). */
   exceeded(): boolean;
+  readonly budgetBytes: number;
+  /** What the last measurement found (0 before the first). */
+  lastWritten(): number;
 }
 
 /** Work whose disk use a run's guard may freeze, check at once or stop (see grading/disk-floor.ts). */
@@ -47,8 +50,8 @@ export interface DiskGuard {
  * calls `onExceeded` once and stops polling. A measurement that fails (the container just went) is skipped.
  * Engines' storage rarely supports hard quotas on build steps and containers (overlay2 only over xfs with
  * pquota), so this watch is how the budget holds everywhere. Alone, a fast writer passes it by what it writes in
- * one interval; on a local engine the run's DiskFloor freezes and measures every work each time the engine's
- * free space has fallen by a few tens of MiB, which is what bounds that (docs/disk.md).
+ * one interval; on a local engine the run's DiskFloor freezes and measures a work as soon as the engine's free
+ * space has fallen by what is left of its budget, which is what bounds that (docs/disk.md).
  */
 export function watchDisk(
   measure: () => Promise<number>,
@@ -58,12 +61,14 @@ export function watchDisk(
 ): DiskWatch {
   let stopped = false;
   let over = false;
+  let last = 0;
   let timer: NodeJS.Timeout | undefined;
   let measuring: Promise<void> | undefined;
   const measureOnce = (): Promise<void> =>
     (measuring ??= (async () => {
       const written = await measure().catch(() => undefined);
       if (stopped) return;
+      if (written !== undefined) last = written;
       if (written !== undefined && written > budgetBytes) {
         stopped = over = true;
         clearTimeout(timer);
@@ -85,6 +90,8 @@ export function watchDisk(
       if (!stopped) await measureOnce();
     },
     exceeded: () => over,
+    budgetBytes,
+    lastWritten: () => last,
   };
 }
 

@@ -1,4 +1,4 @@
-import { ASSUMED_WRITE_BYTES_PER_SECOND, CHECK_EVERY_BYTES, DiskFloor, DiskFloorError, REACTION_MS, overshootAllowance } from "./disk-floor";
+import { ASSUMED_WRITE_BYTES_PER_SECOND, DiskFloor, DiskFloorError, REACTION_MS, overshootAllowance } from "./disk-floor";
 
 const MIB = 1024 ** 2;
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -24,23 +24,28 @@ function fakeDisk(freeMib: number) {
   return { disk, floor };
 }
 
-/** A tracked work with a watch that logs its measurements and can be made to find the work past its budget. */
-function loggedWork(disk: { events: string[] }, name: string, onMeasure: () => void = () => undefined) {
-  let over = false;
+/**
+ * A tracked work with a 50 MiB budget whose watch logs its measurements; `written` is what the next one finds,
+ * and past the budget the watch stops the work.
+ */
+function loggedWork(disk: { events: string[] }, name: string) {
+  const state = { written: 0, measured: 0 };
   return {
+    state,
     work: {
       watch: {
         stop: () => undefined,
         measureNow: async () => {
           disk.events.push(`measure ${name}`);
-          onMeasure();
+          state.measured = state.written;
         },
-        exceeded: () => over,
+        exceeded: () => state.measured > 50 * MIB,
+        budgetBytes: 50 * MIB,
+        lastWritten: () => state.measured,
       },
       stop: () => void disk.events.push(`stop ${name}`),
       cgroups: () => ({ freeze: [`/cg/${name}`], processes: [`/cg/${name}`] }),
     },
-    goOver: () => (over = true),
   };
 }
 
@@ -61,9 +66,9 @@ describe("DiskFloor", () => {
     for (const t of tickets.slice(1)) t.release();
   });
 
-  it("keeps room for the writes of a whole reaction time at a fast disk's speed, besides the fall that triggers a check", () => {
-    expect(overshootAllowance()).toBe(CHECK_EVERY_BYTES + Math.ceil((ASSUMED_WRITE_BYTES_PER_SECOND * REACTION_MS) / 1000));
-    expect(overshootAllowance(100 * MIB)).toBe(CHECK_EVERY_BYTES + 10 * MIB);
+  it("keeps room for the writes of a whole reaction time at a fast disk's speed", () => {
+    expect(overshootAllowance()).toBe(Math.ceil((ASSUMED_WRITE_BYTES_PER_SECOND * REACTION_MS) / 1000));
+    expect(overshootAllowance(100 * MIB)).toBe(10 * MIB);
   });
 
   it("fails this and every later submission when there is no room and nothing under way would free any", async () => {
@@ -96,41 +101,52 @@ describe("DiskFloor", () => {
     (await second).release();
   });
 
-  it("freezes every work, measures it and thaws it each time the free space has fallen by a check's worth since the last check", async () => {
+  it("freezes and measures a work once the free space has fallen by what is left of its budget, and only that work", async () => {
     const { disk, floor } = fakeDisk(100_000);
-    const [a, b] = [await floor.admit(), await floor.admit()];
-    a.track(loggedWork(disk, "a").work);
-    b.track(loggedWork(disk, "b").work);
+    const ticket = await floor.admit();
+    const [a, b] = [loggedWork(disk, "a"), loggedWork(disk, "b")];
+    ticket.track(a.work);
+    ticket.track(b.work);
     await settle();
     disk.free -= 40 * MIB;
     await settle();
-    expect(disk.events).toEqual([]); // 40 MiB, slowly or at once, is less than a check's worth
-    disk.free -= 30 * MIB;
+    expect(disk.events).toEqual([]); // neither could have written 50 MiB
+    a.state.written = 45 * MIB; // a wrote it all
+    disk.free -= 15 * MIB;
     await settle();
+    // 55 MiB fell: either could be past its budget
     expect(disk.events).toEqual(["freeze /cg/a,/cg/b", "measure a", "measure b", "kill ", "thaw"]);
-    expect(floor.figures).toMatchObject({ checks: 1, largestUncheckedBytes: 70 * MIB });
+    expect(floor.figures).toMatchObject({ checks: 1, largestUncheckedBytes: 5 * MIB });
     disk.events.length = 0;
-    disk.free -= 40 * MIB; // counted from the last check
+    disk.free -= 10 * MIB; // a may have reached 55 MiB now; b only 10
     await settle();
+    expect(disk.events.slice(0, 3)).toEqual(["freeze /cg/a", "measure a", "kill "]);
+    ticket.release();
+  });
+
+  it("never pauses a work far from its budget, however much the others write", async () => {
+    const { disk, floor } = fakeDisk(100_000);
+    const ticket = await floor.admit();
+    const quiet = loggedWork(disk, "quiet");
+    quiet.work.watch.budgetBytes = 2048 * MIB;
+    ticket.track(quiet.work);
+    for (let i = 0; i < 10; i++) {
+      disk.free -= 100 * MIB;
+      await settle(10);
+    }
     expect(disk.events).toEqual([]);
-    disk.free += 500 * MIB; // images removed: what is written next counts from here
-    await settle();
-    disk.free -= 70 * MIB;
-    await settle();
-    expect(disk.events[0]).toBe("freeze /cg/a,/cg/b");
-    a.release();
-    b.release();
+    ticket.release();
   });
 
   it("kills the processes of a work its watch found past its budget while they are frozen, before anything is thawed", async () => {
     const { disk, floor } = fakeDisk(100_000);
     const ticket = await floor.admit();
-    const writer = loggedWork(disk, "writer", () => writer.goOver());
+    const writer = loggedWork(disk, "writer");
     ticket.track(writer.work);
-    ticket.track(loggedWork(disk, "quiet").work);
+    writer.state.written = 100 * MIB;
     disk.free -= 100 * MIB;
     await settle();
-    expect(disk.events).toEqual(["freeze /cg/writer,/cg/quiet", "measure writer", "measure quiet", "kill /cg/writer", "thaw"]);
+    expect(disk.events).toEqual(["freeze /cg/writer", "measure writer", "kill /cg/writer", "thaw"]);
     expect(ticket.interrupted).toBeUndefined();
     ticket.release();
   });
@@ -166,6 +182,8 @@ describe("DiskFloor", () => {
           disk.free = 500 * MIB; // its watch stopped it and what it wrote went
         },
         exceeded: () => true,
+        budgetBytes: 50 * MIB,
+        lastWritten: () => 0,
       },
       stop: () => stopped.push("stopped"),
     });

@@ -33,7 +33,10 @@ export interface FloorSettings {
 export interface DiskGuardFigures {
   /** How often every work was frozen and measured. */
   checks: number;
-  /** The most the free space fell between two checks, counted until every work was frozen: what no watch saw. */
+  /**
+   * The most a work frozen by a check could have been past its budget when the freeze held: what it had written at
+   * its last check plus the fall of the free space since then, less its budget.
+   */
   largestUncheckedBytes: number;
   /** The longest wait for a freeze to take hold. */
   slowestFreezeMs: number;
@@ -44,12 +47,16 @@ export interface DiskGuardFigures {
 }
 
 interface Ticket extends FloorTicket {
-  works: Set<TrackedWork>;
+  works: Map<TrackedWork, Baseline>;
   interrupted?: string;
 }
 
-/** A fall of the free space since every work was last measured that has them all frozen and measured again. */
-export const CHECK_EVERY_BYTES = 64 * 1024 ** 2;
+/** Where a work stood at its last check: the free space then (raised when space is freed), and what it had written. */
+interface Baseline {
+  free: number;
+  written: number;
+}
+
 /** How often the free space is read while work is under way. */
 export const READ_EVERY_MS = 10;
 /** The longest a check keeps work frozen while it waits for the measurements. */
@@ -66,12 +73,19 @@ export const REACTION_MS = 100;
 export const ASSUMED_WRITE_BYTES_PER_SECOND = 4 * 1024 ** 3;
 
 /**
- * The most the writes of all work under way can pass their budgets by, together, before every writer is frozen:
- * the fall that triggers a check plus what is written, at `bytesPerSecond`, within the reaction time.
+ * The most the writes of all work under way can pass their budgets by, together, before the writers are frozen:
+ * what is written, at `bytesPerSecond`, within the reaction time.
  */
 export function overshootAllowance(bytesPerSecond = ASSUMED_WRITE_BYTES_PER_SECOND): number {
-  return CHECK_EVERY_BYTES + Math.ceil((bytesPerSecond * REACTION_MS) / 1000);
+  return Math.ceil((bytesPerSecond * REACTION_MS) / 1000);
 }
+
+/** The most a work can have written by now: what it had at its last check, and every byte the disk lost since. */
+const reach = (baseline: Baseline, free: number): number => baseline.written + (baseline.free - free);
+
+/** A work that could have reached its budget by now: one that is watched, and not already stopped. */
+const couldBePast = (work: TrackedWork, baseline: Baseline, free: number): boolean =>
+  !!work.watch && !work.watch.exceeded() && reach(baseline, free) >= work.watch.budgetBytes;
 
 const mib = (bytes: number): string => `${Math.max(0, Math.round(bytes / 1024 ** 2))} MiB`;
 
@@ -82,13 +96,14 @@ const mib = (bytes: number): string => `${Math.max(0, Math.round(bytes / 1024 **
  *   and clean up;
  * - when it is still short with nothing under way, no more can be freed by waiting: this and every later
  *   submission fail with DiskFloorError (the run ends with exit 3, and --resume grades them later);
- * - while work is under way the free space is read every `everyMs`. Whenever it has fallen by CHECK_EVERY_BYTES
- *   since the last check (or is under the floor), every work's processes are frozen, every work is measured (a
- *   work past its budget is stopped: its processes are killed before they are thawed), and the rest are thawed.
- *   So what any work writes past its budget, and all of them together past theirs, is at most what falls between
- *   two checks until the freeze holds — the overshoot allowance, which the room kept above the floor includes. If
- *   the free space is under the floor all the same (the engine's own writes, a writer faster than the allowance
- *   assumes), all work under way is stopped and its submissions are left ungraded (their tickets say why).
+ * - while work is under way the free space is read every `everyMs`. A work that could have reached its budget —
+ *   what it had written at its last check plus all the free space has fallen since — is checked: its processes
+ *   are frozen, it is measured (past its budget it is stopped: its processes are killed before they are thawed),
+ *   and it is thawed. So what a work writes past its budget is at most what is written between the read that
+ *   finds it could be there and the freeze — the overshoot allowance, which the room kept above the floor
+ *   includes — and a work far from its budget is never paused. Under the floor, every work is checked; if the free
+ *   space is still under it (the engine's own writes, a writer faster than the allowance assumes), all work under
+ *   way is stopped and its submissions are left ungraded (their tickets say why).
  */
 export class DiskFloor {
   private readonly inFlight = new Set<Ticket>();
@@ -106,8 +121,6 @@ export class DiskFloor {
     fastestFallBytesPerSecond: 0,
   };
   private last?: { free: number; at: number };
-  /** The free space when every work was last measured (raised when space is freed meanwhile). */
-  private checkedFree?: number;
   /** A read (and maybe a check) is under way: the next is scheduled when it ends. */
   private reading = false;
 
@@ -146,10 +159,11 @@ export class DiskFloor {
 
   private ticket(): Ticket {
     const ticket: Ticket = {
-      works: new Set(),
+      works: new Map(),
       track: (work) => {
         if (ticket.interrupted) work.stop();
-        ticket.works.add(work);
+        const free = this.settings.measure?.() ?? 0;
+        ticket.works.set(work, { free, written: work.watch?.lastWritten() ?? 0 });
         return () => ticket.works.delete(work);
       },
       release: () => {
@@ -160,9 +174,7 @@ export class DiskFloor {
     };
     this.inFlight.add(ticket);
     if (this.settings.measure && !this.timer && !this.reading) {
-      const free = this.settings.measure();
-      this.last = { free, at: Date.now() };
-      this.checkedFree = free;
+      this.last = { free: this.settings.measure(), at: Date.now() };
       this.scheduleRead();
     }
     return ticket;
@@ -175,8 +187,8 @@ export class DiskFloor {
   private stopReading(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    // A read under way still needs them; it stops reading itself when it ends
-    if (!this.reading) this.last = this.checkedFree = undefined;
+    // A read under way still needs it; it stops reading itself when it ends
+    if (!this.reading) this.last = undefined;
   }
 
   private async read(): Promise<void> {
@@ -201,16 +213,21 @@ export class DiskFloor {
       figures.longestReadGapMs = Math.max(figures.longestReadGapMs, gap);
       if (gap > 0) figures.fastestFallBytesPerSecond = Math.max(figures.fastestFallBytesPerSecond, ((this.last.free - free) * 1000) / gap);
     }
-    this.checkedFree = Math.max(this.checkedFree ?? free, free);
-    if (this.checkedFree - free >= CHECK_EVERY_BYTES || free < floorBytes) free = await this.check();
+    const works = this.works();
+    for (const { baseline } of works) baseline.free = Math.max(baseline.free, free);
+    const suspects = free < floorBytes ? works : works.filter(({ work, baseline }) => couldBePast(work, baseline, free));
+    if (suspects.length) free = await this.check(suspects);
     this.lowestFreeBytes = Math.min(this.lowestFreeBytes ?? free, free);
     this.last = { free, at: Date.now() };
   }
 
-  /** Freezes every work, measures each (stopping those past their budgets), thaws the rest; returns the free space. */
-  private async check(): Promise<number> {
+  private works(): { work: TrackedWork; baseline: Baseline; ticket: Ticket }[] {
+    return [...this.inFlight].flatMap((ticket) => [...ticket.works].map(([work, baseline]) => ({ work, baseline, ticket })));
+  }
+
+  /** Freezes `works`, measures each (stopping those past their budgets), thaws the rest; returns the free space. */
+  private async check(works: { work: TrackedWork; baseline: Baseline; ticket: Ticket }[]): Promise<number> {
     const measure = this.settings.measure!;
-    const works = [...this.inFlight].flatMap((t) => [...t.works].map((work) => ({ work, ticket: t })));
     const cgroupsOf = new Map(works.map(({ work }) => [work, work.cgroups?.() ?? { freeze: [], processes: [] }]));
     const frozen = await (this.settings.freeze ?? freezeCgroups)([...cgroupsOf.values()].flatMap((c) => c.freeze));
     // What is written from here on counts towards the next check: read while everything is still frozen
@@ -219,7 +236,10 @@ export class DiskFloor {
       const figures = this.figures;
       figures.checks++;
       figures.slowestFreezeMs = Math.max(figures.slowestFreezeMs, frozen.ms);
-      figures.largestUncheckedBytes = Math.max(figures.largestUncheckedBytes, this.checkedFree! - free);
+      for (const { work, baseline } of works) {
+        if (work.watch) figures.largestUncheckedBytes = Math.max(figures.largestUncheckedBytes, reach(baseline, free) - work.watch.budgetBytes);
+      }
+      const frozenAt = free;
       // A measurement the engine does not answer must not keep everything frozen: past a few seconds, thawed as is
       await withTimeout(Promise.all(works.map(({ work }) => work.watch?.measureNow())), MEASURE_WAIT_MS, "").catch(() => undefined);
       free = measure();
@@ -227,10 +247,10 @@ export class DiskFloor {
       frozen.kill(
         works.filter(({ work, ticket }) => work.watch?.exceeded() || ticket.interrupted).flatMap(({ work }) => cgroupsOf.get(work)!.processes),
       );
+      for (const { work, baseline } of works) Object.assign(baseline, { free: frozenAt, written: work.watch?.lastWritten() ?? 0 });
     } finally {
       frozen.thaw();
     }
-    this.checkedFree = free;
     return free;
   }
 
@@ -240,7 +260,7 @@ export class DiskFloor {
       ticket.interrupted =
         `the engine's disk fell to ${mib(free)} free, under the floor of ${mib(this.settings.floorBytes)}, while this submission was graded, ` +
         "so its work was stopped; grade it again once there is room (`grade --resume` grades only what is missing)";
-      for (const work of ticket.works) work.stop();
+      for (const work of ticket.works.keys()) work.stop();
     }
   }
 }
