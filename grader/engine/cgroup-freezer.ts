@@ -47,6 +47,25 @@ function containerIdOf(name: string): string | undefined {
 const SEARCH_DEPTH = 4;
 
 /**
+ * Visits the cgroups under `root`, level by level, a few levels deep, until `visit` returns true; a container's
+ * own cgroup holds no other container or step parent, so it is not looked inside. Returns the cgroup it stopped at.
+ */
+function searchCgroups(root: string, visit: (dir: string, name: string) => boolean): string | undefined {
+  let level = [root];
+  for (let depth = 0; depth < SEARCH_DEPTH && level.length; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      for (const name of childDirs(dir)) {
+        if (visit(dir, name)) return path.join(dir, name);
+        if (!containerIdOf(name)) next.push(path.join(dir, name));
+      }
+    }
+    level = next;
+  }
+  return undefined;
+}
+
+/**
  * Finds the cgroup of a container (its full id, or the 12-character short id the classic builder prints) under
  * the freezer. Parents where containers were found before are looked in first; otherwise the tree is searched a
  * few levels deep. Undefined when this machine does not hold it (a remote engine, a VM).
@@ -63,22 +82,7 @@ export class ContainerCgroups {
       const hit = childDirs(parent).find(matches);
       if (hit) return path.join(parent, hit);
     }
-    let level = [this.root];
-    for (let depth = 0; depth < SEARCH_DEPTH && level.length; depth++) {
-      const next: string[] = [];
-      for (const dir of level) {
-        for (const name of childDirs(dir)) {
-          if (matches(name)) {
-            this.parents.add(dir);
-            return path.join(dir, name);
-          }
-          // a container's own cgroup holds no other container: no need to look inside one
-          if (!containerIdOf(name)) next.push(path.join(dir, name));
-        }
-      }
-      level = next;
-    }
-    return undefined;
+    return searchCgroups(this.root, (dir, name) => matches(name) && !!this.parents.add(dir));
   }
 }
 
@@ -90,20 +94,14 @@ export class ContainerCgroups {
 export function thawStrandedBuildkitParents(root: string | undefined = freezerRoot()): string[] {
   if (!root) return [];
   const thawed: string[] = [];
-  let level = [root];
-  for (let depth = 0; depth < SEARCH_DEPTH && level.length; depth++) {
-    const next: string[] = [];
-    for (const dir of level) {
-      for (const name of childDirs(dir)) {
-        const child = path.join(dir, name);
-        if (name === "buildkit" && selfFrozen(child)) {
-          thawOne(child);
-          thawed.push(child);
-        } else if (!containerIdOf(name)) next.push(child);
-      }
+  searchCgroups(root, (dir, name) => {
+    const child = path.join(dir, name);
+    if (name === "buildkit" && selfFrozen(child)) {
+      thawOne(child);
+      thawed.push(child);
     }
-    level = next;
-  }
+    return false;
+  });
   return thawed;
 }
 
