@@ -97,7 +97,7 @@ export function thawStrandedBuildkitParents(root: string | undefined = freezerRo
   searchCgroups(root, (dir, name) => {
     const child = path.join(dir, name);
     if (name === "buildkit" && selfFrozen(child)) {
-      thawOne(child);
+      letGo(child);
       thawed.push(child);
     }
     return false;
@@ -115,11 +115,12 @@ function selfFrozen(dir: string): boolean {
 }
 
 /**
- * Cgroups this process froze and has not thawed: thawed on the way out. After a kill -9, the engine thaws a
- * container as it removes it (runc does, test/engine/cleanup.test.ts); BuildKit's steps' parent is thawed by the
- * next run (thawStrandedBuildkitParents).
+ * Cgroups this process froze and has not thawed, with how many freezes hold each (checks overlap, and every
+ * BuildKit build is frozen through the same parent): thawed when the last lets go, and on the way out. After a
+ * kill -9, the engine thaws a container as it removes it (runc does, test/engine/cleanup.test.ts); BuildKit's
+ * steps' parent is thawed by the next run (thawStrandedBuildkitParents).
  */
-const frozenNow = new Set<string>();
+const frozenNow = new Map<string, number>();
 let thawOnExit = false;
 
 function isV2(dir: string): boolean {
@@ -129,11 +130,11 @@ function isV2(dir: string): boolean {
 function freezeOne(dir: string): void {
   if (!thawOnExit) {
     thawOnExit = true;
-    process.once("exit", () => thawCgroups([...frozenNow]));
+    process.once("exit", () => [...frozenNow.keys()].forEach(letGo));
   }
   try {
     writeFileSync(path.join(dir, isV2(dir) ? "cgroup.freeze" : "freezer.state"), isV2(dir) ? "1" : "FROZEN");
-    frozenNow.add(dir);
+    frozenNow.set(dir, (frozenNow.get(dir) ?? 0) + 1);
   } catch {
     // the step or container ended meanwhile
   }
@@ -151,11 +152,15 @@ function isFrozen(dir: string): boolean {
   }
 }
 
-function thawCgroups(dirs: string[]): void {
-  dirs.forEach(thawOne);
+/** One freeze of `dir` lets go: thawed once none holds it. */
+function thawOne(dir: string): void {
+  const holds = (frozenNow.get(dir) ?? 1) - 1;
+  if (holds > 0) frozenNow.set(dir, holds);
+  else letGo(dir);
 }
 
-function thawOne(dir: string): void {
+/** Thawed, whatever holds it. */
+function letGo(dir: string): void {
   frozenNow.delete(dir);
   try {
     writeFileSync(path.join(dir, isV2(dir) ? "cgroup.freeze" : "freezer.state"), isV2(dir) ? "0" : "THAWED");
@@ -187,7 +192,7 @@ export async function freezeCgroups(dirs: string[], waitMs = 500): Promise<Froze
     pending = pending.filter((dir) => {
       if (!isFrozen(dir)) return true;
       if (ending(dir)) {
-        thawOne(dir);
+        letGo(dir);
         held.delete(dir);
       }
       return false;
@@ -199,7 +204,7 @@ export async function freezeCgroups(dirs: string[], waitMs = 500): Promise<Froze
     ms: Date.now() - started,
     all: pending.length === 0,
     kill: (toKill) => toKill.forEach(killCgroup),
-    thaw: () => thawCgroups([...held]),
+    thaw: () => held.forEach(thawOne),
   };
 }
 

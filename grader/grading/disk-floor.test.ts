@@ -7,12 +7,13 @@ const ALLOWANCE = overshootAllowance() / MIB;
 
 /** A fake engine disk (`free` is what the floor reads) and a fake freezer that logs what it is asked. */
 function fakeDisk(freeMib: number) {
-  const disk = { free: freeMib * MIB, reads: 0, events: [] as string[] };
+  const disk = { free: freeMib * MIB, dirtied: 0, reads: 0, events: [] as string[] };
   const floor = new DiskFloor({
     measure: () => {
       disk.reads++;
       return disk.free;
     },
+    dirtied: () => disk.dirtied,
     floorBytes: 100 * MIB,
     budgetBytes: 50 * MIB,
     everyMs: 5,
@@ -135,6 +136,59 @@ describe("DiskFloor", () => {
       await settle(10);
     }
     expect(disk.events).toEqual([]);
+    ticket.release();
+  });
+
+  it("counts what a work wrote before it was tracked, from the start of its ticket (a container writes from its first instant)", async () => {
+    const { disk, floor } = fakeDisk(100_000);
+    const ticket = await floor.admit();
+    await settle();
+    disk.free -= 60 * MIB; // the container started and wrote before its watch began
+    await settle();
+    const late = loggedWork(disk, "late");
+    late.state.written = 60 * MIB;
+    ticket.track(late.work);
+    await settle();
+    expect(disk.events).toEqual(["freeze /cg/late", "measure late", "kill /cg/late", "thaw"]);
+    ticket.release();
+  });
+
+  it("counts writes that space freed meanwhile hides from the free space, by what the page cache took", async () => {
+    const { disk, floor } = fakeDisk(100_000);
+    const ticket = await floor.admit();
+    const writer = loggedWork(disk, "writer");
+    ticket.track(writer.work);
+    await settle();
+    // It writes 60 MiB while another submission's 100 MiB image is removed: the free space rises
+    writer.state.written = 60 * MIB;
+    disk.dirtied += 60 * MIB;
+    disk.free += 40 * MIB;
+    await settle();
+    expect(disk.events).toEqual(["freeze /cg/writer", "measure writer", "kill /cg/writer", "thaw"]);
+    expect(floor.figures.largestUncheckedBytes).toBe(10 * MIB);
+    ticket.release();
+  });
+
+  it("goes on watching the others while one work is measured", async () => {
+    const { disk, floor } = fakeDisk(100_000);
+    const ticket = await floor.admit();
+    const [slow, fast] = [loggedWork(disk, "slow"), loggedWork(disk, "fast")];
+    let finishSlow = (): void => undefined;
+    slow.work.watch.measureNow = () => new Promise<void>((resolve) => (finishSlow = resolve)); // a long layer walk
+    ticket.track(slow.work);
+    disk.free -= 60 * MIB;
+    await settle();
+    expect(disk.events).toEqual(["freeze /cg/slow"]);
+    ticket.track(fast.work); // starts now: nothing written yet
+    fast.state.written = 60 * MIB;
+    disk.free -= 60 * MIB;
+    await settle();
+    expect(disk.events).toEqual(["freeze /cg/slow", "freeze /cg/fast", "measure fast", "kill /cg/fast", "thaw"]);
+    finishSlow();
+    await settle();
+    // let go; then frozen again, as the disk fell by its budget since its freeze (what fell was fast's, unknown to the guard)
+    expect(disk.events.slice(5)).toEqual(["kill ", "thaw", "freeze /cg/slow"]);
+    finishSlow();
     ticket.release();
   });
 

@@ -23,6 +23,11 @@ export interface FloorSettings {
   floorBytes: number;
   /** What one phase of one submission may write (sandbox.diskBudgetMb). */
   budgetBytes: number;
+  /**
+   * Bytes this machine's page cache has taken as writes so far (see page-cache.ts): space freed while a work
+   * writes hides as much of its writes from the free space, not from this. Undefined where it cannot be read.
+   */
+  dirtied?: () => number | undefined;
   /** How often the free space is read while work is under way. */
   everyMs?: number;
   /** Freezes cgroups (the machine's freezer; a fake in unit tests). */
@@ -48,13 +53,25 @@ export interface DiskGuardFigures {
 
 interface Ticket extends FloorTicket {
   works: Map<TrackedWork, Baseline>;
+  /** Where the disk stood when the ticket was given: a work it tracks counts from there (it may have written before). */
+  since: Baseline;
   interrupted?: string;
 }
 
-/** Where a work stood at its last check: the free space then (raised when space is freed), and what it had written. */
+/**
+ * Where a work stood at its last check: the free space then (raised when space is freed), the machine's dirtied
+ * bytes then, and what it had written.
+ */
 interface Baseline {
   free: number;
+  dirtied?: number;
   written: number;
+}
+
+/** Where the disk stands now. */
+interface DiskNow {
+  free: number;
+  dirtied?: number;
 }
 
 /** How often the free space is read while work is under way. */
@@ -80,12 +97,18 @@ export function overshootAllowance(bytesPerSecond = ASSUMED_WRITE_BYTES_PER_SECO
   return Math.ceil((bytesPerSecond * REACTION_MS) / 1000);
 }
 
-/** The most a work can have written by now: what it had at its last check, and every byte the disk lost since. */
-const reach = (baseline: Baseline, free: number): number => baseline.written + (baseline.free - free);
+/**
+ * The most a work can have written by now: what it had at its last check, and every byte the disk lost since — or,
+ * where more, every byte the machine's page cache took as writes since (which space freed meanwhile does not hide).
+ */
+function reach(baseline: Baseline, now: DiskNow): number {
+  const dirtied = baseline.dirtied === undefined || now.dirtied === undefined ? 0 : now.dirtied - baseline.dirtied;
+  return baseline.written + Math.max(baseline.free - now.free, dirtied);
+}
 
 /** A work that could have reached its budget by now: one that is watched, and not already stopped. */
-const couldBePast = (work: TrackedWork, baseline: Baseline, free: number): boolean =>
-  !!work.watch && !work.watch.exceeded() && reach(baseline, free) >= work.watch.budgetBytes;
+const couldBePast = (work: TrackedWork, baseline: Baseline, now: DiskNow): boolean =>
+  !!work.watch && !work.watch.exceeded() && reach(baseline, now) >= work.watch.budgetBytes;
 
 const mib = (bytes: number): string => `${Math.max(0, Math.round(bytes / 1024 ** 2))} MiB`;
 
@@ -97,9 +120,10 @@ const mib = (bytes: number): string => `${Math.max(0, Math.round(bytes / 1024 **
  * - when it is still short with nothing under way, no more can be freed by waiting: this and every later
  *   submission fail with DiskFloorError (the run ends with exit 3, and --resume grades them later);
  * - while work is under way the free space is read every `everyMs`. A work that could have reached its budget —
- *   what it had written at its last check plus all the free space has fallen since — is checked: its processes
- *   are frozen, it is measured (past its budget it is stopped: its processes are killed before they are thawed),
- *   and it is thawed. So what a work writes past its budget is at most what is written between the read that
+ *   what it had written at its last check plus all the free space has fallen since (or all the machine's page
+ *   cache took as writes since, where more: space freed meanwhile hides writes from the free space) — is checked:
+ *   its processes are frozen, it is measured (past its budget it is stopped: its processes are killed before they
+ *   are thawed), and it is thawed. So what a work writes past its budget is at most what is written between the read that
  *   finds it could be there and the freeze — the overshoot allowance, which the room kept above the floor
  *   includes — and a work far from its budget is never paused. Under the floor, every work is checked; if the free
  *   space is still under it (the engine's own writes, a writer faster than the allowance assumes), all work under
@@ -121,8 +145,8 @@ export class DiskFloor {
     fastestFallBytesPerSecond: 0,
   };
   private last?: { free: number; at: number };
-  /** A read (and maybe a check) is under way: the next is scheduled when it ends. */
-  private reading = false;
+  /** Works a check has frozen or is measuring: the reads go on meanwhile, for the others. */
+  private readonly checking = new Set<TrackedWork>();
 
   constructor(private readonly settings: FloorSettings) {}
 
@@ -157,13 +181,18 @@ export class DiskFloor {
     }
   }
 
+  private diskNow(): DiskNow {
+    return { free: this.settings.measure?.() ?? 0, dirtied: this.settings.dirtied?.() };
+  }
+
   private ticket(): Ticket {
     const ticket: Ticket = {
       works: new Map(),
+      since: { ...this.diskNow(), written: 0 },
       track: (work) => {
         if (ticket.interrupted) work.stop();
-        const free = this.settings.measure?.() ?? 0;
-        ticket.works.set(work, { free, written: work.watch?.lastWritten() ?? 0 });
+        // Counted from the ticket's start: a container writes from its first instant, before it is tracked here
+        ticket.works.set(work, { ...ticket.since, written: work.watch?.lastWritten() ?? 0 });
         return () => ticket.works.delete(work);
       },
       release: () => {
@@ -173,7 +202,7 @@ export class DiskFloor {
       },
     };
     this.inFlight.add(ticket);
-    if (this.settings.measure && !this.timer && !this.reading) {
+    if (this.settings.measure && !this.timer) {
       this.last = { free: this.settings.measure(), at: Date.now() };
       this.scheduleRead();
     }
@@ -187,25 +216,20 @@ export class DiskFloor {
   private stopReading(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    // A read under way still needs it; it stops reading itself when it ends
-    if (!this.reading) this.last = undefined;
+    this.last = undefined;
   }
 
-  private async read(): Promise<void> {
+  private read(): void {
     this.timer = undefined;
-    this.reading = true;
-    try {
-      await this.readOnce();
-    } finally {
-      this.reading = false;
-    }
+    this.readOnce();
     if (this.inFlight.size) this.scheduleRead();
     else this.stopReading();
   }
 
-  private async readOnce(): Promise<void> {
-    const { measure, floorBytes } = this.settings;
-    let free = measure!();
+  private readOnce(): void {
+    const { floorBytes } = this.settings;
+    const now = this.diskNow();
+    const free = now.free;
     const at = Date.now();
     const figures = this.figures;
     if (this.last) {
@@ -214,9 +238,13 @@ export class DiskFloor {
       if (gap > 0) figures.fastestFallBytesPerSecond = Math.max(figures.fastestFallBytesPerSecond, ((this.last.free - free) * 1000) / gap);
     }
     const works = this.works();
-    for (const { baseline } of works) baseline.free = Math.max(baseline.free, free);
-    const suspects = free < floorBytes ? works : works.filter(({ work, baseline }) => couldBePast(work, baseline, free));
-    if (suspects.length) free = await this.check(suspects);
+    for (const baseline of [...works.map((w) => w.baseline), ...[...this.inFlight].map((t) => t.since)])
+      baseline.free = Math.max(baseline.free, free);
+    const suspects = (free < floorBytes ? works : works.filter(({ work, baseline }) => couldBePast(work, baseline, now))).filter(
+      ({ work }) => !this.checking.has(work),
+    );
+    // Not waited for: while one work is measured (a layer walk can take seconds), the others are watched as before
+    if (suspects.length) void this.check(suspects);
     this.lowestFreeBytes = Math.min(this.lowestFreeBytes ?? free, free);
     this.last = { free, at: Date.now() };
   }
@@ -225,33 +253,39 @@ export class DiskFloor {
     return [...this.inFlight].flatMap((ticket) => [...ticket.works].map(([work, baseline]) => ({ work, baseline, ticket })));
   }
 
-  /** Freezes `works`, measures each (stopping those past their budgets), thaws the rest; returns the free space. */
-  private async check(works: { work: TrackedWork; baseline: Baseline; ticket: Ticket }[]): Promise<number> {
-    const measure = this.settings.measure!;
+  /** Freezes `works`, measures each (stopping those past their budgets), and thaws the rest. */
+  private async check(works: { work: TrackedWork; baseline: Baseline; ticket: Ticket }[]): Promise<void> {
+    for (const { work } of works) this.checking.add(work);
+    try {
+      await this.freezeAndMeasure(works);
+    } finally {
+      for (const { work } of works) this.checking.delete(work);
+    }
+  }
+
+  private async freezeAndMeasure(works: { work: TrackedWork; baseline: Baseline; ticket: Ticket }[]): Promise<void> {
     const cgroupsOf = new Map(works.map(({ work }) => [work, work.cgroups?.() ?? { freeze: [], processes: [] }]));
     const frozen = await (this.settings.freeze ?? freezeCgroups)([...cgroupsOf.values()].flatMap((c) => c.freeze));
-    // What is written from here on counts towards the next check: read while everything is still frozen
-    let free = measure();
     try {
+      // What is written from here on counts towards the next check: read while everything is still frozen
+      const frozenAt = this.diskNow();
       const figures = this.figures;
       figures.checks++;
       figures.slowestFreezeMs = Math.max(figures.slowestFreezeMs, frozen.ms);
       for (const { work, baseline } of works) {
-        if (work.watch) figures.largestUncheckedBytes = Math.max(figures.largestUncheckedBytes, reach(baseline, free) - work.watch.budgetBytes);
+        if (work.watch) figures.largestUncheckedBytes = Math.max(figures.largestUncheckedBytes, reach(baseline, frozenAt) - work.watch.budgetBytes);
       }
-      const frozenAt = free;
       // A measurement the engine does not answer must not keep everything frozen: past a few seconds, thawed as is
       await withTimeout(Promise.all(works.map(({ work }) => work.watch?.measureNow())), MEASURE_WAIT_MS, "").catch(() => undefined);
-      free = measure();
+      const free = this.settings.measure!();
       if (free < this.settings.floorBytes) this.interruptAll(free);
       frozen.kill(
         works.filter(({ work, ticket }) => work.watch?.exceeded() || ticket.interrupted).flatMap(({ work }) => cgroupsOf.get(work)!.processes),
       );
-      for (const { work, baseline } of works) Object.assign(baseline, { free: frozenAt, written: work.watch?.lastWritten() ?? 0 });
+      for (const { work, baseline } of works) Object.assign(baseline, { ...frozenAt, written: work.watch?.lastWritten() ?? 0 });
     } finally {
       frozen.thaw();
     }
-    return free;
   }
 
   private interruptAll(free: number): void {

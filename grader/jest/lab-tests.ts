@@ -16,6 +16,7 @@ import { ResultCache } from "../grading/result-cache";
 import { stripAnsi } from "../report/sanitize";
 import { RunImages } from "../grading/run-images";
 import { DiskFloor, DiskFloorError } from "../grading/disk-floor";
+import { dirtiedBytes } from "../engine/page-cache";
 import { freeBytes } from "../engine/engine-storage";
 import { CheckRecords } from "./check-records";
 import { readRunConfig, type GradingRunConfig } from "./run-config";
@@ -70,6 +71,7 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
     cache: new ResultCache(config.outDir),
     floor: new DiskFloor({
       measure: config.engineDisk && (() => freeBytes(config.engineDisk!)),
+      dirtied: dirtiedBytes,
       floorBytes: spec.sandbox.diskFloorMb * 1024 ** 2,
       budgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
     }),

@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { closeSync, constants, openSync, readFileSync } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -11,8 +11,10 @@ export type BuildContext =
   { ok: true; entries: string[]; bytes: number; tar: (options?: ContextTarOptions) => Readable } | { ok: false; message: string };
 
 export interface ContextTarOptions {
-  /** 0-based lines of the Dockerfile sent as comments of the same length (so the tar header's size still holds). */
+  /** 0-based lines of the Dockerfile sent as comments of the same length. */
   blankDockerfileLines?: number[];
+  /** The Dockerfile as the engine gets it (after blanking), or undefined to send it as it is. */
+  editDockerfile?: (text: string) => string | undefined;
 }
 
 /**
@@ -56,12 +58,12 @@ export async function prepareBuildContext(dir: string): Promise<BuildContext> {
   const entries = [...included];
   const skip = (absolute: string): boolean => !included.has(path.relative(dir, absolute).split(path.sep).join("/"));
   const pack = (options: ContextTarOptions = {}): Readable => {
-    const blank = options.blankDockerfileLines ?? [];
+    const dockerfile = editedDockerfile(dir, options);
     return tar.pack(dir, {
       ignore: skip,
       dereference: false,
-      mapStream: (stream, header) =>
-        blank.length && header.name === "Dockerfile" ? (stream.pipe(blankingLines(blank)) as unknown as typeof stream) : stream,
+      map: (header) => (dockerfile && header.name === "Dockerfile" ? { ...header, size: dockerfile.length } : header),
+      mapStream: (stream, header) => (dockerfile && header.name === "Dockerfile" ? replaced(stream, dockerfile) : stream),
     }) as unknown as Readable;
   };
   return { ok: true, entries, bytes, tar: pack };
@@ -69,18 +71,35 @@ export async function prepareBuildContext(dir: string): Promise<BuildContext> {
 
 class ContextTooLarge extends Error {}
 
-/** Replaces the given lines with "#" and spaces, byte for byte (the Dockerfile is small: it is read whole). */
-function blankingLines(lines: number[]): Transform {
-  const chunks: Buffer[] = [];
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-    flush(done) {
-      done(null, blankLines(Buffer.concat(chunks), lines));
-    },
-  });
+/** The Dockerfile the options make of the submission's, or undefined when they leave it as it is. */
+function editedDockerfile(dir: string, options: ContextTarOptions): Buffer | undefined {
+  const blank = options.blankDockerfileLines ?? [];
+  if (!blank.length && !options.editDockerfile) return undefined;
+  // Read as the walk found it: a regular file, never through a link (the Dockerfile was read and capped before)
+  const fd = openSync(path.join(dir, "Dockerfile"), constants.O_RDONLY | constants.O_NOFOLLOW);
+  let content: Buffer;
+  try {
+    content = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (blank.length) content = blankLines(content, blank);
+  const edited = options.editDockerfile?.(content.toString("utf8"));
+  return edited === undefined ? content : Buffer.from(edited, "utf8");
+}
+
+/** `content` in place of what `stream` would send (which is read to its end and dropped). */
+function replaced<T extends NodeJS.ReadableStream>(stream: T, content: Buffer): T {
+  return stream.pipe(
+    new Transform({
+      transform(_chunk, _encoding, done) {
+        done();
+      },
+      flush(done) {
+        done(null, content);
+      },
+    }),
+  ) as unknown as T;
 }
 
 export function blankLines(content: Buffer, lines: number[]): Buffer {

@@ -1,0 +1,32 @@
+import { scopeCacheMounts, scopedMount } from "./cache-mounts";
+
+describe("scopeCacheMounts", () => {
+  it("gives each cache mount an id of the submission's own, keeping its other options", () => {
+    const text = [
+      "FROM python:3.11-slim",
+      "RUN --mount=type=cache,target=/root/.cache/pip pip install flask",
+      "RUN --mount=type=cache,id=apt,target=/var/cache/apt,sharing=locked \\",
+      "    --mount=type=bind,source=requirements.txt,target=/r.txt apt-get update",
+      "COPY --from=build /opt/venv /opt/venv",
+    ].join("\n");
+    expect(scopeCacheMounts(text, "s1")).toBe(
+      [
+        "FROM python:3.11-slim",
+        "RUN --mount=type=cache,target=/root/.cache/pip,id=s1-/root/.cache/pip pip install flask",
+        "RUN --mount=type=cache,id=s1-apt,target=/var/cache/apt,sharing=locked \\",
+        "    --mount=type=bind,source=requirements.txt,target=/r.txt apt-get update",
+        "COPY --from=build /opt/venv /opt/venv",
+      ].join("\n"),
+    );
+  });
+
+  it("leaves a Dockerfile without cache mounts alone", () => {
+    expect(scopeCacheMounts("FROM scratch\nRUN --mount=type=bind,target=/x true\n", "s1")).toBeUndefined();
+  });
+
+  it("reads the mount's value as BuildKit does: quoted fields, any case, its id's variables kept for BuildKit to expand", () => {
+    expect(scopedMount('type=cache,target="/a,b",ID=$CACHE', "s")).toBe('type=cache,target="/a,b",id=s-$CACHE');
+    expect(scopedMount('type="cache",dst=/c', "s")).toBe('type="cache",dst=/c,id=s-/c');
+    expect(scopedMount("type=tmpfs,target=/t", "s")).toBeUndefined();
+  });
+});
