@@ -12,8 +12,7 @@ import {
 import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 import { BuildkitProgress, decodeStatus } from "./buildkit-status";
-import { BuildkitDiskUse, buildHostName } from "./buildkit-disk";
-import { randomBytes } from "node:crypto";
+import { BuildkitDiskUse, buildHostEntry } from "./buildkit-disk";
 
 /** Docker's classic builder, or the engine's own BuildKit (`version=2` of the build API). */
 export type Builder = "classic" | "buildkit";
@@ -46,6 +45,8 @@ export interface BuildRequest {
   diskGuard?: DiskGuard;
   /** BuildKit: the directory where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
   buildkitStepsDir?: string;
+  /** BuildKit: set for a build whose steps no other build may reuse, nor reuse another's (see buildHostEntry). */
+  cacheScope?: string;
   /** See BUILDKIT_STALL_MS (tests shorten it). */
   stallMs?: number;
 }
@@ -123,13 +124,13 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let failedStepOutput: string | undefined;
   const steps: BuildStep[] = [];
   const buildkit = request.builder === "buildkit" ? new BuildkitProgress() : undefined;
-  const buildHost = buildkit && buildHostName(randomBytes(8).toString("hex"));
+  const buildHost = buildkit && buildHostEntry(request.cacheScope);
   const disk =
     request.diskBudgetBytes === undefined
       ? undefined
       : buildkit
         ? request.buildkitStepsDir && buildHost
-          ? new BuildkitDiskUse(request.buildkitStepsDir, buildHost)
+          ? new BuildkitDiskUse(request.buildkitStepsDir, buildHost.address)
           : undefined
         : new BuildDiskUse(docker, steps);
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;
@@ -207,7 +208,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
       rm: true,
       forcerm: true,
       version: buildkit ? "2" : "1",
-      ...(buildHost ? { extrahosts: `${buildHost}:127.0.0.1` } : {}),
+      ...(buildHost ? { extrahosts: `${buildHost.name}:${buildHost.address}` } : {}),
       abortSignal: controller.signal,
     })) as unknown as Readable;
     for await (const message of readJsonLines(stream)) {

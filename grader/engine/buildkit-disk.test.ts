@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { buildHostName, layerBytes, unmeasurableDriver, upperDirOf } from "./buildkit-disk";
+import { buildHostEntry, layerBytes, unmeasurableDriver, upperDirOf } from "./buildkit-disk";
 
 describe("upperDirOf", () => {
   it("reads the writable layer of the overlay mounted at / from a mountinfo table", () => {
@@ -17,9 +17,12 @@ describe("upperDirOf", () => {
     expect(upperDirOf("60 73 8:1 / / rw,relatime shared:1 master:2 - ext4 /dev/sda1 rw\n")).toBeUndefined();
   });
 
-  it("names builds in a way a step's /etc/hosts can carry", () => {
-    expect(buildHostName("0123abcd")).toBe("lab-grader-build-0123abcd");
-    expect(buildHostName("0123abcd")).toMatch(/^[a-z0-9-]+$/);
+  it("gives each build a loopback address of its own under one shared name, and a build with a scope a name of its own", () => {
+    const entries = Array.from({ length: 50 }, () => buildHostEntry());
+    expect(new Set(entries.map((e) => e.name))).toEqual(new Set(["lab-grader-build"]));
+    for (const { address } of entries) expect(address).toMatch(/^127\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d{1,3}\.\d{1,3}$/);
+    expect(new Set(entries.map((e) => e.address)).size).toBeGreaterThan(45);
+    expect(buildHostEntry("0123abcd").name).toBe("lab-grader-build-0123abcd");
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFileSync, readlinkSync, watch, type FSWatcher } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
+import { randomBytes } from "node:crypto";
 import { cgroupPids, childDirs } from "./buildkit-cgroups";
 import { freezerDirOf } from "./cgroup-freezer";
 import type { WorkCgroups } from "./disk-watch";
@@ -15,15 +16,23 @@ export function unmeasurableDriver(info: { Driver?: string }): string | undefine
   return `its build steps' writes cannot be measured for the disk budget on the ${info.Driver} storage driver (only on overlay)`;
 }
 
-/** The host name a build's RUN steps find in their /etc/hosts (the build request's `extrahosts`), naming the build. */
-export function buildHostName(buildId: string): string {
-  return `lab-grader-build-${buildId}`;
+const BUILD_HOST = "lab-grader-build";
+
+/**
+ * The entry a build's RUN steps find in their /etc/hosts (the build request's `extrahosts`): its address names
+ * the build. BuildKit keeps a host's address out of a step's cache key, so the steps of one build can be reused
+ * by another; the name is in the key, so a build that must share no step (`scope`: it has cache mounts of its
+ * own, see dockerfile/cache-mounts.ts) gets a name of its own.
+ */
+export function buildHostEntry(scope?: string): { name: string; address: string } {
+  const [a, b, c] = randomBytes(3);
+  return { name: scope ? `${BUILD_HOST}-${scope}` : BUILD_HOST, address: `127.${64 + (a & 63)}.${b}.${c}` };
 }
 
 /**
  * What one BuildKit build has written to the engine's disk: the writable layer of each of its RUN steps. BuildKit
  * reports no step containers, so the steps are found through their cgroups (one per step under `stepsDir`, see
- * buildkit-cgroups.ts): a step is this build's when its /etc/hosts names `hostName`, and its writable layer is
+ * buildkit-cgroups.ts): a step is this build's when its /etc/hosts has the build's address, and its writable layer is
  * the upper directory of its root overlay mount, read from the step's mount table and opened through the root of
  * the process that started it (the engine's own view of the disk, chroot or not). A step's layer stays where it is
  * once the step is done (it becomes the step's cached layer), so it keeps counting.
@@ -38,7 +47,7 @@ export class BuildkitDiskUse {
 
   constructor(
     private readonly stepsDir: string,
-    private readonly hostName: string,
+    private readonly address: string,
   ) {
     try {
       // Steps are found the moment they start, while their processes can still be read
@@ -91,7 +100,7 @@ export class BuildkitDiskUse {
         continue;
       }
       this.pending.delete(name);
-      if (found.hostNames.includes(this.hostName) && found.upperDir) this.mine.set(name, { dir: found.upperDir, bytes: 0, done: false });
+      if (found.addresses.includes(this.address) && found.upperDir) this.mine.set(name, { dir: found.upperDir, bytes: 0, done: false });
       else this.notMine.add(name);
     }
     for (const name of this.pending.keys()) if (!names.includes(name)) this.pending.delete(name);
@@ -105,7 +114,8 @@ export class BuildkitDiskUse {
 }
 
 interface StepIdentity {
-  hostNames: string[];
+  /** The addresses of the grader's build host entries in its /etc/hosts. */
+  addresses: string[];
   /** The writable layer as this machine sees it; undefined when the step's root is not an overlay mount. */
   upperDir?: string;
 }
@@ -115,11 +125,12 @@ export function identifyStep(cgroupDir: string): StepIdentity | "unknown" {
   for (const pid of cgroupPids(cgroupDir)) {
     try {
       const hosts = readFileSync(`/proc/${pid}/root/etc/hosts`, "utf8").slice(0, 64 * 1024);
-      const hostNames = hosts.split("\n").flatMap((line) => line.replace(/#.*/, "").trim().split(/\s+/).slice(1));
+      const entries = hosts.split("\n").map((line) => line.replace(/#.*/, "").trim().split(/\s+/));
+      const addresses = entries.filter(([, ...names]) => names.some((name) => name.startsWith(BUILD_HOST))).map(([address]) => address);
       // Until runc has entered the step's root, its first process sees the engine's files, not the step's
-      if (!hostNames.includes("buildkitsandbox") && !hostNames.some((name) => name.startsWith(buildHostName("")))) continue;
+      if (!addresses.length && !entries.some(([, ...names]) => names.includes("buildkitsandbox"))) continue;
       const upper = upperDirOf(readFileSync(`/proc/${pid}/mountinfo`, "utf8"));
-      return { hostNames, upperDir: upper && path.join(engineRootOf(pid), upper) };
+      return { addresses, upperDir: upper && path.join(engineRootOf(pid), upper) };
     } catch {
       // this process ended meanwhile: try the next
     }

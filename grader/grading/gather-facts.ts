@@ -8,6 +8,7 @@ import { runAndProbe, type RunFacts, type RunNetwork, type RunRequest, type Sand
 import { LoadGate } from "../common/load-gate";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
+import { scopeCacheMounts } from "../dockerfile/cache-mounts";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import { referenceBaseImage, sameBaseReference } from "./reference";
 import { analyzeDockerfile } from "../dockerfile/analyze";
@@ -132,6 +133,11 @@ export async function gatherSubmissionFacts(
   const bases = await baseImageIds(engine.docker, analysis);
   // Set when the engine's disk fell under its floor during a phase: the submission is then left ungraded.
   let interrupted: string | undefined;
+  // Cache mounts of its own: no other submission reads or plants files there, nor reuses a step that used them
+  const cacheScope = createHash("sha256").update(`${options.runId}\0${submission.id}`).digest("hex").slice(0, 16);
+  const ownCacheMounts = (text: string) => scopeCacheMounts(text, cacheScope);
+  const privateCache = choice.builder === "buildkit" && ownCacheMounts(read.text) !== undefined;
+  let crowded = false;
   const buildOnce = (builder: Builder = choice.builder, alone = false): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () =>
       withFloor(
@@ -139,7 +145,7 @@ export async function gatherSubmissionFacts(
         async (ticket) => {
           const tracker = await options.images.startBuild(bases);
           const load = options.slots.load;
-          return (alone ? load.exclusive.bind(load) : load.shared.bind(load))(() =>
+          const run = (ranBesideOthers?: () => boolean) =>
             guarded(
               engine,
               tag,
@@ -147,7 +153,7 @@ export async function gatherSubmissionFacts(
               options.buildTimeoutSeconds * 1000,
               buildImage(engine.docker, {
                 builder,
-                context: context.tar({ blankDockerfileLines: choice.blankLines }),
+                context: context.tar({ blankDockerfileLines: choice.blankLines, ...(privateCache ? { editDockerfile: ownCacheMounts } : {}) }),
                 tags: [tag],
                 labels: imageLabels(labels),
                 timeoutMs: options.buildTimeoutSeconds * 1000,
@@ -155,10 +161,14 @@ export async function gatherSubmissionFacts(
                 diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
                 diskGuard: ticket,
                 buildkitStepsDir: builder === "buildkit" && options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
+                ...(privateCache ? { cacheScope } : {}),
                 onImage: tracker.used,
               }),
-            ),
-          ).finally(tracker.done);
+            ).then((result) => {
+              crowded = ranBesideOthers?.() ?? false;
+              return result;
+            });
+          return (alone ? load.exclusive(() => run()) : load.shared(run)).finally(tracker.done);
         },
         (reason) => (interrupted ??= reason),
       ),
@@ -187,6 +197,15 @@ export async function gatherSubmissionFacts(
         `${build.error}, twice (the second time with nothing else running): an engine fault, not the Dockerfile's. Grade it again (--resume)`,
       );
     }
+  }
+  if (crowded && !build.ok && !build.diskBudgetExceeded && !interrupted) {
+    // Other submissions' builds ran beside it: it may have been starved (a timeout), or a step it shared with one
+    // of them (the same step, run once for both) was stopped for that one's budget. Built alone, the second decides.
+    notes.push(`built twice, the second time with nothing else running: beside other submissions' work, ${build.error ?? "it failed"}`);
+    if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
+    const started = Date.now();
+    build = await buildOnce(builder, true);
+    timingsMs.rebuiltAlone = Date.now() - started;
   }
   timingsMs.build = build.durationMs;
   const facts: SubmissionFacts = {

@@ -1,0 +1,128 @@
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildImage, type BuildResult } from "../../grader/engine/build";
+import { pruneBuildCacheAdded, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
+import { connectEngine, type Engine } from "../../grader/engine/client";
+import type { GradesDocument } from "../../grader/report/grades";
+import { scopeCacheMounts } from "../../grader/dockerfile/cache-mounts";
+import { prepareBuildContext } from "../../grader/submission/context";
+import { runCli } from "../helpers/cli";
+
+const CORPUS = path.resolve("test/fairness/cache-mounts");
+
+/**
+ * BuildKit keeps cache mounts by id for every build on the engine, and (on current engines) keeps a cache mount's
+ * id out of a step's cache key. Graded in one run, one after another: a correct answer that fails when its pip
+ * step's cache mounts hold a file it did not put there, before and after a submission that plants one in them and
+ * one that runs the same steps after the planting.
+ */
+describe("cache mounts, private to each submission", () => {
+  let grades: GradesDocument;
+
+  beforeAll(async () => {
+    const submissions = path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-cache-mounts-")), "submissions");
+    const copies: [string, string][] = [
+      ["1-checks-first", "checks-its-cache-mounts"],
+      ["2-plants", "plants-in-cache-mounts"],
+      ["3-same-steps", "same-steps-as-victim"],
+      ["4-checks-after", "checks-its-cache-mounts"],
+    ];
+    for (const [id, from] of copies) cpSync(path.join(CORPUS, from), path.join(submissions, id), { recursive: true });
+    const out = path.join(path.dirname(submissions), "out");
+    const result = await runCli(["grade", submissions, "--out", out, "--concurrency", "1"]);
+    if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+    grades = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as GradesDocument;
+  }, 900_000);
+
+  const built = (id: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === "image-builds")!;
+
+  it("lets the planter plant, with BuildKit", () => {
+    expect(built("2-plants")).toMatchObject({ passed: true });
+    expect(grades.submissions.find((s) => s.id === "2-plants")!.builder).toBe("buildkit");
+  });
+
+  it("gives the answer that checks its cache mounts the same full marks before and after the planter", () => {
+    for (const id of ["1-checks-first", "4-checks-after"]) {
+      expect({ id, build: built(id).message, score: grades.submissions.find((s) => s.id === id)!.score }).toEqual({
+        id,
+        build: built(id).message,
+        score: 10,
+      });
+      expect(built(id).passed).toBe(true);
+    }
+  });
+});
+
+/** The steps BuildKit reports as taken from its cache, by name ("[builder 4/4] RUN …"). */
+function cachedSteps(result: BuildResult): string[] {
+  const names = new Map<string, string>();
+  for (const [, n, name] of result.log.matchAll(/^#(\d+) (\[.*)$/gm)) names.set(n, name);
+  return [...result.log.matchAll(/^#(\d+) CACHED$/gm)].map(([, n]) => names.get(n) ?? `#${n}`);
+}
+
+/**
+ * The same steps in two submissions are built once: BuildKit's cache key leaves out the address that names each
+ * build to the disk watch. A step with cache mounts of a submission's own is never reused by another.
+ */
+describe("BuildKit's layer cache, shared between submissions", () => {
+  let engine: Engine;
+  const tags: string[] = [];
+
+  beforeAll(async () => {
+    engine = await connectEngine();
+  });
+
+  afterAll(async () => {
+    for (const tag of tags)
+      await engine.docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
+  });
+
+  const build = async (dir: string, cacheScope?: string): Promise<BuildResult> => {
+    const context = await prepareBuildContext(dir);
+    if (!context.ok) throw new Error(context.message);
+    const tag = `lab-grader-test/shared-cache-${tags.length}:${process.pid}`;
+    tags.push(tag);
+    const editDockerfile = cacheScope ? (text: string) => scopeCacheMounts(text, cacheScope) : undefined;
+    const result = await buildImage(engine.docker, {
+      builder: "buildkit",
+      context: context.tar({ editDockerfile }),
+      tags: [tag],
+      timeoutMs: 300_000,
+      cacheScope,
+    });
+    if (!result.ok) throw new Error(`did not build: ${result.error}\n${result.log}`);
+    return result;
+  };
+
+  it("builds a step two submissions share once", async () => {
+    const mark = await takeBuildCacheMark(engine.docker);
+    try {
+      const first = await build(path.resolve("submissions/alice-venv-app"));
+      const second = await build(path.resolve("submissions/alice-venv-app"));
+      const pipStep = /^\[builder \d\/\d\] RUN python -m venv venv/;
+      expect(cachedSteps(first).filter((name) => pipStep.test(name))).toEqual([]);
+      expect(cachedSteps(second).filter((name) => pipStep.test(name))).toHaveLength(1);
+    } finally {
+      await pruneBuildCacheAdded(engine.docker, mark);
+    }
+  }, 600_000);
+
+  it("never shares a step that uses a submission's own cache mounts", async () => {
+    const mark = await takeBuildCacheMark(engine.docker);
+    try {
+      const victim = path.join(CORPUS, "checks-its-cache-mounts");
+      const pipStep = /^\[builder \d\/\d\] RUN --mount=type=cache/;
+      await build(victim, "scope-a");
+      const again = await build(victim, "scope-b");
+      const same = await build(victim, "scope-a");
+      expect(cachedSteps(again).filter((name) => pipStep.test(name))).toEqual([]);
+      expect(cachedSteps(same).filter((name) => pipStep.test(name))).toHaveLength(1);
+    } finally {
+      await pruneBuildCacheAdded(engine.docker, mark);
+    }
+  }, 600_000);
+});
