@@ -13,9 +13,9 @@ const CORPUS = path.resolve("test/fairness/cache-mounts");
 
 /**
  * BuildKit keeps cache mounts by id for every build on the engine, and (on current engines) keeps a cache mount's
- * id out of a step's cache key. Graded in one run, one after another: a correct answer that fails when its pip
- * step's cache mounts hold a file it did not put there, before and after a submission that plants one in them and
- * one that runs the same steps after the planting.
+ * id out of a step's cache key. Graded in one run, one after another: a correct answer whose pip step fails when
+ * its cache mounts hold a file it did not put there (and leaves one of its own in each); a planter that fails when
+ * they hold anything, then plants; a submission that runs the victim's very steps after the planting; the victim.
  */
 describe("cache mounts, private to each submission", () => {
   let grades: GradesDocument;
@@ -23,7 +23,7 @@ describe("cache mounts, private to each submission", () => {
   beforeAll(async () => {
     const submissions = path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-cache-mounts-")), "submissions");
     const copies: [string, string][] = [
-      ["1-checks-first", "checks-its-cache-mounts"],
+      ["1-checks-first", "checks-its-cache-mounts-too"],
       ["2-plants", "plants-in-cache-mounts"],
       ["3-same-steps", "same-steps-as-victim"],
       ["4-checks-after", "checks-its-cache-mounts"],
@@ -37,12 +37,12 @@ describe("cache mounts, private to each submission", () => {
 
   const built = (id: string) => grades.submissions.find((s) => s.id === id)!.checks.find((c) => c.id === "image-builds")!;
 
-  it("lets the planter plant, with BuildKit", () => {
+  it("shows the planter nothing the first answer left in its cache mounts, with BuildKit", () => {
     expect(built("2-plants")).toMatchObject({ passed: true });
     expect(grades.submissions.find((s) => s.id === "2-plants")!.builder).toBe("buildkit");
   });
 
-  it("gives the answer that checks its cache mounts the same full marks before and after the planter", () => {
+  it("gives the answers that check their cache mounts full marks before and after the planter, and after its steps", () => {
     for (const id of ["1-checks-first", "4-checks-after"]) {
       expect({ id, build: built(id).message, score: grades.submissions.find((s) => s.id === id)!.score }).toEqual({
         id,
