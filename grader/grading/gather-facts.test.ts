@@ -1,6 +1,6 @@
 import type { BuildResult } from "../engine/build";
 import type { RunFacts } from "../engine/run-container";
-import { dependsOnLoad, lostCachedImage } from "./gather-facts";
+import { dependsOnLoad, lostCachedImage, mayBeTheNeighbours } from "./gather-facts";
 
 const failed = (error: string, extra: Partial<BuildResult> = {}): BuildResult => ({
   ok: false,
@@ -56,5 +56,23 @@ describe("dependsOnLoad", () => {
     expect(dependsOnLoad(run({ kind: "response", status: 200, body: "x", bodyTruncated: false, elapsedMs: 1 }))).toBe(false);
     expect(dependsOnLoad(run({ kind: "exited", detail: "", elapsedMs: 1 }))).toBe(false);
     expect(dependsOnLoad(run({ kind: "refused", detail: "", elapsedMs: 1 }, false))).toBe(false);
+  });
+});
+
+describe("mayBeTheNeighbours", () => {
+  const failed = (error: string, timedOut = false) => ({ error, timedOut });
+
+  it("takes a timeout or a step killed by a signal for what neighbours could cause", () => {
+    expect(mayBeTheNeighbours(failed("the build did not finish within 60 s and was stopped", true))).toBe(true);
+    expect(mayBeTheNeighbours(failed('process "/bin/sh -c go build" did not complete successfully: exit code: 137'))).toBe(true);
+    expect(mayBeTheNeighbours(failed("executor failed running [/bin/sh -c pip install -r r.txt]: exit code: 137"))).toBe(true);
+    expect(mayBeTheNeighbours(failed("The command '/bin/sh -c make' returned a non-zero code: 143"))).toBe(true);
+  });
+
+  it("leaves what the Dockerfile alone decides: its own exit codes, missing files, syntax", () => {
+    expect(mayBeTheNeighbours(failed('process "/bin/sh -c false" did not complete successfully: exit code: 1'))).toBe(false);
+    expect(mayBeTheNeighbours(failed('process "/bin/sh -c nosuch" did not complete successfully: exit code: 127'))).toBe(false);
+    expect(mayBeTheNeighbours(failed('failed to compute cache key: "/app.pyy" not found: not found'))).toBe(false);
+    expect(mayBeTheNeighbours(failed("dockerfile parse error line 3: unknown instruction: RUNN"))).toBe(false);
   });
 });

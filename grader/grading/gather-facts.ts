@@ -198,9 +198,10 @@ export async function gatherSubmissionFacts(
       );
     }
   }
-  if (crowded && !build.ok && !build.diskBudgetExceeded && !interrupted) {
-    // Other submissions' builds ran beside it: it may have been starved (a timeout), or a step it shared with one
-    // of them (the same step, run once for both) was stopped for that one's budget. Built alone, the second decides.
+  if (crowded && !build.ok && !build.diskBudgetExceeded && !interrupted && mayBeTheNeighbours(build)) {
+    // Other submissions' builds ran beside it: it may have been starved (a timeout, the memory of a step), or a
+    // step it shared with one of them (the same step, run once for both) was stopped for that one's budget. Built
+    // alone, the second decides.
     notes.push(`built twice, the second time with nothing else running: beside other submissions' work, ${build.error ?? "it failed"}`);
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
     const started = Date.now();
@@ -257,6 +258,15 @@ export async function gatherSubmissionFacts(
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
   }
   return facts;
+}
+
+/**
+ * A failure other submissions' work could have caused: a timeout, or a step killed by a signal (137: the memory
+ * limit, or the disk guard stopping a step two builds shared). A step that exits with its own code, a COPY of a
+ * missing file or a syntax error is the Dockerfile's alone, and is not built again.
+ */
+export function mayBeTheNeighbours(build: Pick<BuildResult, "timedOut" | "error">): boolean {
+  return build.timedOut || /(?:exit code|non-zero code): (?:129|1[3-9]\d|2[0-5]\d)\b|signal: killed/.test(build.error ?? "");
 }
 
 /**
