@@ -39,7 +39,9 @@ export function scopedMount(value: string, scope: string): string | undefined {
   const fields = splitFields(value);
   const option = (field: string) => {
     const equals = field.indexOf("=");
-    return equals < 0 ? { key: field.trim().toLowerCase(), value: "" } : { key: field.slice(0, equals).trim().toLowerCase(), value: field.slice(equals + 1) };
+    return equals < 0
+      ? { key: field.trim().toLowerCase(), value: "" }
+      : { key: field.slice(0, equals).trim().toLowerCase(), value: field.slice(equals + 1) };
   };
   if (unquote(fields.map(option).find((o) => o.key === "type")?.value ?? "") !== "cache") return undefined;
   const target = fields.map(option).find((o) => ["target", "dst", "destination"].includes(o.key));
