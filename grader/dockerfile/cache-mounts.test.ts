@@ -9,7 +9,8 @@ describe("scopeCacheMounts", () => {
       "    --mount=type=bind,source=requirements.txt,target=/r.txt apt-get update",
       "COPY --from=build /opt/venv /opt/venv",
     ].join("\n");
-    expect(scopeCacheMounts(text, "s1")).toBe(
+    const scoped = scopeCacheMounts(text, "s1")!;
+    expect(scoped.text).toBe(
       [
         "FROM python:3.11-slim",
         "RUN --mount=type=cache,target=/root/.cache/pip,id=s1-/root/.cache/pip pip install flask",
@@ -18,6 +19,9 @@ describe("scopeCacheMounts", () => {
         "COPY --from=build /opt/venv /opt/venv",
       ].join("\n"),
     );
+    // What the engine says of the lines reads as the student wrote them
+    const said = "ERROR: [builder 2/3] RUN --mount=type=cache,target=/root/.cache/pip,id=s1-/root/.cache/pip pip install flask";
+    expect(scoped.unscope(said)).toBe("ERROR: [builder 2/3] RUN --mount=type=cache,target=/root/.cache/pip pip install flask");
   });
 
   it("leaves a Dockerfile without cache mounts alone", () => {

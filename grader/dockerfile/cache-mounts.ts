@@ -1,14 +1,21 @@
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
 
+/** A Dockerfile whose cache mounts were scoped, and the way back for what the engine says of its lines. */
+export interface ScopedDockerfile {
+  text: string;
+  /** `said` with each rewritten `--mount` value as the student wrote it (build logs and errors quote the lines). */
+  unscope(said: string): string;
+}
+
 /**
  * The Dockerfile with every `RUN --mount=type=cache` given an id of `scope`'s own: `id=<scope>-<its id>`, or
  * `<scope>-<its target>` where it had none (BuildKit's default id is the target). BuildKit keeps a cache mount's
  * files by id for every build on the engine, so without this one submission's build reads — and can plant — what
  * another's wrote there. Returns undefined when the Dockerfile has no cache mount.
  */
-export function scopeCacheMounts(text: string, scope: string): string | undefined {
+export function scopeCacheMounts(text: string, scope: string): ScopedDockerfile | undefined {
   const lines = text.split("\n");
-  const edits: { line: number; start: number; end: number; value: string }[] = [];
+  const edits: { line: number; start: number; end: number; value: string; original: string }[] = [];
   for (const instruction of DockerfileParser.parse(text).getInstructions()) {
     if (instruction.getKeyword() !== "RUN") continue;
     for (const flag of (instruction as Instruction & { getFlags(): MountFlag[] }).getFlags()) {
@@ -16,16 +23,20 @@ export function scopeCacheMounts(text: string, scope: string): string | undefine
       const value = flag.getValue();
       if (flag.getName().toLowerCase() !== "mount" || !range || value === null || range.start.line !== range.end.line) continue;
       const scoped = scopedMount(value, scope);
-      if (scoped !== undefined) edits.push({ line: range.start.line, start: range.start.character, end: range.end.character, value: scoped });
+      if (scoped !== undefined)
+        edits.push({ line: range.start.line, start: range.start.character, end: range.end.character, value: scoped, original: value });
     }
   }
   if (!edits.length) return undefined;
   // From the last edit back, so that earlier edits on a line keep their offsets
-  for (const edit of edits.reverse()) {
+  for (const edit of [...edits].reverse()) {
     const line = lines[edit.line];
     lines[edit.line] = line.slice(0, edit.start) + edit.value + line.slice(edit.end);
   }
-  return lines.join("\n");
+  return {
+    text: lines.join("\n"),
+    unscope: (said) => edits.reduce((out, edit) => out.split(edit.value).join(edit.original), said),
+  };
 }
 
 interface MountFlag {

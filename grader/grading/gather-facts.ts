@@ -8,7 +8,7 @@ import { runAndProbe, type RunFacts, type RunNetwork, type RunRequest, type Sand
 import { LoadGate } from "../common/load-gate";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
-import { scopeCacheMounts } from "../dockerfile/cache-mounts";
+import { scopeCacheMounts, type ScopedDockerfile } from "../dockerfile/cache-mounts";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import { referenceBaseImage, sameBaseReference } from "./reference";
 import { analyzeDockerfile } from "../dockerfile/analyze";
@@ -135,8 +135,8 @@ export async function gatherSubmissionFacts(
   let interrupted: string | undefined;
   // Cache mounts of its own: no other submission reads or plants files there, nor reuses a step that used them
   const cacheScope = createHash("sha256").update(`${options.runId}\0${submission.id}`).digest("hex").slice(0, 16);
-  const ownCacheMounts = (text: string) => scopeCacheMounts(text, cacheScope);
-  const privateCache = choice.builder === "buildkit" && ownCacheMounts(read.text) !== undefined;
+  const scoped = choice.builder === "buildkit" ? scopeCacheMounts(read.text, cacheScope) : undefined;
+  const ownCacheMounts = (text: string) => scopeCacheMounts(text, cacheScope)?.text;
   let crowded = false;
   const buildOnce = (builder: Builder = choice.builder, alone = false): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () =>
@@ -153,7 +153,7 @@ export async function gatherSubmissionFacts(
               options.buildTimeoutSeconds * 1000,
               buildImage(engine.docker, {
                 builder,
-                context: context.tar({ blankDockerfileLines: choice.blankLines, ...(privateCache ? { editDockerfile: ownCacheMounts } : {}) }),
+                context: context.tar({ blankDockerfileLines: choice.blankLines, ...(scoped ? { editDockerfile: ownCacheMounts } : {}) }),
                 tags: [tag],
                 labels: imageLabels(labels),
                 timeoutMs: options.buildTimeoutSeconds * 1000,
@@ -161,12 +161,12 @@ export async function gatherSubmissionFacts(
                 diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
                 diskGuard: ticket,
                 buildkitStepsDir: builder === "buildkit" && options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
-                ...(privateCache ? { cacheScope } : {}),
+                ...(scoped ? { cacheScope } : {}),
                 onImage: tracker.used,
               }),
             ).then((result) => {
               crowded = ranBesideOthers?.() ?? false;
-              return result;
+              return scoped ? unscoped(result, scoped) : result;
             });
           return (alone ? load.exclusive(() => run()) : load.shared(run)).finally(tracker.done);
         },
@@ -258,6 +258,18 @@ export async function gatherSubmissionFacts(
     if (!options.keepImages) await options.images.release(submissionImages(tag, build.steps, bases));
   }
   return facts;
+}
+
+/** What the engine said of a build, with the cache mounts' lines as the student wrote them. */
+function unscoped(build: BuildResult, scoped: ScopedDockerfile): BuildResult {
+  const back = (said: string | undefined) => (said === undefined ? undefined : scoped.unscope(said));
+  return {
+    ...build,
+    log: scoped.unscope(build.log),
+    error: back(build.error),
+    lastStep: back(build.lastStep),
+    failedStepOutput: back(build.failedStepOutput),
+  };
 }
 
 /**

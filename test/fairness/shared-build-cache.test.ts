@@ -86,7 +86,7 @@ describe("BuildKit's layer cache, shared between submissions", () => {
     if (!context.ok) throw new Error(context.message);
     const tag = `lab-grader-test/shared-cache-${tags.length}:${process.pid}`;
     tags.push(tag);
-    const editDockerfile = cacheScope ? (text: string) => scopeCacheMounts(text, cacheScope) : undefined;
+    const editDockerfile = cacheScope ? (text: string) => scopeCacheMounts(text, cacheScope)?.text : undefined;
     const result = await buildImage(engine.docker, {
       builder: "buildkit",
       context: context.tar({ editDockerfile }),
