@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildImage, type BuildResult } from "../../grader/engine/build";
@@ -101,8 +101,12 @@ describe("BuildKit's layer cache, shared between submissions", () => {
   it("builds a step two submissions share once", async () => {
     const mark = await takeBuildCacheMark(engine.docker);
     try {
-      const first = await build(path.resolve("submissions/alice-venv-app"));
-      const second = await build(path.resolve("submissions/alice-venv-app"));
+      // A requirements file of its own (a comment pip skips), so that no earlier build on this engine left the step
+      const answer = path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-shared-")), "alice");
+      cpSync(path.resolve("submissions/alice-venv-app"), answer, { recursive: true });
+      appendFileSync(path.join(answer, "requirements.txt"), `# ${process.pid}-${Date.now()}\n`);
+      const first = await build(answer);
+      const second = await build(answer);
       const pipStep = /^\[builder \d\/\d\] RUN python -m venv venv/;
       expect(cachedSteps(first).filter((name) => pipStep.test(name))).toEqual([]);
       expect(cachedSteps(second).filter((name) => pipStep.test(name))).toHaveLength(1);
@@ -116,9 +120,9 @@ describe("BuildKit's layer cache, shared between submissions", () => {
     try {
       const victim = path.join(CORPUS, "checks-its-cache-mounts");
       const pipStep = /^\[builder \d\/\d\] RUN --mount=type=cache/;
-      await build(victim, "scope-a");
-      const again = await build(victim, "scope-b");
-      const same = await build(victim, "scope-a");
+      await build(victim, `scope-a-${process.pid}`);
+      const again = await build(victim, `scope-b-${process.pid}`);
+      const same = await build(victim, `scope-a-${process.pid}`);
       expect(cachedSteps(again).filter((name) => pipStep.test(name))).toEqual([]);
       expect(cachedSteps(same).filter((name) => pipStep.test(name))).toHaveLength(1);
     } finally {
