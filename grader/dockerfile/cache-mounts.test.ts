@@ -24,6 +24,16 @@ describe("scopeCacheMounts", () => {
     expect(scoped.unscope(said)).toBe("ERROR: [builder 2/3] RUN --mount=type=cache,target=/root/.cache/pip pip install flask");
   });
 
+  it("scopes a mount whose value goes on over lines, keeping every line's number", () => {
+    const text = ["FROM python:3.11-slim", "RUN --mount=type=cache,\\", "target=/root/.cache/pip pip install flask", "COPY . ."].join("\n");
+    expect(scopeCacheMounts(text, "s1")!.text.split("\n")).toEqual([
+      "FROM python:3.11-slim",
+      "RUN --mount=type=cache,target=/root/.cache/pip,id=s1-/root/.cache/pip pip install flask",
+      "#",
+      "COPY . .",
+    ]);
+  });
+
   it("leaves a Dockerfile without cache mounts alone", () => {
     expect(scopeCacheMounts("FROM scratch\nRUN --mount=type=bind,target=/x true\n", "s1")).toBeUndefined();
   });

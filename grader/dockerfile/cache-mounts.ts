@@ -15,23 +15,25 @@ export interface ScopedDockerfile {
  */
 export function scopeCacheMounts(text: string, scope: string): ScopedDockerfile | undefined {
   const lines = text.split("\n");
-  const edits: { line: number; start: number; end: number; value: string; original: string }[] = [];
+  const edits: { range: Range; value: string; original: string }[] = [];
   for (const instruction of DockerfileParser.parse(text).getInstructions()) {
     if (instruction.getKeyword() !== "RUN") continue;
     for (const flag of (instruction as Instruction & { getFlags(): MountFlag[] }).getFlags()) {
       const range = flag.getValueRange();
       const value = flag.getValue();
-      if (flag.getName().toLowerCase() !== "mount" || !range || value === null || range.start.line !== range.end.line) continue;
+      if (flag.getName().toLowerCase() !== "mount" || !range || value === null) continue;
       const scoped = scopedMount(value, scope);
-      if (scoped !== undefined)
-        edits.push({ line: range.start.line, start: range.start.character, end: range.end.character, value: scoped, original: value });
+      if (scoped !== undefined) edits.push({ range, value: scoped, original: value });
     }
   }
   if (!edits.length) return undefined;
-  // From the last edit back, so that earlier edits on a line keep their offsets
-  for (const edit of [...edits].reverse()) {
-    const line = lines[edit.line];
-    lines[edit.line] = line.slice(0, edit.start) + edit.value + line.slice(edit.end);
+  // From the last edit back, so that earlier edits keep their offsets. A value continued over lines (`\` at a
+  // line's end) is written whole on its first line; the lines it took become comments, which Docker skips inside
+  // an instruction, so every later line keeps its number.
+  for (const { range, value } of [...edits].reverse()) {
+    const { start, end } = range;
+    lines[start.line] = lines[start.line].slice(0, start.character) + value + lines[end.line].slice(end.character);
+    for (let line = start.line + 1; line <= end.line; line++) lines[line] = "#";
   }
   return {
     text: lines.join("\n"),
@@ -39,10 +41,15 @@ export function scopeCacheMounts(text: string, scope: string): ScopedDockerfile 
   };
 }
 
+interface Range {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
 interface MountFlag {
   getName(): string;
   getValue(): string | null;
-  getValueRange(): { start: { line: number; character: number }; end: { line: number; character: number } } | null;
+  getValueRange(): Range | null;
 }
 
 /** A `--mount` value with its id scoped, when it is a cache mount; undefined for any other mount. */
