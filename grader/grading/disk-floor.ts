@@ -40,7 +40,8 @@ export interface DiskGuardFigures {
   checks: number;
   /**
    * The most a work frozen by a check could have been past its budget when the freeze held: what it had written at
-   * its last check plus the fall of the free space since then, less its budget.
+   * its last check plus the fall of the free space (or the machine's dirtied bytes, where more) since then, less
+   * its budget.
    */
   largestUncheckedBytes: number;
   /** The longest wait for a freeze to take hold. */
@@ -123,9 +124,9 @@ const mib = (bytes: number): string => `${Math.max(0, Math.round(bytes / 1024 **
  *   what it had written at its last check plus all the free space has fallen since (or all the machine's page
  *   cache took as writes since, where more: space freed meanwhile hides writes from the free space) — is checked:
  *   its processes are frozen, it is measured (past its budget it is stopped: its processes are killed before they
- *   are thawed), and it is thawed. So what a work writes past its budget is at most what is written between the read that
- *   finds it could be there and the freeze — the overshoot allowance, which the room kept above the floor
- *   includes — and a work far from its budget is never paused. Under the floor, every work is checked; if the free
+ *   are thawed), and it is thawed. So what a work writes past its budget is at most what is written between the
+ *   read that finds it could be there and the freeze — the overshoot allowance, which the room kept above the
+ *   floor includes — and a work far from its budget is never paused. Under the floor, every work is checked; if the free
  *   space is still under it (the engine's own writes, a writer faster than the allowance assumes), all work under
  *   way is stopped and its submissions are left ungraded (their tickets say why).
  */
@@ -244,7 +245,8 @@ export class DiskFloor {
       ({ work }) => !this.checking.has(work),
     );
     // Not waited for: while one work is measured (a layer walk can take seconds), the others are watched as before
-    if (suspects.length) void this.check(suspects);
+    if (suspects.length)
+      this.check(suspects).catch((error: Error) => console.error(`warning: the disk guard could not check a build or container: ${error.message}`));
     this.lowestFreeBytes = Math.min(this.lowestFreeBytes ?? free, free);
     this.last = { free, at: Date.now() };
   }

@@ -136,7 +136,6 @@ export async function gatherSubmissionFacts(
   // Cache mounts of its own: no other submission reads or plants files there, nor reuses a step that used them
   const cacheScope = createHash("sha256").update(`${options.runId}\0${submission.id}`).digest("hex").slice(0, 16);
   const scoped = choice.builder === "buildkit" ? scopeCacheMounts(read.text, cacheScope) : undefined;
-  const ownCacheMounts = (text: string) => scopeCacheMounts(text, cacheScope)?.text;
   let crowded = false;
   const buildOnce = (builder: Builder = choice.builder, alone = false): Promise<BuildResult> =>
     queued(options.slots.build, timingsMs, () =>
@@ -153,7 +152,10 @@ export async function gatherSubmissionFacts(
               options.buildTimeoutSeconds * 1000,
               buildImage(engine.docker, {
                 builder,
-                context: context.tar({ blankDockerfileLines: choice.blankLines, ...(scoped ? { editDockerfile: ownCacheMounts } : {}) }),
+                context: context.tar({
+                  blankDockerfileLines: choice.blankLines,
+                  ...(scoped ? { editDockerfile: (text: string) => scopeCacheMounts(text, cacheScope)?.text } : {}),
+                }),
                 tags: [tag],
                 labels: imageLabels(labels),
                 timeoutMs: options.buildTimeoutSeconds * 1000,

@@ -1,9 +1,10 @@
-import { closeSync, constants, openSync, readFileSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import dockerignore from "@balena/dockerignore";
 import tar from "tar-fs";
+import { DOCKERFILE_MAX_BYTES } from "./read-dockerfile";
 
 export const CONTEXT_LIMITS = { maxEntries: 10_000, maxBytes: 200 * 1024 * 1024, maxIgnoreBytes: 64 * 1024 };
 
@@ -75,11 +76,14 @@ class ContextTooLarge extends Error {}
 function editedDockerfile(dir: string, options: ContextTarOptions): Buffer | undefined {
   const blank = options.blankDockerfileLines ?? [];
   if (!blank.length && !options.editDockerfile) return undefined;
-  // Read as the walk found it: a regular file, never through a link (the Dockerfile was read and capped before)
+  // A regular file, never through a link, and no more than readSubmissionDockerfile accepted
   const fd = openSync(path.join(dir, "Dockerfile"), constants.O_RDONLY | constants.O_NOFOLLOW);
   let content: Buffer;
   try {
-    content = readFileSync(fd);
+    const buffer = Buffer.alloc(DOCKERFILE_MAX_BYTES + 1);
+    const bytesRead = readSync(fd, buffer, 0, buffer.length, 0);
+    if (bytesRead > DOCKERFILE_MAX_BYTES) throw new Error(`the Dockerfile grew past ${DOCKERFILE_MAX_BYTES} bytes while it was graded`);
+    content = buffer.subarray(0, bytesRead);
   } finally {
     closeSync(fd);
   }
