@@ -77,6 +77,14 @@ describe("hostile submissions", () => {
     expect(check("endless-run", "image-builds").message).toMatch(/did not finish within 40 s and was stopped at \[builder 2\/2\] RUN sleep infinity/);
   });
 
+  it("decides a build that timed out or was killed beside the others' work by a second build with nothing else running", () => {
+    const secondAlone = "\\(note: built twice, the second time with nothing else running: beside other submissions' work, ";
+    expect(check("endless-run", "image-builds").message).toMatch(new RegExp(`${secondAlone}the build did not finish within 40 s`));
+    expect(check("memory-hog-build", "image-builds").message).toMatch(new RegExp(`${secondAlone}.*exit code: 137\\)`));
+    for (const id of ["endless-run", "memory-hog-build"])
+      expect(grades.submissions.find((s) => s.id === id)!.timingsMs!.rebuiltAlone).toBeGreaterThan(0);
+  });
+
   it("contains a memory hog at build time and at run time", () => {
     expect(check("memory-hog-build", "image-builds")).toMatchObject({
       passed: false,
