@@ -10,6 +10,11 @@ const NOT_BUILT_REASON: Record<NotBuiltKind, string> = {
   grader: GRADER_ERROR_REASON,
 };
 
+/** Why a build may take a fraction of a second: its steps were built before, by this submission or the same steps in another. */
+function reused(steps = 0): string {
+  return steps ? `; ${steps} of its steps came from the engine's build cache (built before from the same files and commands)` : "";
+}
+
 /** The image builds within the build timeout. */
 export const imageBuilds: CheckKind = {
   kind: "image-builds",
@@ -32,7 +37,7 @@ export const imageBuilds: CheckKind = {
     const build = facts.build;
     if (!build.attempted) return fail(NOT_BUILT_REASON[build.notAttemptedKind ?? "grader"], `not built: ${build.notAttemptedReason}`);
     const notes = build.notes.length ? ` (note: ${build.notes.join("; ")})` : "";
-    if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${notes}`);
+    if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${reused(build.reusedSteps)}${notes}`);
     const at = build.lastStep ? ` at ${build.lastStep}` : "";
     if (build.diskBudgetExceeded) {
       return fail(

@@ -21,6 +21,7 @@ export interface CheckOptions {
   buildTimeout?: number;
   probeTimeout?: number;
   builder?: BuilderRequest;
+  cacheLimit?: number;
 }
 
 /**
@@ -47,6 +48,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       probeTimeoutSeconds: options.probeTimeout,
       keepImages: false,
       builder: options.builder,
+      cacheLimitMb: options.cacheLimit,
       printTable: false,
     });
     const submission = grades.submissions[0];

@@ -25,6 +25,7 @@ export interface GradeOptions extends GradebookFlags {
   only?: string;
   shard?: Shard;
   builder: BuilderRequest;
+  cacheLimit?: number;
 }
 
 /** Exit code when every submission got a grade but the grader itself failed on some (their checks say so). */
@@ -131,6 +132,7 @@ async function gradeSubmissions(
     probeTimeoutSeconds: options.probeTimeout,
     keepImages: options.keepImages,
     builder: options.builder,
+    cacheLimitMb: options.cacheLimit,
     printTable: true,
     csvBom: options.csvBom,
   });

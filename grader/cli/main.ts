@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { packageVersion } from "../common/package-path";
 import { defaultLabSpecFile } from "../lab/lab-spec";
+import { cleanCommand } from "./clean-command";
 import { doctorCommand } from "./doctor-command";
 import { checkCommand } from "./check-command";
 import { gradeCommand } from "./grade-command";
@@ -27,6 +28,14 @@ export function positiveInteger(value: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number greater than 0");
   return n;
 }
+
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number, 0 or more");
+  return n;
+}
+
+const CACHE_LIMIT_HELP = "keep at most this many MiB of BuildKit's cache for the next run; 0 keeps none (default: the lab spec's buildCache.keepMb)";
 
 const PROBE_TIMEOUT_HELP = "how long the app may take to answer (default: the lab spec's timeouts.probeSeconds)";
 
@@ -83,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
       .option("--only <id>", "grade just this submission; report the others' latest results")
       .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
-      .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto"),
+      .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
+      .option("--cache-limit <MB>", CACHE_LIMIT_HELP, nonNegativeInteger),
   ).action(async (dir, options) => {
     exitCode = await gradeCommand(dir, withProbeTimeout(options));
   });
@@ -115,8 +125,16 @@ export async function main(argv: string[]): Promise<number> {
     .option("--probe-timeout <seconds>", PROBE_TIMEOUT_HELP, positiveNumber)
     .addOption(runTimeoutAlias())
     .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
+    .option("--cache-limit <MB>", CACHE_LIMIT_HELP, nonNegativeInteger)
     .action(async (dir, options) => {
       exitCode = await checkCommand(dir, withProbeTimeout(options));
+    });
+
+  program
+    .command("clean")
+    .description("remove what the grader keeps on the engine between runs: its BuildKit cache and reference images (base images stay)")
+    .action(async () => {
+      exitCode = await cleanCommand();
     });
 
   try {

@@ -45,8 +45,8 @@ export interface BuildRequest {
   diskGuard?: DiskGuard;
   /** BuildKit: the directory where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
   buildkitStepsDir?: string;
-  /** BuildKit: set for a build whose steps no other build may reuse, nor reuse another's (see buildHostEntry). */
-  cacheScope?: string;
+  /** BuildKit: the name its steps are keyed by; builds share steps only under the same one (see grading/step-sharing.ts). */
+  stepsScope?: string;
   /** See BUILDKIT_STALL_MS (tests shorten it). */
   stallMs?: number;
 }
@@ -60,6 +60,8 @@ export interface BuildStep {
   imageId?: string;
   /** Short id of the container the step runs in (RUN steps), from "Running in …". */
   container?: string;
+  /** A RUN, COPY or ADD the engine took from its cache ("Using cache"). */
+  reused?: boolean;
 }
 
 export interface BuildResult {
@@ -88,6 +90,8 @@ export interface BuildResult {
   /** Set when the build was stopped for writing past its disk budget. */
   diskBudgetExceeded?: DiskBudgetExceeded;
   durationMs: number;
+  /** The Dockerfile's steps (RUN, COPY, ADD) the engine took from its cache instead of running them again. */
+  reusedSteps: number;
 }
 
 /**
@@ -124,7 +128,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
   let failedStepOutput: string | undefined;
   const steps: BuildStep[] = [];
   const buildkit = request.builder === "buildkit" ? new BuildkitProgress() : undefined;
-  const buildHost = buildkit && buildHostEntry(request.cacheScope);
+  const buildHost = buildkit && buildHostEntry(request.stepsScope);
   const disk =
     request.diskBudgetBytes === undefined
       ? undefined
@@ -187,6 +191,7 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     ...(stalled ? { stalled } : {}),
     diskBudgetExceeded,
     durationMs: Date.now() - started,
+    reusedSteps: buildkit ? buildkit.reusedSteps() : steps.filter((step) => step.reused).length,
     ...extra,
   });
   try {
@@ -260,6 +265,8 @@ function trackSteps(text: string, steps: BuildStep[], onImage?: (shortId: string
   for (const line of text.split("\n")) {
     const step = /^Step \d+\/\d+ : (.*)$/.exec(line);
     if (step) steps.push({ instruction: step[1].trim().slice(0, 1000), line: line.trim().slice(0, 1000) });
+    if (/^ ---> Using cache\s*$/.test(line) && steps.length && /^(RUN|COPY|ADD)\b/i.test(steps[steps.length - 1].instruction))
+      steps[steps.length - 1].reused = true;
     const running = /^ ---> Running in ([0-9a-f]{12})\s*$/.exec(line);
     if (running && steps.length) steps[steps.length - 1].container = running[1];
     const committed = /^ ---> ([0-9a-f]{12})\s*$/.exec(line);

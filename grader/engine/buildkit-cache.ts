@@ -4,9 +4,17 @@ import type Dockerode from "dockerode";
 import { ownerIsDead } from "./cleanup";
 import { ownerLabel } from "./labels";
 
-interface CacheRecord {
+export interface CacheRecord {
   ID: string;
+  /** The record this one stands on (`Parents` from API 1.42). */
+  Parent?: string;
+  Parents?: string[];
+  Type?: string;
+  Description?: string;
+  InUse?: boolean;
+  Size?: number;
   CreatedAt?: string;
+  LastUsedAt?: string;
 }
 
 /**
@@ -14,7 +22,7 @@ interface CacheRecord {
  * ignore it and answer everything): on the containerd store a full `system df` also sizes every image, and fails
  * when a snapshot it lists goes meanwhile.
  */
-async function cacheRecords(docker: Dockerode): Promise<CacheRecord[]> {
+export async function cacheRecords(docker: Dockerode): Promise<CacheRecord[]> {
   const df = await new Promise<{ BuildCache?: CacheRecord[] | null }>((resolve, reject) =>
     docker.modem.dial(
       { path: "/system/df?", method: "GET", options: { type: "build-cache" }, statusCodes: { 200: true, 500: "server error" } },
@@ -41,8 +49,13 @@ export async function takeBuildCacheMark(docker: Dockerode): Promise<CacheMark> 
 
 /** The ids of the records added since `mark`. */
 export async function buildCacheAdded(docker: Dockerode, mark: CacheMark): Promise<string[]> {
+  return addedRecords(await cacheRecords(docker), mark).map((r) => r.ID);
+}
+
+/** Of `records`, those added since `mark`. */
+export function addedRecords(records: CacheRecord[], mark: CacheMark): CacheRecord[] {
   const recent = (r: CacheRecord): boolean => !r.CreatedAt || new Date(r.CreatedAt) >= mark.since;
-  return (await cacheRecords(docker)).filter((r) => !mark.before.has(r.ID) && recent(r)).map((r) => r.ID);
+  return records.filter((r) => !mark.before.has(r.ID) && recent(r));
 }
 
 const MARK_FILE = "buildkit-cache-before.json";
@@ -65,10 +78,16 @@ export function markBuildCache(runDir: string, mark: CacheMark): () => void {
 }
 
 /**
- * Prunes what graders on this host that died (crash, kill -9) added to BuildKit's cache: for each such run's
- * note under `runsDir`, the records made since it started that it did not find there. Returns how many runs.
+ * Settles what graders on this host that died (crash, kill -9) added to BuildKit's cache: for each such run's
+ * note under `runsDir`, `settle` gets the mark of the records made since it started that it did not find there
+ * (by default they are pruned; a grading run keeps what it would have kept, see kept-build-cache.ts). Returns
+ * how many runs.
  */
-export async function sweepDeadRunsBuildCache(docker: Dockerode, runsDir: string): Promise<number> {
+export async function sweepDeadRunsBuildCache(
+  docker: Dockerode,
+  runsDir: string,
+  settle: (mark: CacheMark) => Promise<unknown> = (mark) => pruneBuildCacheAdded(docker, mark),
+): Promise<number> {
   let swept = 0;
   for (const run of readdirSync(runsDir)) {
     const file = path.join(runsDir, run, MARK_FILE);
@@ -79,7 +98,7 @@ export async function sweepDeadRunsBuildCache(docker: Dockerode, runsDir: string
       continue;
     }
     if (!ownerIsDead(note.owner)) continue;
-    await pruneBuildCacheAdded(docker, { before: new Set(note.before), since: new Date(note.since) });
+    await settle({ before: new Set(note.before), since: new Date(note.since) });
     rmSync(file, { force: true });
     swept++;
   }
@@ -109,6 +128,11 @@ export async function pruneBuildCacheAdded(docker: Dockerode, mark: CacheMark): 
   }
   return reclaimed;
 }
+/** Prunes one record; true when the engine removed it (not when a newer record still stands on it). */
+export async function pruneRecord(docker: Dockerode, id: string): Promise<boolean> {
+  return ((await pruneOne(docker, id))?.CachesDeleted?.length ?? 0) > 0;
+}
+
 function pruneOne(docker: Dockerode, id: string): Promise<{ CachesDeleted?: string[] | null; SpaceReclaimed?: number } | undefined> {
   // dockerode's pruneBuilder sends no query options: the request is made as it makes the others
   return new Promise((resolve, reject) =>

@@ -21,8 +21,8 @@ const BUILD_HOST = "lab-grader-build";
 /**
  * The entry a build's RUN steps find in their /etc/hosts (the build request's `extrahosts`): its address names
  * the build. BuildKit keeps a host's address out of a step's cache key, so the steps of one build can be reused
- * by another; the name is in the key, so a build that must share no step (`scope`: it has cache mounts of its
- * own, see dockerfile/cache-mounts.ts) gets a name of its own.
+ * by another; the name is in the key, so builds share steps only under the same `scope` (see
+ * grading/step-sharing.ts).
  */
 export function buildHostEntry(scope?: string): { name: string; address: string } {
   const [a, b, c] = randomBytes(3);

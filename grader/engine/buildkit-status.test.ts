@@ -24,6 +24,21 @@ describe("BuildkitProgress", () => {
     expect(progress.failedStep()).toBeUndefined();
   });
 
+  it("counts the Dockerfile's steps taken from the engine's cache, not its FROM nor BuildKit's own", () => {
+    const progress = new BuildkitProgress();
+    const cached = (digest: string, name: string) => ({ vertexes: [{ digest, name, cached: true }] });
+    for (const update of [
+      cached("sha256:0", "[internal] load build definition from Dockerfile"),
+      cached("sha256:1", "[builder 1/4] FROM docker.io/library/python:3.9-slim"),
+      cached("sha256:2", "[builder 2/4] RUN python -m venv /venv"),
+      cached("sha256:3", "[builder 3/4] COPY requirements.txt ."),
+      { vertexes: [{ digest: "sha256:4", name: "[builder 4/4] RUN pip install -r requirements.txt", started: at(1), completed: at(2) }] },
+      cached("sha256:5", "[stage-1 2/2] COPY --from=builder /venv /venv"),
+    ])
+      progress.apply(decodeStatus(encodeStatus(update)));
+    expect(progress.reusedSteps()).toBe(3);
+  });
+
   it("names the failed step, its error and its last output lines", () => {
     const progress = new BuildkitProgress();
     progress.apply(decodeStatus(encodeStatus({ vertexes: [{ digest: "sha256:c", name: "[2/2] RUN exit 3", started: at(5) }] })));

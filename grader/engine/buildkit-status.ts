@@ -87,6 +87,8 @@ interface VertexState {
   started?: number;
   announced: boolean;
   finished: boolean;
+  /** Taken from the engine's cache, not run. */
+  cached?: boolean;
   error?: string;
   /** The vertex's own output, newest last, capped. */
   lines: string[];
@@ -125,6 +127,7 @@ export class BuildkitProgress {
       if (state.finished) continue;
       if (v.cached) {
         state.finished = true;
+        state.cached = true;
         out.push(`#${state.number} CACHED`);
       } else if (v.completed) {
         state.finished = true;
@@ -162,6 +165,11 @@ export class BuildkitProgress {
       if (state.started !== undefined && !state.finished && (!latest || state.started >= latest.started!)) latest = state;
     }
     return latest?.name;
+  }
+
+  /** How many of the Dockerfile's RUN, COPY and ADD steps the engine took from its cache. */
+  reusedSteps(): number {
+    return [...this.vertexes.values()].filter((state) => state.cached && /^\[[^\]]+\] (RUN|COPY|ADD)\b/.test(state.name)).length;
   }
 
   /** The first step that ended in an error, if any. */

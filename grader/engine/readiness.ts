@@ -1,4 +1,5 @@
 import { ExitCode, UserFacingError } from "../common/exit-codes";
+import { keptCacheOf, keptCacheSize, type KeptCache } from "./kept-build-cache";
 import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
@@ -22,7 +23,23 @@ const BUILDKIT_MIN_API = [1, 39];
  * Every fact `doctor` reports, one per line; ready when all are ok. `neededFree`: what grading needs free on the
  * engine's disk, and what makes that up.
  */
-export async function readinessFacts(baseImages: string[], neededFree: { bytes: number; madeOf: string }): Promise<ReadinessFact[]> {
+/** What the grader keeps of the engine's BuildKit cache between runs (see kept-build-cache.ts). */
+async function keptCacheFact(kept: KeptCache, limitMb?: number): Promise<ReadinessFact> {
+  const name = "build cache kept";
+  try {
+    const size = await keptCacheSize(kept);
+    const limit = limitMb === undefined ? "" : ` (at most ${limitMb} MiB: buildCache.keepMb or --cache-limit)`;
+    return { name, ok: true, value: `${(size.bytes / 1e6).toFixed(1)} MB in ${size.records} record(s)${limit}; \`lab-grader clean\` removes it` };
+  } catch (error) {
+    return { name, ok: true, value: `cannot be listed: ${(error as Error).message}` };
+  }
+}
+
+export async function readinessFacts(
+  baseImages: string[],
+  neededFree: { bytes: number; madeOf: string },
+  keptCacheLimitMb?: number,
+): Promise<ReadinessFact[]> {
   const engine = await tryConnectEngine();
   if (!engine) {
     return [
@@ -45,6 +62,7 @@ export async function readinessFacts(baseImages: string[], neededFree: { bytes: 
   const buildkit: ReadinessFact = { name: "BuildKit", ok: true, value: buildkitAvailability(kind) };
   facts.push(buildkit);
   facts.push(freeDiskFact(locateEngineStorage(engine.docker, info), neededFree.bytes, neededFree.madeOf));
+  if (apiHasBuildkit(kind)) facts.push(await keptCacheFact(keptCacheOf(engine.docker, info), keptCacheLimitMb));
   let probeImage: string | undefined;
   for (const name of baseImages) {
     const state = await baseImageState(engine, name);

@@ -72,6 +72,24 @@ describe("DiskFloor", () => {
     expect(overshootAllowance(100 * MIB)).toBe(10 * MIB);
   });
 
+  it("frees what earlier runs kept before it gives up for lack of room, and gives up when that is not enough", async () => {
+    const kept = { bytes: 30 * MIB, asked: [] as number[] };
+    const disk = { free: (130 + ALLOWANCE) * MIB };
+    const makeRoom = async (needed: number): Promise<boolean> => {
+      kept.asked.push(needed);
+      if (!kept.bytes) return false;
+      disk.free += kept.bytes;
+      kept.bytes = 0;
+      return true;
+    };
+    const floor = new DiskFloor({ measure: () => disk.free, floorBytes: 100 * MIB, budgetBytes: 50 * MIB, makeRoom });
+    (await floor.admit()).release();
+    expect(kept.asked).toEqual([(150 + ALLOWANCE) * MIB]);
+    disk.free = (140 + ALLOWANCE) * MIB;
+    await expect(floor.admit()).rejects.toThrow(DiskFloorError);
+    expect(kept.asked).toHaveLength(2);
+  });
+
   it("fails this and every later submission when there is no room and nothing under way would free any", async () => {
     const { floor } = fakeDisk(140 + ALLOWANCE);
     await expect(floor.admit()).rejects.toThrow(DiskFloorError);

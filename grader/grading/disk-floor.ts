@@ -32,6 +32,12 @@ export interface FloorSettings {
   everyMs?: number;
   /** Freezes cgroups (the machine's freezer; a fake in unit tests). */
   freeze?: (dirs: string[]) => Promise<Frozen>;
+  /**
+   * Frees what the grader kept from earlier runs (see engine/kept-build-cache.ts) when nothing under way would
+   * free room for the next submission, until `neededBytes` are free; true when it freed something, and the room
+   * is looked at again.
+   */
+  makeRoom?: (neededBytes: number) => Promise<boolean>;
 }
 
 /** What the guard saw of its own reactions in a run (results.json `engine.diskGuard`). */
@@ -89,6 +95,11 @@ export const REACTION_MS = 100;
  * 7 GB/s over a few milliseconds on these machines (results.json says what a run saw).
  */
 export const ASSUMED_WRITE_BYTES_PER_SECOND = 4 * 1024 ** 3;
+
+/** The room on the engine's disk a run needs to grade its first submission: the floor, one budget, the overshoot allowance. */
+export function roomToStartBytes(sandbox: { diskFloorMb: number; diskBudgetMb: number }): number {
+  return (sandbox.diskFloorMb + sandbox.diskBudgetMb) * 1024 ** 2 + overshootAllowance();
+}
 
 /**
  * The most the writes of all work under way can pass their budgets by, together, before the writers are frozen:
@@ -172,6 +183,7 @@ export class DiskFloor {
       const needed = this.reserved(this.inFlight.size + 1);
       if (free >= needed) return this.ticket();
       if (this.inFlight.size === 0) {
+        if (await this.settings.makeRoom?.(needed).catch(() => false)) continue;
         this.failed =
           `the engine's disk has ${mib(free)} free; grading a submission needs ${mib(needed)} (the floor, ${mib(floorBytes)}, plus its disk budget, ` +
           `${mib(budgetBytes)}, plus ${mib(overshootAllowance())} for what writers can write before they are stopped), and nothing running would free more. ` +

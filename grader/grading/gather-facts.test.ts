@@ -9,6 +9,7 @@ const failed = (error: string, extra: Partial<BuildResult> = {}): BuildResult =>
   steps: [],
   timedOut: false,
   durationMs: 1,
+  reusedSteps: 0,
   ...extra,
 });
 

@@ -8,6 +8,7 @@ import { runAndProbe, type RunFacts, type RunNetwork, type RunRequest, type Sand
 import { LoadGate } from "../common/load-gate";
 import { normalizeImage, policyViolations } from "../dockerfile/policy";
 import { finalBaseImage } from "../dockerfile/rebase";
+import { privateStepsScope, sharedStepsScope } from "./step-sharing";
 import { scopeCacheMounts, type ScopedDockerfile } from "../dockerfile/cache-mounts";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import { referenceBaseImage, sameBaseReference } from "./reference";
@@ -134,7 +135,7 @@ export async function gatherSubmissionFacts(
   // Set when the engine's disk fell under its floor during a phase: the submission is then left ungraded.
   let interrupted: string | undefined;
   // Cache mounts of its own: no other submission reads or plants files there, nor reuses a step that used them
-  const cacheScope = createHash("sha256").update(`${options.runId}\0${submission.id}`).digest("hex").slice(0, 16);
+  const cacheScope = privateStepsScope(options.runId, submission.id);
   const scoped = choice.builder === "buildkit" ? scopeCacheMounts(read.text, cacheScope) : undefined;
   let crowded = false;
   const buildOnce = (builder: Builder = choice.builder, alone = false): Promise<BuildResult> =>
@@ -163,7 +164,7 @@ export async function gatherSubmissionFacts(
                 diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
                 diskGuard: ticket,
                 buildkitStepsDir: builder === "buildkit" && options.builders.buildkit.usable ? options.builders.buildkit.stepsDir : undefined,
-                ...(scoped ? { cacheScope } : {}),
+                stepsScope: scoped ? cacheScope : sharedStepsScope(spec, options.buildTimeoutSeconds),
                 onImage: tracker.used,
               }),
             ).then((result) => {

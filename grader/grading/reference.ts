@@ -13,6 +13,7 @@ import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import { submissionKey } from "./result-cache";
+import { sharedStepsScope } from "./step-sharing";
 import { baseImageIds, type RunImages } from "./run-images";
 import type { ReferenceFacts } from "./submission-facts";
 
@@ -107,6 +108,7 @@ async function referenceImage(
       tags: [tag],
       labels,
       timeoutMs: timeoutSeconds * 1000,
+      stepsScope: sharedStepsScope(spec, timeoutSeconds),
       onImage: tracker?.used,
     }).finally(() => tracker?.done());
     if (!result.ok || !result.imageId) {

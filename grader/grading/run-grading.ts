@@ -11,7 +11,8 @@ import { baseImageState, isReady } from "../engine/base-images";
 import { engineLocation, tryConnectEngine, type Engine } from "../engine/client";
 import { apiHasBuildkit, requireSupportedEngine } from "../engine/readiness";
 import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
-import { markBuildCache, pruneBuildCacheAdded, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../engine/buildkit-cache";
+import { markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../engine/buildkit-cache";
+import { keptCacheOf, settleRunCache, trimKeptCache, type KeptCache } from "../engine/kept-build-cache";
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
 import { defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
@@ -25,7 +26,7 @@ import type { GradesDocument, SubmissionGrade } from "../report/grades";
 import { reportGrades } from "../report/grades-from-jest";
 import type { SkippedEntry, Submission } from "../submission/discover";
 import { buildReference } from "./reference";
-import { DiskFloor } from "./disk-floor";
+import { DiskFloor, roomToStartBytes } from "./disk-floor";
 import { freeBytes, locateEngineStorage, type EngineStorage } from "../engine/engine-storage";
 import type Dockerode from "dockerode";
 import { describeQuota, detectContainerQuota, type ContainerQuota } from "../engine/disk-quota";
@@ -49,6 +50,8 @@ export interface GradingRequest {
   printTable: boolean;
   /** Start grades.csv with a UTF-8 byte order mark. */
   csvBom?: boolean;
+  /** What is kept of BuildKit's cache after the run (default: the lab's buildCache.keepMb). */
+  cacheLimitMb?: number;
 }
 
 /**
@@ -74,9 +77,14 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark);
   const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
   const engineFacts = engineSummary(version, info);
+  const kept = keptCacheOf(engine.docker, info);
+  const keepBytes = (request.cacheLimitMb ?? spec.buildCache.keepMb) * 1024 ** 2;
   // Independent engine calls, at once: they are most of the time before the first build.
   const [swept, { plan: builders, limiter }, containerQuota] = await Promise.all([
-    sweepDeadRuns(engine).then(async (result) => ({ ...result, runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs")) })),
+    sweepDeadRuns(engine).then(async (result) => ({
+      ...result,
+      runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), (mark) => settleRunCache(kept, mark)),
+    })),
     planBuilders(engine, spec, requested, runId, version, info),
     detectContainerQuota(engine.docker, info, spec.baseImages[0], runLabels(runId)),
   ]);
@@ -87,7 +95,8 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
         `the BuildKit cache of ${swept.runsCache} run(s)`,
     );
   }
-  const engineDisk = await checkEngineDisk(locateEngineStorage(engine.docker, info), spec);
+  const engineStorage = locateEngineStorage(engine.docker, info);
+  const engineDisk = await checkEngineDisk(engineStorage, spec, kept);
   if (containerQuota.kind !== "none") console.error(`disk quota: ${describeQuota(containerQuota)}`);
   if (builders.requested !== "classic") {
     console.error(
@@ -113,14 +122,18 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
       builders,
       engineDisk,
       containerQuota,
+      keptCacheId: kept.engineId,
     });
   } finally {
     limiter?.stop();
-    if (cacheMark && !request.keepImages) {
-      await pruneBuildCacheAdded(engine.docker, cacheMark)
+    if (cacheMark) {
+      await settleRunCache(kept, cacheMark)
         .then(() => unmarkCache?.())
         .catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
-    } else unmarkCache?.();
+    }
+    await keepWithin(kept, keepBytes, spec, engineStorage).catch((error) =>
+      console.error(`warning: the BuildKit cache the grader keeps was not held to ${keepBytes / 1024 ** 2} MiB: ${error}`),
+    );
     if (network?.mode === "internal")
       await engine.docker
         .getNetwork(network.name)
@@ -154,11 +167,12 @@ interface RunSetup {
   builders: BuilderPlan;
   engineDisk?: string[];
   containerQuota: ContainerQuota;
+  keptCacheId: string;
 }
 
 /** Writes the run's config, runs the lab's Jest spec on it, and reports the grades from Jest's results. */
 async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunSetup): Promise<GradesDocument> {
-  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota } = setup;
+  const { runId, runDir, specFile, buildTimeoutSeconds, network, reference, engineFacts, builders, engineDisk, containerQuota, keptCacheId } = setup;
   const config: GradingRunConfig = {
     runId,
     labFile: spec.file,
@@ -178,6 +192,7 @@ async function gradeWithJest(spec: LabSpec, request: GradingRequest, setup: RunS
     builders,
     engineDisk,
     containerQuota,
+    keptCacheId,
     startedAt: new Date().toISOString(),
     printTable: request.printTable,
     csvBom: request.csvBom,
@@ -228,16 +243,18 @@ async function createRunNetwork(engine: Engine, spec: LabSpec, runId: string, in
 
 /**
  * Where the run reads the engine's free space (see DiskFloor), after making sure there is room to start: with
- * less than the floor plus one submission's budget, nothing could be graded. Undefined, with a warning, when the
- * engine's disk cannot be read from here.
+ * less than the floor plus one submission's budget, nothing could be graded. What earlier runs kept of BuildKit's
+ * cache goes first, as far as needed. Undefined, with a warning, when the engine's disk cannot be read from here.
  */
-async function checkEngineDisk(storage: EngineStorage, spec: LabSpec): Promise<string[] | undefined> {
+async function checkEngineDisk(storage: EngineStorage, spec: LabSpec, kept: KeptCache): Promise<string[] | undefined> {
   if (!storage.found) {
     console.error(
       `warning: the engine's free space is not watched (sandbox.diskFloorMb): ${storage.reason}. Each submission's disk budget still holds`,
     );
     return undefined;
   }
+  const room = roomToStartBytes(spec.sandbox);
+  await trimKeptCache(kept, Infinity, () => freeBytes(storage.paths) >= room);
   const admission = await new DiskFloor({
     measure: () => freeBytes(storage.paths),
     floorBytes: spec.sandbox.diskFloorMb * 1024 ** 2,
@@ -249,6 +266,15 @@ async function checkEngineDisk(storage: EngineStorage, spec: LabSpec): Promise<s
     });
   admission.release();
   return storage.paths;
+}
+
+/**
+ * Holds what the grader keeps of BuildKit's cache to `keepBytes` and, where the engine's disk can be read, to
+ * what leaves the next run of this lab room to start.
+ */
+async function keepWithin(kept: KeptCache, keepBytes: number, spec: LabSpec, storage: EngineStorage): Promise<void> {
+  const room = roomToStartBytes(spec.sandbox);
+  await trimKeptCache(kept, keepBytes, storage.found ? () => freeBytes(storage.paths) >= room : undefined);
 }
 
 /**

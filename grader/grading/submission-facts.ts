@@ -33,6 +33,8 @@ export interface BuildFacts {
   /** The build timeout in force for this run. */
   timeoutSeconds: number;
   durationMs: number;
+  /** The RUN, COPY and ADD steps the engine took from its cache (built before from the same parent, command and files). */
+  reusedSteps?: number;
   steps: BuildStep[];
   blockingFeatures: BuildkitFeature[];
   /** Notes on how the Dockerfile was built (e.g. an ignored or replaced # syntax line). */

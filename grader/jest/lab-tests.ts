@@ -18,6 +18,7 @@ import { RunImages } from "../grading/run-images";
 import { DiskFloor, DiskFloorError } from "../grading/disk-floor";
 import { dirtiedBytes } from "../engine/page-cache";
 import { freeBytes } from "../engine/engine-storage";
+import { trimKeptCache } from "../engine/kept-build-cache";
 import { CheckRecords } from "./check-records";
 import { readRunConfig, type GradingRunConfig } from "./run-config";
 
@@ -74,6 +75,7 @@ export function gradeSubmissions(body: (submission: Submission) => void): void {
       dirtied: dirtiedBytes,
       floorBytes: spec.sandbox.diskFloorMb * 1024 ** 2,
       budgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
+      makeRoom: config.engineDisk && config.keptCacheId ? keptCacheRoom(config.engineDisk, config.keptCacheId) : undefined,
     }),
   };
   config.submissions.forEach((submission, index) => {
@@ -158,6 +160,15 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
     if (progress.decided.length === progress.declared) reportFinished(index, submission, progress.decided);
     if (!outcome.passed) throw new Error(outcome.message);
   });
+}
+
+/** Frees what earlier runs kept of BuildKit's cache on this engine, as far as `neededBytes` of free space. */
+function keptCacheRoom(engineDisk: string[], engineId: string): (neededBytes: number) => Promise<boolean> {
+  return async (neededBytes) => {
+    const { engine } = await connect();
+    const trimmed = await trimKeptCache({ docker: engine.docker, engineId }, Infinity, () => freeBytes(engineDisk) >= neededBytes);
+    return trimmed.removed > 0;
+  };
 }
 
 const warnedOfHints = new Set<string>();

@@ -53,6 +53,8 @@ export interface GradingRunConfig {
   containerQuota: ContainerQuota;
   /** Paths on the engine's storage to read its free space from (see engine-storage.ts); absent when it cannot be read. */
   engineDisk?: string[];
+  /** Names the note of what the grader keeps of this engine's BuildKit cache (see engine/kept-build-cache.ts). */
+  keptCacheId?: string;
   startedAt: string;
   /** Whether the class table is printed on stdout. */
   printTable: boolean;

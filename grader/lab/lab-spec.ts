@@ -17,6 +17,8 @@ export interface LabSpec {
   checks: CheckDeclaration[];
   timeouts: { buildSeconds: number; startSeconds: number; probeSeconds: number };
   sandbox: SandboxSpec;
+  /** What is kept of BuildKit's cache between runs (see engine/kept-build-cache.ts). */
+  buildCache: { keepMb: number };
   /** Absolute path of the file the spec was read from; relative paths in it resolve against its folder. */
   file: string;
   /** Points per check id (from `checks`). */

@@ -7,7 +7,9 @@ import { runCliIn } from "../helpers/engine-matrix";
 import { startSmallDiskEngine } from "./small-disk-engine";
 import { copySamples, labVariant } from "../helpers/lab-variant";
 import { connectEngine } from "../../grader/engine/client";
-import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
+import { takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
+import { cacheLeftSince } from "../helpers/kept-cache";
+import { keptCacheOf, trimKeptCache } from "../../grader/engine/kept-build-cache";
 import { runCommand } from "../../grader/common/run-command";
 import { overshootAllowance } from "../../grader/grading/disk-floor";
 
@@ -198,7 +200,17 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
   }
 
   async function finishFloorRuns(lab: { labFile: string; submissions: string; out: string }): Promise<void> {
-    cpSync(path.resolve("test/disk/submissions/big-layer"), path.join(lab.submissions, "big-layer"), { recursive: true });
+    const bigLayer = path.join(lab.submissions, "big-layer");
+    cpSync(path.resolve("test/disk/submissions/big-layer"), bigLayer, { recursive: true });
+    // Its build must write its 250 MiB here, not find them in the BuildKit cache an earlier test run kept
+    const dockerfile = readFileSync(path.join(bigLayer, "Dockerfile"), "utf8");
+    if (!dockerfile.includes("count=250")) throw new Error("big-layer's Dockerfile no longer writes count=250");
+    writeFileSync(
+      path.join(bigLayer, "Dockerfile"),
+      dockerfile.replace("count=250", `count=250 && echo ${process.pid}-${Date.now()} > /dataset-run`),
+    );
+    // Nothing kept from earlier runs that the grader could free: the room is only what the ballast leaves
+    await trimKeptCache(keptCacheOf(engine.docker, await engine.docker.info()), 0);
     const ballast = path.join(engine.dataRoot!, "lab-grader-test-ballast");
     const room = floorRunFloorBytes + 512 * MIB + overshootAllowance() + 150 * MIB;
     const ballastBytes = engine.freeBytes!() - room;
@@ -302,7 +314,10 @@ describe.each(ENGINES)("the disk budget on %s", (_name, smallDisk, start) => {
 
   it("leaves nothing of what they wrote on the engine", async () => {
     expect([...(await largeImages())].filter((id) => !largeImagesBefore.has(id))).toEqual([]);
-    expect(await buildCacheAdded(engine.docker, cacheMark)).toEqual([]);
+    // BuildKit's cache keeps the layers of steps that ended within their budget, noted as the grader's; no writer's
+    const left = await cacheLeftSince(engine.docker, cacheMark);
+    expect({ runOnly: left.runOnly, notKept: left.notKept }).toEqual({ runOnly: [], notKept: [] });
+    expect(left.added.filter((r) => /of=\/fill|>> \/fill/.test(r.Description ?? "")).map((r) => `${r.Description}: ${r.Size}`)).toEqual([]);
   });
 
   if (smallDisk) {

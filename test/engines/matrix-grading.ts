@@ -15,6 +15,8 @@ import {
 } from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
+import { REFERENCE_KEY_LABEL } from "../../grader/grading/reference";
+import { cacheLeftSince } from "../helpers/kept-cache";
 
 const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim", "golang:1.24"];
 
@@ -147,8 +149,22 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       // the clean-up, every submission would leave one per step (well over a hundred).
       const left = [...(await dangling())].filter((id) => !danglingBefore.has(id));
       expect(left.length).toBeLessThanOrEqual(25);
-      // BuildKit's cache records of both runs' builds were pruned at their ends
+      // Of BuildKit's cache, the runs kept their steps' layers for the next run, noted as the grader's, and nothing else
+      const cache = await cacheLeftSince(docker, cacheMark);
+      expect({ runOnly: cache.runOnly, notKept: cache.notKept }).toEqual({ runOnly: [], notKept: [] });
+      expect(cache.added.length).toBeGreaterThan(0);
+    });
+
+    it("`lab-grader clean` removes what the grader kept (its BuildKit cache, the reference images) and leaves the base images", async () => {
+      const clean = await runCliIn(engine, ["clean"]);
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toMatch(/^build cache: removed [1-9]\d* record\(s\), [\d.]+ MB$/m);
+      expect(clean.stdout).toMatch(/^reference images: removed [1-9]\d*$/m);
       expect(await buildCacheAdded(docker, cacheMark)).toEqual([]);
+      expect(await docker.listImages({ filters: { label: [REFERENCE_KEY_LABEL] } })).toEqual([]);
+      for (const base of BASE_IMAGES) await expect(docker.getImage(base).inspect()).resolves.toBeDefined();
+      const doctorAfter = await runCliIn(engine, ["doctor"]);
+      expect(doctorAfter.stdout).toMatch(/^ok +build cache kept: 0\.0 MB in 0 record\(s\)/m);
     });
   });
 }

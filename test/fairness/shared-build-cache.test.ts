@@ -7,6 +7,8 @@ import { connectEngine, type Engine } from "../../grader/engine/client";
 import type { GradesDocument } from "../../grader/report/grades";
 import { scopeCacheMounts } from "../../grader/dockerfile/cache-mounts";
 import { prepareBuildContext } from "../../grader/submission/context";
+import { loadLabSpec } from "../../grader/lab/lab-spec";
+import { sharedStepsScope } from "../../grader/grading/step-sharing";
 import { runCli } from "../helpers/cli";
 
 const CORPUS = path.resolve("test/fairness/cache-mounts");
@@ -81,7 +83,7 @@ describe("BuildKit's layer cache, shared between submissions", () => {
         .catch(() => undefined);
   });
 
-  const build = async (dir: string, cacheScope?: string): Promise<BuildResult> => {
+  const build = async (dir: string, cacheScope?: string, stepsScope = cacheScope): Promise<BuildResult> => {
     const context = await prepareBuildContext(dir);
     if (!context.ok) throw new Error(context.message);
     const tag = `lab-grader-test/shared-cache-${tags.length}:${process.pid}`;
@@ -92,7 +94,7 @@ describe("BuildKit's layer cache, shared between submissions", () => {
       context: context.tar({ editDockerfile }),
       tags: [tag],
       timeoutMs: 300_000,
-      cacheScope,
+      stepsScope,
     });
     if (!result.ok) throw new Error(`did not build: ${result.error}\n${result.log}`);
     return result;
@@ -110,6 +112,25 @@ describe("BuildKit's layer cache, shared between submissions", () => {
       const pipStep = /^\[builder \d\/\d\] RUN python -m venv venv/;
       expect(cachedSteps(first).filter((name) => pipStep.test(name))).toEqual([]);
       expect(cachedSteps(second).filter((name) => pipStep.test(name))).toHaveLength(1);
+    } finally {
+      await pruneBuildCacheAdded(engine.docker, mark);
+    }
+  }, 600_000);
+
+  it("does not reuse a step built under other build limits (another lab's, another build timeout)", async () => {
+    const mark = await takeBuildCacheMark(engine.docker);
+    try {
+      const answer = path.join(mkdtempSync(path.join(tmpdir(), "lab-grader-shared-")), "alice");
+      cpSync(path.resolve("submissions/alice-venv-app"), answer, { recursive: true });
+      appendFileSync(path.join(answer, "requirements.txt"), `# ${process.pid}-${Date.now()}\n`);
+      const lab = loadLabSpec("specs/lab42.yaml");
+      const generous = sharedStepsScope(lab, 300);
+      const tighter = sharedStepsScope({ ...lab, sandbox: { ...lab.sandbox, buildMemoryMb: 256 } }, 300);
+      expect(new Set([generous, tighter, sharedStepsScope(lab, 60)]).size).toBe(3);
+      await build(answer, undefined, generous);
+      const pipStep = /^\[builder \d\/\d\] RUN python -m venv venv/;
+      expect(cachedSteps(await build(answer, undefined, tighter)).filter((name) => pipStep.test(name))).toEqual([]);
+      expect(cachedSteps(await build(answer, undefined, generous)).filter((name) => pipStep.test(name))).toHaveLength(1);
     } finally {
       await pruneBuildCacheAdded(engine.docker, mark);
     }

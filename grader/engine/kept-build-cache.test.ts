@@ -1,0 +1,112 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type Dockerode from "dockerode";
+import type { CacheRecord } from "./buildkit-cache";
+import { keptCacheSize, runOnly, settleRunCache, trimKeptCache, type KeptCache } from "./kept-build-cache";
+
+describe("runOnly", () => {
+  it("is a cache mount's files, a build's context and BuildKit's own records; not a step's layer", () => {
+    const record = (Type: string, Description: string) => ({ ID: "x", Type, Description });
+    expect(runOnly(record("exec.cachemount", "cached mount /root/.cache/pip from exec /bin/sh -c pip install"))).toBe(true);
+    expect(runOnly(record("regular", "http url http://build-context-yq24yfl9x68hvewmad43llef5"))).toBe(true);
+    expect(runOnly(record("source.local", "local source for context"))).toBe(true);
+    expect(runOnly(record("frontend", "pulled from docker.io/docker/dockerfile:1"))).toBe(true);
+    expect(runOnly(record("regular", "mount / from exec /bin/sh -c python -m venv /opt/venv"))).toBe(false);
+    expect(runOnly(record("regular", "fileop target"))).toBe(false);
+  });
+});
+
+const MB = 1024 ** 2;
+
+/**
+ * An engine's BuildKit cache as the API shows it: `system df` lists the records, `build/prune` with an id filter
+ * removes one — unless another record stands on it (its `parent`), as the engine refuses.
+ */
+function fakeEngine(records: CacheRecord[]): { docker: Dockerode; pruned: string[]; records: typeof records } {
+  const state = { records, pruned: [] as string[] };
+  const dial = (options: { path: string; options?: { filters?: { id?: string[] } } }, done: (error: unknown, data: unknown) => void) => {
+    if (options.path.startsWith("/system/df")) return done(null, { BuildCache: state.records });
+    const id = options.options?.filters?.id?.[0];
+    const standsOn = state.records.some((r) => r.Parent === id);
+    if (!id || standsOn) return done(null, { CachesDeleted: [] });
+    state.records = state.records.filter((r) => r.ID !== id);
+    state.pruned.push(id);
+    done(null, { CachesDeleted: [id], SpaceReclaimed: 1 });
+  };
+  return {
+    docker: { modem: { dial } } as unknown as Dockerode,
+    get pruned() {
+      return state.pruned;
+    },
+    get records() {
+      return state.records;
+    },
+  };
+}
+
+const record = (ID: string, sizeMb: number, lastUsed: string, extra: Partial<CacheRecord> = {}) => ({
+  ID,
+  Type: "regular",
+  Description: "mount / from exec /bin/sh -c true",
+  Size: sizeMb * MB,
+  CreatedAt: "2026-12-01T00:00:00Z",
+  LastUsedAt: `2026-12-0${lastUsed}T00:00:00Z`,
+  ...extra,
+});
+
+describe("the kept cache", () => {
+  beforeEach(() => {
+    process.env.LAB_GRADER_HOME = mkdtempSync(path.join(tmpdir(), "lab-grader-kept-unit-"));
+  });
+  afterAll(() => {
+    delete process.env.LAB_GRADER_HOME;
+  });
+
+  const keep = async (fake: ReturnType<typeof fakeEngine>, ids: string[]): Promise<KeptCache> => {
+    const kept = { docker: fake.docker, engineId: "e1" };
+    // What a run added since its mark is what it keeps (less what only it could use)
+    await settleRunCache(kept, { before: new Set(fake.records.map((r) => r.ID).filter((id) => !ids.includes(id))), since: new Date(0) }, 0);
+    return kept;
+  };
+
+  it("keeps what a run added but a cache mount's files and its context, which go", async () => {
+    const fake = fakeEngine([
+      record("user", 5, "1"),
+      record("step", 5, "2"),
+      record("mount", 5, "2", { Type: "exec.cachemount" }),
+      record("context", 1, "2", { Description: "http url http://build-context-abc" }),
+    ]);
+    const kept = await keep(fake, ["step", "mount", "context"]);
+    expect(fake.pruned.sort()).toEqual(["context", "mount"]);
+    expect(await keptCacheSize(kept)).toEqual({ records: 1, bytes: 5 * MB });
+  });
+
+  it("trims least recently used first, skips a record in use, waits for the record standing on another, never touches the user's", async () => {
+    const fake = fakeEngine([
+      record("user-old", 50, "1"),
+      record("oldest", 10, "2"),
+      record("base", 10, "3"),
+      record("in-use", 10, "4", { InUse: true }),
+      record("child", 10, "5", { Parent: "base" }),
+      record("newest", 10, "6"),
+    ]);
+    const kept = await keep(fake, ["oldest", "base", "in-use", "child", "newest"]);
+    expect(await keptCacheSize(kept)).toEqual({ records: 5, bytes: 50 * MB });
+    const after = await trimKeptCache(kept, 25 * MB);
+    // oldest; base is refused while child stands on it; child; then base
+    expect(fake.pruned).toEqual(["oldest", "child", "base"]);
+    expect(after).toEqual({ records: 2, bytes: 20 * MB, removed: 3 });
+    expect(fake.records.map((r) => r.ID).sort()).toEqual(["in-use", "newest", "user-old"]);
+  });
+
+  it("trims as far as the room a run needs, and forgets what the engine no longer has", async () => {
+    const fake = fakeEngine([record("a", 10, "1"), record("b", 10, "2"), record("c", 10, "3")]);
+    const kept = await keep(fake, ["a", "b", "c"]);
+    const freeAfter = () => 10 * fake.pruned.length;
+    expect(await trimKeptCache(kept, Infinity, () => freeAfter() >= 15)).toEqual({ records: 1, bytes: 10 * MB, removed: 2 });
+    expect(fake.pruned).toEqual(["a", "b"]);
+    fake.records.splice(0);
+    expect(await keptCacheSize(kept)).toEqual({ records: 0, bytes: 0 });
+  });
+});
