@@ -1,16 +1,21 @@
 /**
  * Benchmark: lab-grader against a naive sequential docker loop, on the same engine in one run.
- * usage: npm run bench -- [--n 6] [--series 10,25,50] [--concurrency N] [--repeat K] [--builder classic|buildkit]
- * Generates N distinct correct submissions (a unique layer before pip install, so none shares a cached layer
- * with another), grades half with bench/naive-grade.sh and half with `lab-grader grade`, both sides with the same
- * builder, and prints the ratio,
- * per-stage times, the grader's overhead per submission and its peak RSS. Figures go to bench/results/.
- * Not a test: nothing here asserts a timing.
+ * usage: npm run bench -- [--class unique|realistic] [--n 6] [--series 10,25,50] [--concurrency N] [--repeat K]
+ *                         [--builder classic|buildkit]
+ * `unique` (the worst case for sharing): N distinct correct submissions (a unique layer before pip install, so none
+ * shares a cached layer with another); half are graded with bench/naive-grade.sh and half with `lab-grader grade`,
+ * both sides with the same builder (the naive side's BuildKit is a build request sent with curl).
+ * `realistic`: a class as real ones are — every other sample of submissions/ (right and wrong answers) and
+ * near-copies of the handout's answer (comments, EXPOSE or not, the same builder steps) up to N; each side grades
+ * the whole class from a cold cache (what either side or an earlier run left of BuildKit's cache, and the
+ * reference images, removed first), the naive side with `docker buildx build --load` (bench/ensure-buildx.sh).
+ * Prints the ratio, per-stage times, the grader's overhead per submission and its peak RSS. Figures go to
+ * bench/results/. Not a test: nothing here asserts a timing.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import Dockerode from "dockerode";
@@ -22,6 +27,11 @@ const ROOT = path.resolve(__dirname, "..");
 type Builder = "classic" | "buildkit";
 
 interface SeriesResult {
+  kind: ClassKind;
+  graded: { id: string; score: number }[];
+  naiveOk: { id: string; ok: boolean }[];
+  /** Realistic class: a student's `check` of an unchanged near-copy after the grading, twice (the second reuses the first's steps). */
+  checkMs?: { first: number; second: number };
   n: number;
   builder: Builder;
   concurrency: number;
@@ -50,6 +60,32 @@ function run(
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, seconds: Number(process.hrtime.bigint() - started) / 1e9, stderr }));
   });
+}
+
+/** Every other sample of submissions/, then near-copies of the reference solution up to `n`. */
+function makeRealisticClass(dir: string, n: number): string[] {
+  const samplesDir = path.join(ROOT, "submissions");
+  const samples = readdirSync(samplesDir)
+    .filter((name) => statSync(path.join(samplesDir, name)).isDirectory())
+    .sort()
+    .filter((_, i) => i % 2 === 0);
+  const dirs = samples.slice(0, n).map((name) => {
+    const target = path.join(dir, name);
+    cpSync(path.join(samplesDir, name), target, { recursive: true });
+    return target;
+  });
+  const dockerfile = readFileSync(path.join(ROOT, "reference/solution/Dockerfile"), "utf8");
+  for (let i = 0; dirs.length < n; i++) {
+    const target = path.join(dir, `copy-${String(i).padStart(3, "0")}`);
+    cpSync(path.join(ROOT, "reference/solution"), target, { recursive: true });
+    let text = `# Lab 42, student ${i}\n${dockerfile}`;
+    if (i % 2) text = text.replace("EXPOSE 5000\n", "");
+    if (i % 3 === 1) text = text.replace('CMD ["python", "app.py"]', 'CMD ["/app/venv/bin/python", "app.py"]');
+    writeFileSync(path.join(target, "Dockerfile"), text);
+    if (i % 4 === 3) writeFileSync(path.join(target, "app.py"), `${readFileSync(path.join(target, "app.py"), "utf8")}# my version\n`);
+    dirs.push(target);
+  }
+  return dirs;
 }
 
 function makeSubmissions(dir: string, n: number): string[] {
@@ -83,6 +119,16 @@ async function removeNaiveLeftovers(sinceUnixSeconds: number, cacheMark: CacheMa
   await pruneBuildCacheAdded(docker, cacheMark);
 }
 
+async function secondCheckMs(answer: string): Promise<{ first: number; second: number }> {
+  const timed = async () => {
+    const result = await run(process.execPath, ["bin/lab-grader.js", "check", answer]);
+    if (result.code !== 0) throw new Error(`check of ${answer} failed: ${result.stderr}`);
+    return Math.round(result.seconds * 1000);
+  };
+  const first = await timed();
+  return { first, second: await timed() };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -91,19 +137,50 @@ function median(values: number[]): number {
 
 const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 
-async function benchOnce(n: number, concurrency: number, graderFirst: boolean, builder: Builder): Promise<SeriesResult> {
+type ClassKind = "unique" | "realistic";
+
+/** Where the naive loop finds the buildx plugin (see bench/ensure-buildx.sh). */
+const BUILDX_CONFIG = path.join(tmpdir(), "lab-grader-bench-buildx");
+
+/**
+ * A cold cache for the side about to run (realistic class): every BuildKit record added since the bench started,
+ * what the grader kept, and the reference images, removed.
+ */
+async function coldCache(benchMark: CacheMark): Promise<void> {
+  const docker = new Dockerode();
+  const clean = await run(process.execPath, ["bin/lab-grader.js", "clean"]);
+  if (clean.code !== 0) throw new Error(`lab-grader clean failed: ${clean.stderr}`);
+  await pruneBuildCacheAdded(docker, benchMark);
+}
+
+async function benchOnce(
+  kind: ClassKind,
+  n: number,
+  concurrency: number,
+  graderFirst: boolean,
+  builder: Builder,
+  benchMark: CacheMark,
+): Promise<SeriesResult> {
   const work = mkdtempSync(path.join(tmpdir(), "lab-grader-bench-"));
-  const all = makeSubmissions(path.join(work, "all"), n);
-  const naiveDirs = all.filter((_, i) => i % 2 === 0);
+  let naiveDirs: string[];
   const graderRoot = path.join(work, "grader");
   mkdirSync(graderRoot);
-  for (const dir of all.filter((_, i) => i % 2 === 1)) cpSync(dir, path.join(graderRoot, path.basename(dir)), { recursive: true });
+  if (kind === "realistic") {
+    naiveDirs = makeRealisticClass(path.join(work, "all"), n);
+    for (const dir of naiveDirs) cpSync(dir, path.join(graderRoot, path.basename(dir)), { recursive: true });
+  } else {
+    const all = makeSubmissions(path.join(work, "all"), n);
+    naiveDirs = all.filter((_, i) => i % 2 === 0);
+    for (const dir of all.filter((_, i) => i % 2 === 1)) cpSync(dir, path.join(graderRoot, path.basename(dir)), { recursive: true });
+  }
 
   const tsv = path.join(work, "naive.tsv");
   const runNaive = async () => {
+    if (kind === "realistic") await coldCache(benchMark);
     const naiveStarted = Math.floor(Date.now() / 1000);
     const cacheMark = await takeBuildCacheMark(new Dockerode());
-    const env = { ...process.env, DOCKER_BUILDKIT: builder === "buildkit" ? "1" : "0" };
+    const naiveBuilder = builder === "classic" ? "classic" : kind === "realistic" ? "buildx" : "api";
+    const env = { ...process.env, NAIVE_BUILDER: naiveBuilder, DOCKER_CONFIG: BUILDX_CONFIG };
     const result = await run("bash", [path.join(ROOT, "bench/naive-grade.sh"), tsv, ...naiveDirs], env);
     if (result.code !== 0) throw new Error(`naive loop failed: ${result.stderr}`);
     await removeNaiveLeftovers(naiveStarted, cacheMark);
@@ -111,6 +188,7 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean, b
   };
   const out = path.join(work, "reports");
   const runGrader = async () => {
+    if (kind === "realistic") await coldCache(benchMark);
     const result = await run(process.execPath, [
       "bin/lab-grader.js",
       "grade",
@@ -156,12 +234,16 @@ async function benchOnce(n: number, concurrency: number, graderFirst: boolean, b
     naiveSeconds: naive.seconds,
     graderSeconds: grader.seconds,
     ratio: grader.seconds / half.grader / (naive.seconds / half.naive),
+    kind,
+    graded: grades.submissions.map((s) => ({ id: s.id, score: s.score })),
+    naiveOk: rows.map((r) => ({ id: r[0], ok: r[7] === "1" })),
     perSubmission: { naive: naive.seconds / half.naive, grader: grader.seconds / half.grader },
     naiveStagesMs,
     graderStagesMs,
     overheadMsPerSubmission: Math.round(overhead),
     peakRssMiB: Math.round(grades.grader.peakRssBytes / 1024 ** 2),
     allCorrect: { naive: rows.every((r) => r[7] === "1"), grader: grades.submissions.every((s) => s.score === s.maxScore) },
+    checkMs: kind === "realistic" ? await secondCheckMs(naiveDirs[naiveDirs.length - 1]) : undefined,
   };
 }
 
@@ -172,20 +254,37 @@ async function main(): Promise<void> {
     .option("--concurrency <n>", "lab-grader --concurrency", String(cpus().length))
     .option("--repeat <k>", "runs per N (the order of the two sides alternates); the median ratio is printed", "1")
     .option("--builder <list>", "classic, buildkit or both (classic,buildkit): each side builds with it", "classic")
+    .option(
+      "--class <kind>",
+      "unique (every submission unique: nothing shared) or realistic (samples and near-copies, each side from a cold cache)",
+      "unique",
+    )
     .parse(process.argv)
-    .opts<{ n: string; series?: string; concurrency: string; repeat: string; builder: string }>();
+    .opts<{ n: string; series?: string; concurrency: string; repeat: string; builder: string; class: string }>();
+  const kind = options.class as ClassKind;
+  if (kind !== "unique" && kind !== "realistic") throw new Error(`--class ${options.class}: expected unique or realistic`);
   const builders = options.builder.split(",") as Builder[];
   if (!builders.every((b) => b === "classic" || b === "buildkit"))
     throw new Error(`--builder ${options.builder}: expected classic, buildkit or both`);
   const series = (options.series ?? options.n).split(",").map(Number);
   const setup = await run(process.execPath, ["bin/lab-grader.js", "setup"]);
   if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+  if (kind === "realistic") {
+    const rootfs = path.join(process.env.LAB_GRADER_HOME ?? path.join(homedir(), ".cache", "lab-grader"), "engines", "sid-rootfs");
+    if (!existsSync(rootfs)) {
+      const made = await run("bash", [path.join(ROOT, "test/engines/make-rootfs.sh"), rootfs]);
+      if (made.code !== 0) throw new Error(`make-rootfs.sh failed: ${made.stderr}`);
+    }
+    const buildx = await run("bash", [path.join(ROOT, "bench/ensure-buildx.sh"), rootfs, BUILDX_CONFIG]);
+    if (buildx.code !== 0) throw new Error(`ensure-buildx.sh failed: ${buildx.stderr}`);
+  }
+  const benchMark = await takeBuildCacheMark(new Dockerode());
   const results: SeriesResult[] = [];
   for (const builder of builders) {
     for (const n of series) {
       for (let k = 0; k < Number(options.repeat); k++) {
-        process.stderr.write(`${builder}, N = ${n}, run ${k + 1}…\n`);
-        const result = await benchOnce(n, Number(options.concurrency), k % 2 === 1, builder);
+        process.stderr.write(`${kind} class, ${builder}, N = ${n}, run ${k + 1}…\n`);
+        const result = await benchOnce(kind, n, Number(options.concurrency), k % 2 === 1, builder, benchMark);
         results.push(result);
         console.log(JSON.stringify(result));
       }
@@ -195,6 +294,13 @@ async function main(): Promise<void> {
   for (const r of results) {
     console.log(
       `${r.builder.padEnd(8)}  ${String(r.n).padStart(4)}  ${(r.graderFirst ? "grader" : "naive").padEnd(6)}  ${r.perSubmission.naive.toFixed(2).padStart(11)}  ${r.perSubmission.grader.toFixed(2).padStart(12)}  ${r.ratio.toFixed(2).padStart(5)}  ${String(r.overheadMsPerSubmission).padStart(15)}  ${String(r.peakRssMiB).padStart(12)}  ${r.allCorrect.naive && r.allCorrect.grader}`,
+    );
+  }
+  for (const r of results.filter((x) => x.checkMs)) {
+    const agree = r.graded.filter((g) => (g.score === 10) === (r.naiveOk.find((o) => o.id === g.id)?.ok ?? false)).length;
+    console.log(
+      `realistic, N = ${r.n}: a student's check of an unchanged answer ${r.checkMs!.first} ms, again ${r.checkMs!.second} ms; ` +
+        `full marks where the naive loop got the greeting: ${agree} of ${r.graded.length}`,
     );
   }
   for (const builder of builders) {

@@ -16,7 +16,7 @@ export async function cleanCommand(): Promise<number> {
   if (!engine) throw new UserFacingError(`no Docker engine answers at ${engineLocation()}: nothing to clean there`, ExitCode.notReady);
   const kept = keptCacheOf(engine.docker, await engine.docker.info());
   const swept = await sweepDeadRuns(engine);
-  const deadRunsCache = await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"));
+  const deadRunsCache = await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId);
   const before = await keptCacheSize(kept);
   const after = await trimKeptCache(kept, 0);
   let references = 0;

@@ -6,9 +6,11 @@ import { ownerLabel } from "./labels";
 
 export interface CacheRecord {
   ID: string;
-  /** The record this one stands on (`Parents` from API 1.42). */
+  /** The record this one stands on (`Parents` from API 1.42): read it with parentsOf. */
   Parent?: string;
   Parents?: string[];
+  /** How the engine spells `Parents` on the wire: moby's struct tag has a leading space. */
+  " Parents"?: string[];
   Type?: string;
   Description?: string;
   InUse?: boolean;
@@ -30,6 +32,11 @@ export async function cacheRecords(docker: Dockerode): Promise<CacheRecord[]> {
     ),
   );
   return df?.BuildCache ?? [];
+}
+
+/** The records `record` stands on. */
+export function parentsOf(record: CacheRecord): string[] {
+  return [record.Parent, ...(record.Parents ?? []), ...(record[" Parents"] ?? [])].filter((id): id is string => !!id);
 }
 
 /** The engine's BuildKit cache as a run found it: the records there, and when. */
@@ -62,6 +69,8 @@ const MARK_FILE = "buildkit-cache-before.json";
 
 interface MarkFile {
   owner: string;
+  /** The engine the run built on (see kept-build-cache.ts, keptCacheOf): another engine's records are not its. */
+  engine?: string;
   since: string;
   before: string[];
 }
@@ -70,22 +79,24 @@ interface MarkFile {
  * Notes the mark in a run's state directory, for sweepDeadRunsBuildCache should the run die before it prunes what
  * it added. Returns the function that removes the note once it has.
  */
-export function markBuildCache(runDir: string, mark: CacheMark): () => void {
+export function markBuildCache(runDir: string, mark: CacheMark, engine: string): () => void {
   const file = path.join(runDir, MARK_FILE);
-  const note: MarkFile = { owner: ownerLabel(), since: mark.since.toISOString(), before: [...mark.before] };
+  const note: MarkFile = { owner: ownerLabel(), engine, since: mark.since.toISOString(), before: [...mark.before] };
   writeFileSync(file, JSON.stringify(note));
   return () => rmSync(file, { force: true });
 }
 
 /**
- * Settles what graders on this host that died (crash, kill -9) added to BuildKit's cache: for each such run's
- * note under `runsDir`, `settle` gets the mark of the records made since it started that it did not find there
- * (by default they are pruned; a grading run keeps what it would have kept, see kept-build-cache.ts). Returns
- * how many runs.
+ * Settles what graders on this host that died (crash, kill -9) added to this engine's BuildKit cache: for each
+ * such run's note under `runsDir` that names `engine`, `settle` gets the mark of the records made since it started
+ * that it did not find there (by default they are pruned; a grading run keeps what it would have kept, see
+ * kept-build-cache.ts). A note that names no engine (an older grader's) is dropped: its records could be any
+ * engine's. Returns how many runs.
  */
 export async function sweepDeadRunsBuildCache(
   docker: Dockerode,
   runsDir: string,
+  engine: string,
   settle: (mark: CacheMark) => Promise<unknown> = (mark) => pruneBuildCacheAdded(docker, mark),
 ): Promise<number> {
   let swept = 0;
@@ -97,7 +108,11 @@ export async function sweepDeadRunsBuildCache(
     } catch {
       continue;
     }
-    if (!ownerIsDead(note.owner)) continue;
+    if (!ownerIsDead(note.owner) || (note.engine !== undefined && note.engine !== engine)) continue;
+    if (note.engine === undefined) {
+      rmSync(file, { force: true });
+      continue;
+    }
     await settle({ before: new Set(note.before), since: new Date(note.since) });
     rmSync(file, { force: true });
     swept++;

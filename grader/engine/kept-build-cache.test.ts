@@ -28,7 +28,7 @@ function fakeEngine(records: CacheRecord[]): { docker: Dockerode; pruned: string
   const dial = (options: { path: string; options?: { filters?: { id?: string[] } } }, done: (error: unknown, data: unknown) => void) => {
     if (options.path.startsWith("/system/df")) return done(null, { BuildCache: state.records });
     const id = options.options?.filters?.id?.[0];
-    const standsOn = state.records.some((r) => r.Parent === id);
+    const standsOn = state.records.some((r) => r.Parent === id || r[" Parents"]?.includes(id ?? ""));
     if (!id || standsOn) return done(null, { CachesDeleted: [] });
     state.records = state.records.filter((r) => r.ID !== id);
     state.pruned.push(id);
@@ -88,7 +88,7 @@ describe("the kept cache", () => {
       record("oldest", 10, "2"),
       record("base", 10, "3"),
       record("in-use", 10, "4", { InUse: true }),
-      record("child", 10, "5", { Parent: "base" }),
+      record("child", 10, "5", { " Parents": ["base"] }),
       record("newest", 10, "6"),
     ]);
     const kept = await keep(fake, ["oldest", "base", "in-use", "child", "newest"]);

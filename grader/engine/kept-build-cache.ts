@@ -4,7 +4,7 @@ import path from "node:path";
 import type Dockerode from "dockerode";
 import { atomicWrite } from "../common/atomic-write";
 import { stateDir } from "../common/state-dir";
-import { addedRecords, cacheRecords, pruneRecord, type CacheMark, type CacheRecord } from "./buildkit-cache";
+import { addedRecords, cacheRecords, parentsOf, pruneRecord, type CacheMark, type CacheRecord } from "./buildkit-cache";
 
 /**
  * The part of an engine's BuildKit cache the grader keeps between runs: the layers of steps (RUN, COPY) that a
@@ -43,7 +43,10 @@ export async function settleRunCache(kept: KeptCache, mark: CacheMark, settleMs 
     if (round > 0 && !fresh.length) break;
     for (const record of fresh) seen.add(record.ID);
     // Run-only records too, until pruned: one the engine refuses to prune now is then trimmed later
-    note(kept, fresh.map((r) => r.ID));
+    note(
+      kept,
+      fresh.map((r) => r.ID),
+    );
     for (const record of added.filter(runOnly)) {
       if (await pruneRecord(kept.docker, record.ID).catch(() => false)) {
         removed += record.Size ?? 0;
@@ -87,7 +90,7 @@ export async function trimKeptCache(kept: KeptCache, limitBytes: number, enough?
     records = records.filter((r) => r.ID !== next.ID);
     removed++;
     // The record it stood on may go now
-    for (const parent of [next.Parent, ...(next.Parents ?? [])]) if (parent) refused.delete(parent);
+    for (const parent of parentsOf(next)) refused.delete(parent);
   }
   return { records: records.length, bytes: total(), removed };
 }

@@ -67,6 +67,9 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);
   const requested = request.builder ?? "auto";
+  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
+  const engineFacts = engineSummary(version, info);
+  const kept = keptCacheOf(engine.docker, info);
   const cacheMark =
     requested === "classic"
       ? undefined
@@ -74,16 +77,13 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
           console.error(`warning: BuildKit's cache cannot be listed, so this run's will not be pruned: ${error}`);
           return undefined;
         });
-  const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark);
-  const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
-  const engineFacts = engineSummary(version, info);
-  const kept = keptCacheOf(engine.docker, info);
+  const unmarkCache = cacheMark && markBuildCache(runDir, cacheMark, kept.engineId);
   const keepBytes = (request.cacheLimitMb ?? spec.buildCache.keepMb) * 1024 ** 2;
   // Independent engine calls, at once: they are most of the time before the first build.
   const [swept, { plan: builders, limiter }, containerQuota] = await Promise.all([
     sweepDeadRuns(engine).then(async (result) => ({
       ...result,
-      runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), (mark) => settleRunCache(kept, mark)),
+      runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId, (mark) => settleRunCache(kept, mark)),
     })),
     planBuilders(engine, spec, requested, runId, version, info),
     detectContainerQuota(engine.docker, info, spec.baseImages[0], runLabels(runId)),

@@ -167,6 +167,8 @@ function keptCacheRoom(engineDisk: string[], engineId: string): (neededBytes: nu
   return async (neededBytes) => {
     const { engine } = await connect();
     const trimmed = await trimKeptCache({ docker: engine.docker, engineId }, Infinity, () => freeBytes(engineDisk) >= neededBytes);
+    if (trimmed.removed)
+      process.stderr.write(`made room on the engine's disk: removed ${trimmed.removed} build cache record(s) kept from earlier runs\n`);
     return trimmed.removed > 0;
   };
 }

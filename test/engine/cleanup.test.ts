@@ -6,6 +6,7 @@ import type { Readable } from "node:stream";
 import tar from "tar-stream";
 import { buildImage } from "../../grader/engine/build";
 import { buildCacheAdded, markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
+import { keptCacheOf } from "../../grader/engine/kept-build-cache";
 import { connectEngine } from "../../grader/engine/client";
 import { sweepDeadRuns } from "../../grader/engine/cleanup";
 import { ContainerCgroups, freezeCgroups } from "../../grader/engine/cgroup-freezer";
@@ -61,15 +62,21 @@ describe("sweepDeadRuns and a container a dead grader left frozen", () => {
 });
 
 describe("sweepDeadRunsBuildCache", () => {
-  it("prunes the BuildKit cache a dead grader's run added, and leaves a live run's note alone", async () => {
+  it("prunes the BuildKit cache a dead grader's run added on this engine, and leaves a live run's and another engine's notes alone", async () => {
     const engine = await connectEngine();
+    const { engineId } = keptCacheOf(engine.docker, await engine.docker.info());
     const runs = mkdtempSync(path.join(tmpdir(), "lab-grader-runs-"));
     const mark = await takeBuildCacheMark(engine.docker);
-    mkdirSync(path.join(runs, "crashed"));
-    const note = { owner: `${hostname()}:${DEAD_PID}`, since: mark.since.toISOString(), before: [...mark.before] };
-    writeFileSync(path.join(runs, "crashed", "buildkit-cache-before.json"), JSON.stringify(note));
+    const dead = (dir: string, fields: object) => {
+      mkdirSync(path.join(runs, dir));
+      const note = { owner: `${hostname()}:${DEAD_PID}`, since: mark.since.toISOString(), before: [...mark.before], ...fields };
+      writeFileSync(path.join(runs, dir, "buildkit-cache-before.json"), JSON.stringify(note));
+    };
+    dead("crashed", { engine: engineId });
+    dead("crashed-elsewhere", { engine: "another-engine" });
+    dead("crashed-long-ago", {});
     mkdirSync(path.join(runs, "live"));
-    markBuildCache(path.join(runs, "live"), mark);
+    markBuildCache(path.join(runs, "live"), mark, engineId);
     // What the crashed run built: a BuildKit build no cache has seen
     const pack = tar.pack();
     pack.entry({ name: "Dockerfile" }, `FROM python:3.9-slim\nRUN echo ${randomBytes(8).toString("hex")} > /nonce\n`);
@@ -84,9 +91,12 @@ describe("sweepDeadRunsBuildCache", () => {
     await engine.docker.getImage(built.imageId!).remove({ force: true });
     expect((await buildCacheAdded(engine.docker, mark)).length).toBeGreaterThan(0);
 
-    expect(await sweepDeadRunsBuildCache(engine.docker, runs)).toBe(1);
+    expect(await sweepDeadRunsBuildCache(engine.docker, runs, engineId)).toBe(1);
     expect(await buildCacheAdded(engine.docker, mark)).toEqual([]);
     expect(existsSync(path.join(runs, "crashed", "buildkit-cache-before.json"))).toBe(false);
+    // A note naming no engine could be any engine's: dropped, nothing pruned for it
+    expect(existsSync(path.join(runs, "crashed-long-ago", "buildkit-cache-before.json"))).toBe(false);
+    expect(existsSync(path.join(runs, "crashed-elsewhere", "buildkit-cache-before.json"))).toBe(true);
     expect(existsSync(path.join(runs, "live", "buildkit-cache-before.json"))).toBe(true);
   }, 300_000);
 });
