@@ -17,6 +17,7 @@ import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 import { REFERENCE_KEY_LABEL } from "../../grader/grading/reference";
 import { cacheLeftSince } from "../helpers/kept-cache";
+import { expectPrivateCacheMounts, gradeCacheMountCorpus } from "../helpers/cache-mount-corpus";
 
 const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim", "golang:1.24"];
 
@@ -33,6 +34,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     let grades: GradesDocument;
     let classicGrades: GradesDocument;
     let lab43Grades: GradesDocument;
+    let cacheMountGrades: GradesDocument;
     let danglingBefore: Set<string>;
     let cacheMark: CacheMark;
 
@@ -71,6 +73,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       if (lab43Run.code !== 0)
         throw new Error(`grade of Lab 43 on the ${mode} engine exited ${lab43Run.code}:\n${lab43Run.stderr}\n${lab43Run.stdout}`);
       lab43Grades = JSON.parse(readFileSync(path.join(work, "out-lab43", "results.json"), "utf8")) as GradesDocument;
+      cacheMountGrades = await gradeCacheMountCorpus((args) => runCliIn(engine, args));
     }, 3_600_000);
 
     afterAll(async () => {
@@ -98,6 +101,10 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       expect(lab43Grades.submissions.map((s) => s.id)).toEqual(Object.keys(expected).sort());
       for (const submission of lab43Grades.submissions)
         expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
+    });
+
+    it("keeps each submission's cache mounts its own: a planter changes no other verdict", () => {
+      expectPrivateCacheMounts(cacheMountGrades);
     });
 
     it("builds with BuildKit by default", () => {
