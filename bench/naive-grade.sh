@@ -13,7 +13,7 @@ ms() { date +%s%3N; }
 printf 'id\tbuild_ms\tstart_ms\tprobe_ms\tinspect_ms\ttotal_ms\tbytes\tok\n' > "$out"
 for dir in "$@"; do
   id=$(basename "$dir")
-  tag="lab-grader-bench-naive/$(printf '%s' "$id" | tr -c 'a-z0-9' '-'):latest"
+  tag="lab-grader-bench-naive/$(printf '%s' "$id" | tr -c 'a-z0-9' '-' | sed 's/^-*//; s/-*$//; s/--*/-/g'):latest"
   t0=$(ms)
   built=1
   case "${NAIVE_BUILDER:-classic}" in
