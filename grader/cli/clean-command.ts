@@ -29,7 +29,7 @@ export async function cleanCommand(): Promise<number> {
     if (removed) references++;
   }
   console.log(`build cache: removed ${before.records - after.records} record(s), ${mb(before.bytes - after.bytes)}`);
-  if (after.records) console.log(`  ${after.records} record(s) in use by a build under way were left`);
+  if (after.records) console.log(`  ${after.records} record(s) the engine would not remove now (in use, or just used) were left: run clean again`);
   console.log(`reference images: removed ${references}`);
   console.log(
     `left by graders that died: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), the BuildKit cache of ${deadRunsCache} run(s)`,

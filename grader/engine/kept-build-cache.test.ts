@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Dockerode from "dockerode";
-import type { CacheRecord } from "./buildkit-cache";
+import { parentsOf, type CacheRecord } from "./buildkit-cache";
 import { keptCacheSize, runOnly, settleRunCache, trimKeptCache, type KeptCache } from "./kept-build-cache";
 
 describe("runOnly", () => {
@@ -21,14 +21,14 @@ const MB = 1024 ** 2;
 
 /**
  * An engine's BuildKit cache as the API shows it: `system df` lists the records, `build/prune` with an id filter
- * removes one — unless another record stands on it (its `parent`), as the engine refuses.
+ * removes one — unless another record stands on it (names it among its parents), as the engine refuses.
  */
 function fakeEngine(records: CacheRecord[]): { docker: Dockerode; pruned: string[]; records: typeof records } {
   const state = { records, pruned: [] as string[] };
   const dial = (options: { path: string; options?: { filters?: { id?: string[] } } }, done: (error: unknown, data: unknown) => void) => {
     if (options.path.startsWith("/system/df")) return done(null, { BuildCache: state.records });
     const id = options.options?.filters?.id?.[0];
-    const standsOn = state.records.some((r) => r.Parent === id || r[" Parents"]?.includes(id ?? ""));
+    const standsOn = state.records.some((r) => parentsOf(r).includes(id ?? ""));
     if (!id || standsOn) return done(null, { CachesDeleted: [] });
     state.records = state.records.filter((r) => r.ID !== id);
     state.pruned.push(id);

@@ -1,11 +1,12 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { addedRecords, cacheRecords, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
+import { cacheRecords, parentsOf, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
 import { connectEngine, type Engine } from "../../grader/engine/client";
-import { keptCacheOf, keptRecords, runOnly, type KeptCache } from "../../grader/engine/kept-build-cache";
+import { keptCacheOf, keptRecords, type KeptCache } from "../../grader/engine/kept-build-cache";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
+import { cacheLeftSince } from "../helpers/kept-cache";
 
 /** An answer no earlier build on this engine has seen: the handout's, with a requirements file of its own. */
 function freshAnswer(): string {
@@ -39,11 +40,9 @@ describe("BuildKit's cache, kept between runs", () => {
     const answer = freshAnswer();
     const mark = await takeBuildCacheMark(engine.docker);
     const first = await check(answer);
-    const added = addedRecords(await cacheRecords(engine.docker), mark);
-    expect(added.filter(runOnly).map((r) => `${r.Type}: ${r.Description}`)).toEqual([]);
-    expect(added.length).toBeGreaterThan(0);
-    const keptIds = new Set((await keptRecords(kept)).map((r) => r.ID));
-    expect(added.filter((r) => !keptIds.has(r.ID)).map((r) => r.Description)).toEqual([]);
+    const left = await cacheLeftSince(engine.docker, mark);
+    expect({ runOnly: left.runOnly, notKept: left.notKept }).toEqual({ runOnly: [], notKept: [] });
+    expect(left.added.length).toBeGreaterThan(0);
 
     const second = await check(answer);
     const builds = (grades: GradesDocument) => grades.submissions[0].checks.find((c) => c.id === "image-builds")!.message;
@@ -58,7 +57,18 @@ describe("BuildKit's cache, kept between runs", () => {
   it("keeps no more than --cache-limit; doctor says what is kept", async () => {
     await check(freshAnswer(), ["--cache-limit", "1"]);
     const records = await keptRecords(kept);
-    expect(records.reduce((sum, r) => sum + (r.Size ?? 0), 0)).toBeLessThanOrEqual(1024 ** 2);
+    // The engine refuses to remove a record another stands on: one of the grader's under a build that is not
+    // (an earlier test's, a user's) stays, and so does what it stands on
+    const all = await cacheRecords(engine.docker);
+    const keptIds = new Set(records.map((r) => r.ID));
+    const held = new Set<string>();
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const record of all)
+        if (!keptIds.has(record.ID) || held.has(record.ID))
+          for (const parent of parentsOf(record)) if (keptIds.has(parent) && !held.has(parent)) grew = held.add(parent) !== undefined;
+    }
+    expect(records.filter((r) => !held.has(r.ID)).reduce((sum, r) => sum + (r.Size ?? 0), 0)).toBeLessThanOrEqual(1024 ** 2);
     const doctor = await runCli(["doctor"]);
     expect(doctor.stdout).toMatch(
       new RegExp(
