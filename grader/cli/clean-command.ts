@@ -17,8 +17,7 @@ export async function cleanCommand(): Promise<number> {
   const kept = keptCacheOf(engine.docker, await engine.docker.info());
   const swept = await sweepDeadRuns(engine);
   const deadRunsCache = await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId);
-  const before = await keptCacheSize(kept);
-  const after = await trimKeptCache(kept, 0);
+  // The images first: a step's record can be held while an image built from it is there
   let references = 0;
   for (const image of await engine.docker.listImages({ filters: { label: [REFERENCE_KEY_LABEL] } })) {
     const removed = await engine.docker
@@ -28,7 +27,9 @@ export async function cleanCommand(): Promise<number> {
       .catch(() => false);
     if (removed) references++;
   }
-  console.log(`build cache: removed ${before.records - after.records} record(s), ${mb(before.bytes - after.bytes)}`);
+  const before = await keptCacheSize(kept);
+  const after = await trimKeptCache(kept, 0);
+  console.log(`build cache: removed ${after.removed} record(s), ${mb(before.bytes - after.bytes)}`);
   if (after.records) console.log(`  ${after.records} record(s) the engine would not remove now (in use, or just used) were left: run clean again`);
   console.log(`reference images: removed ${references}`);
   console.log(

@@ -47,11 +47,19 @@ export interface CacheMark {
 
 /**
  * Takes the mark. A record counts as added later only if it is neither listed now nor older than the mark: the
- * engine's listing has been seen to leave out a few older records that a later listing shows.
+ * engine lists one of a RUN step's two records at a time (see kept-build-cache.ts), so an older record's twin can
+ * show later. Times are the engine's (records carry its clock; a remote engine's may differ from this machine's).
  */
 export async function takeBuildCacheMark(docker: Dockerode): Promise<CacheMark> {
-  const since = new Date(Date.now() - 1000);
+  const since = new Date((await engineTime(docker)) - 1000);
   return { before: new Set((await cacheRecords(docker)).map((r) => r.ID)), since };
+}
+
+/** The engine's clock now, in ms since the epoch (`docker info`'s SystemTime); this machine's if it gives none. */
+export async function engineTime(docker: Dockerode): Promise<number> {
+  const info = (await docker.info().catch(() => undefined)) as { SystemTime?: string } | undefined;
+  const time = info?.SystemTime ? Date.parse(info.SystemTime) : NaN;
+  return Number.isFinite(time) ? time : Date.now();
 }
 
 /** The ids of the records added since `mark`. */

@@ -21,9 +21,11 @@ const MB = 1024 ** 2;
 
 /**
  * An engine's BuildKit cache as the API shows it: `system df` lists the records, `build/prune` with an id filter
- * removes one — unless another record stands on it (names it among its parents), as the engine refuses.
+ * removes one — unless another record stands on it (names it among its parents), as the engine refuses. A RUN
+ * step's layer can be two records of which one is listed (`twins`: listed id → the other): pruning the listed one
+ * leaves the other, which is listed from then on.
  */
-function fakeEngine(records: CacheRecord[]): { docker: Dockerode; pruned: string[]; records: typeof records } {
+function fakeEngine(records: CacheRecord[], twins: Record<string, CacheRecord> = {}) {
   const state = { records, pruned: [] as string[] };
   const dial = (options: { path: string; options?: { filters?: { id?: string[] } } }, done: (error: unknown, data: unknown) => void) => {
     if (options.path.startsWith("/system/df")) return done(null, { BuildCache: state.records });
@@ -31,26 +33,36 @@ function fakeEngine(records: CacheRecord[]): { docker: Dockerode; pruned: string
     const standsOn = state.records.some((r) => parentsOf(r).includes(id ?? ""));
     if (!id || standsOn) return done(null, { CachesDeleted: [] });
     state.records = state.records.filter((r) => r.ID !== id);
+    if (twins[id]) state.records.push(twins[id]);
     state.pruned.push(id);
     done(null, { CachesDeleted: [id], SpaceReclaimed: 1 });
   };
+  const info = async () => ({ SystemTime: new Date().toISOString() });
   return {
-    docker: { modem: { dial } } as unknown as Dockerode,
+    docker: { modem: { dial }, info } as unknown as Dockerode,
     get pruned() {
       return state.pruned;
     },
     get records() {
       return state.records;
     },
+    /** The engine lists `id`'s twin instead, as when a build builds on the step. */
+    flip(id: string) {
+      state.records = [...state.records.filter((r) => r.ID !== id), twins[id]];
+    },
   };
 }
+
+/** Before a run's mark: the user's own builds. */
+const BEFORE = "2020-01-01T00:00:00Z";
+const MARK = new Date("2020-02-01T00:00:00Z");
 
 const record = (ID: string, sizeMb: number, lastUsed: string, extra: Partial<CacheRecord> = {}) => ({
   ID,
   Type: "regular",
   Description: "mount / from exec /bin/sh -c true",
   Size: sizeMb * MB,
-  CreatedAt: "2026-12-01T00:00:00Z",
+  CreatedAt: ID.startsWith("user") ? BEFORE : "2020-03-01T00:00:00Z",
   LastUsedAt: `2026-12-0${lastUsed}T00:00:00Z`,
   ...extra,
 });
@@ -66,7 +78,7 @@ describe("the kept cache", () => {
   const keep = async (fake: ReturnType<typeof fakeEngine>, ids: string[]): Promise<KeptCache> => {
     const kept = { docker: fake.docker, engineId: "e1" };
     // What a run added since its mark is what it keeps (less what only it could use)
-    await settleRunCache(kept, { before: new Set(fake.records.map((r) => r.ID).filter((id) => !ids.includes(id))), since: new Date(0) }, 0);
+    await settleRunCache(kept, { before: new Set(fake.records.map((r) => r.ID).filter((id) => !ids.includes(id))), since: MARK }, 0);
     return kept;
   };
 
@@ -108,5 +120,23 @@ describe("the kept cache", () => {
     expect(fake.pruned).toEqual(["a", "b"]);
     fake.records.splice(0);
     expect(await keptCacheSize(kept)).toEqual({ records: 0, bytes: 0 });
+  });
+
+  it("keeps a step's other record, which the engine lists later; a limit of 0 trims it and every record of no size", async () => {
+    const venv = record("venv", 10, "2", { " Parents": ["base"] });
+    const pip = record("pip", 10, "2");
+    // The committed record: the same layer and parents, created a moment later within the run
+    const twinOf = (step: CacheRecord, created: string) => ({ ...step, ID: `${step.ID}-committed`, CreatedAt: created });
+    const fake = fakeEngine([record("user", 10, "1"), record("base", 0, "1"), venv, pip], {
+      venv: twinOf(venv, "2020-03-01T00:00:01Z"),
+      pip: twinOf(pip, "2020-03-01T00:00:02Z"),
+    });
+    const kept = await keep(fake, ["base", "venv", "pip"]);
+    // A later build on the step: the engine lists the committed record, which the run never saw
+    fake.flip("venv");
+    expect((await keptCacheSize(kept)).records).toBe(3);
+    // Pruning the listed record of a pair leaves the other listed; clean removes both, and the record of no size
+    expect(await trimKeptCache(kept, 0)).toEqual({ records: 0, bytes: 0, removed: 4 });
+    expect(fake.records.map((r) => r.ID)).toEqual(["user"]);
   });
 });
