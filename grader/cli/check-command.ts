@@ -22,6 +22,7 @@ export interface CheckOptions {
   probeTimeout?: number;
   builder?: BuilderRequest;
   cacheLimit?: number;
+  requireBuildLimits?: boolean;
 }
 
 /**
@@ -49,6 +50,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       keepImages: false,
       builder: options.builder,
       cacheLimitMb: options.cacheLimit,
+      requireBuildLimits: options.requireBuildLimits,
       printTable: false,
     });
     const submission = grades.submissions[0];

@@ -26,6 +26,7 @@ export interface GradeOptions extends GradebookFlags {
   shard?: Shard;
   builder: BuilderRequest;
   cacheLimit?: number;
+  requireBuildLimits?: boolean;
 }
 
 /** Exit code when every submission got a grade but the grader itself failed on some (their checks say so). */
@@ -133,6 +134,7 @@ async function gradeSubmissions(
     keepImages: options.keepImages,
     builder: options.builder,
     cacheLimitMb: options.cacheLimit,
+    requireBuildLimits: options.requireBuildLimits,
     printTable: true,
     csvBom: options.csvBom,
   });

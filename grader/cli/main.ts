@@ -37,6 +37,12 @@ export function nonNegativeInteger(value: string): number {
 
 const CACHE_LIMIT_HELP = "keep at most this many MiB of BuildKit's cache for the next run; 0 keeps none (default: the lab spec's buildCache.keepMb)";
 
+const BUILDER_HELP =
+  "auto (BuildKit where its steps can be capped; elsewhere the classic builder, and BuildKit for what needs it), classic or buildkit";
+
+const REQUIRE_LIMITS_HELP =
+  "stop (exit 3) before grading where BuildKit's RUN steps cannot be held to the lab's build limits (a remote engine, Docker Desktop)";
+
 const PROBE_TIMEOUT_HELP = "how long the app may take to answer (default: the lab spec's timeouts.probeSeconds)";
 
 /** The flag's name before it was named after the lab spec's probeSeconds: still taken, hidden, with a word on stderr. */
@@ -92,7 +98,8 @@ export async function main(argv: string[]): Promise<number> {
       .option("--resume", "reuse earlier results (in <out>/cache) of submissions whose files, lab spec and grader version are unchanged", false)
       .option("--only <id>", "grade just this submission; report the others' latest results")
       .option("--shard <i/n>", "grade only the i-th of n deterministic shards of the submissions (for a CI matrix)", parseShard)
-      .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
+      .option("--builder <kind>", BUILDER_HELP, parseBuilder, "auto")
+      .option("--require-build-limits", REQUIRE_LIMITS_HELP, false)
       .option("--cache-limit <MB>", CACHE_LIMIT_HELP, nonNegativeInteger),
   ).action(async (dir, options) => {
     exitCode = await gradeCommand(dir, withProbeTimeout(options));
@@ -124,7 +131,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("--build-timeout <seconds>", "stop the build after this long (default: the lab spec's)", positiveNumber)
     .option("--probe-timeout <seconds>", PROBE_TIMEOUT_HELP, positiveNumber)
     .addOption(runTimeoutAlias())
-    .option("--builder <kind>", "auto (BuildKit where its steps can be capped, else classic), classic or buildkit", parseBuilder, "auto")
+    .option("--builder <kind>", BUILDER_HELP, parseBuilder, "auto")
+    .option("--require-build-limits", REQUIRE_LIMITS_HELP, false)
     .option("--cache-limit <MB>", CACHE_LIMIT_HELP, nonNegativeInteger)
     .action(async (dir, options) => {
       exitCode = await checkCommand(dir, withProbeTimeout(options));

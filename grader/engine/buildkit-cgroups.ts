@@ -17,7 +17,8 @@ export interface BuildkitCgroup {
   dirs: Record<string, string>;
 }
 
-export type Located = { ok: true; cgroup: BuildkitCgroup } | { ok: false; reason: string };
+/** Not ok: `unbuilt` when BuildKit could not build the probe at all, else the steps' cgroups are not this machine's to cap. */
+export type Located = { ok: true; cgroup: BuildkitCgroup } | { ok: false; reason: string; unbuilt?: boolean };
 
 /**
  * Finds, from the /proc/self/cgroup a BuildKit RUN step printed, the cgroup directories under which the engine

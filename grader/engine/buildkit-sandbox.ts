@@ -7,7 +7,7 @@ import { pruneBuildCacheAdded, takeBuildCacheMark } from "./buildkit-cache";
 import { thawStrandedBuildkitParents } from "./cgroup-freezer";
 import { BuildkitLimiter, locateBuildkitCgroup, type BuildkitCgroup, type Located, type StepLimits } from "./buildkit-cgroups";
 
-export type BuildkitSandbox = { ok: true; limiter: BuildkitLimiter; cgroup: BuildkitCgroup } | { ok: false; reason: string };
+export type BuildkitSandbox = { ok: true; limiter: BuildkitLimiter; cgroup: BuildkitCgroup } | { ok: false; reason: string; unbuilt?: boolean };
 
 /**
  * Makes BuildKit safe to build untrusted Dockerfiles with on this engine: finds where it puts RUN steps
@@ -57,7 +57,7 @@ async function probe(docker: Dockerode, probeImage: string, labels: Record<strin
       .getImage(probe.imageId)
       .remove({ force: true })
       .catch(() => undefined);
-  if (!probe.ok) return { ok: false, reason: `a BuildKit probe build FROM ${probeImage} failed: ${probe.error}` };
+  if (!probe.ok) return { ok: false, unbuilt: true, reason: `a BuildKit probe build FROM ${probeImage} failed: ${probe.error}` };
   const cgroupLines = probe.log
     .split("\n")
     .map((line) => /^#\d+ [\d.]+ (\d+:[^:]*:\/.*)$/.exec(line)?.[1])

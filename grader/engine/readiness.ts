@@ -72,12 +72,17 @@ export async function readinessFacts(
   }
   if (probeImage) facts.push({ name: "disk quota", ok: true, value: describeQuota(await detectContainerQuota(engine.docker, info, probeImage, {})) });
   const unmeasurable = unmeasurableDriver(info);
-  if (apiHasBuildkit(kind) && unmeasurable) buildkit.value += `; not used for grading (a Dockerfile that needs it is not built): ${unmeasurable}`;
+  const uncapped = (reason: string) =>
+    `; grading uses it for the Dockerfiles that need it (the classic builder builds the rest), its RUN steps not held to ` +
+    `the lab's build limits (memory, CPU, pids, disk budget; the build timeout holds): ${reason}; --require-build-limits stops a run here`;
+  if (apiHasBuildkit(kind) && unmeasurable) buildkit.value += uncapped(unmeasurable);
   else if (apiHasBuildkit(kind) && probeImage) {
     const located = await probeBuildkitCgroup(engine.docker, probeImage, {});
     buildkit.value += located.ok
       ? `; grading may use it: its RUN steps can be capped through cgroup ${located.cgroup.parent}`
-      : `; not used for grading (a Dockerfile that needs it is not built): ${located.reason}`;
+      : located.unbuilt
+        ? `; not used for grading (a Dockerfile that needs it is not built): ${located.reason}`
+        : uncapped(located.reason);
   }
   return facts;
 }

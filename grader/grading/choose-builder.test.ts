@@ -1,12 +1,21 @@
 import { analyzeDockerfile } from "../dockerfile/analyze";
-import { chooseBuilder, olderThan, type BuilderPlan } from "./choose-builder";
+import { buildkitLimitsNote, chooseBuilder, defaultBuilder, olderThan, type BuilderPlan } from "./choose-builder";
 
 const usable = (requested: BuilderPlan["requested"], engineVersion = "28.5.2"): BuilderPlan => ({
   requested,
-  buildkit: { usable: true, cgroup: "/docker/buildkit", stepsDir: "/sys/fs/cgroup/memory/docker/buildkit" },
+  buildkit: { usable: true, capped: true, cgroup: "/docker/buildkit", stepsDir: "/sys/fs/cgroup/memory/docker/buildkit" },
   engineVersion,
 });
-const unusable: BuilderPlan = { requested: "auto", buildkit: { usable: false, reason: "the engine is not local" }, engineVersion: "28.5.2" };
+const uncapped = (requested: BuilderPlan["requested"]): BuilderPlan => ({
+  requested,
+  buildkit: { usable: true, capped: false, reason: "the engine is not local" },
+  engineVersion: "28.5.2",
+});
+const unusable: BuilderPlan = {
+  requested: "auto",
+  buildkit: { usable: false, reason: "the engine's API (1.38) has no BuildKit builds" },
+  engineVersion: "18.09.1",
+};
 const choose = (plan: BuilderPlan, text: string) => chooseBuilder(plan, analyzeDockerfile(text));
 
 const CLASSIC = "FROM python:3.9-slim\nRUN true\n";
@@ -29,10 +38,28 @@ describe("chooseBuilder", () => {
     });
   });
 
-  it("auto where BuildKit cannot be capped: says why, and how to rewrite", () => {
+  it("auto where BuildKit cannot be capped: BuildKit, saying what does not hold, for what needs it; the classic builder for the rest", () => {
+    const note = "built with BuildKit, its RUN steps not held to the lab's build limits: the engine is not local";
+    expect(choose(uncapped("auto"), MOUNT)).toEqual({ ok: true, builder: "buildkit", notes: [note], blankLines: [] });
+    expect(choose(uncapped("auto"), CLASSIC)).toEqual({ ok: true, builder: "classic", notes: [], blankLines: [] });
+    expect(choose(uncapped("buildkit"), CLASSIC)).toEqual({ ok: true, builder: "buildkit", notes: [note], blankLines: [] });
+    expect(defaultBuilder(uncapped("auto"))).toBe("classic");
+    expect(defaultBuilder(uncapped("buildkit"))).toBe("buildkit");
+    expect(defaultBuilder(usable("auto"))).toBe("buildkit");
+    expect(buildkitLimitsNote(uncapped("auto"))).toMatch(
+      /^BuildKit builds only Dockerfiles that need it .*not held to the lab's build limits \(memory, CPU, pids, disk budget; the build timeout holds\): the engine is not local$/,
+    );
+    expect(buildkitLimitsNote(uncapped("buildkit"))).toMatch(/^BuildKit builds every Dockerfile, /);
+    expect(buildkitLimitsNote(usable("auto"))).toBeUndefined();
+    expect(buildkitLimitsNote(uncapped("classic"))).toBeUndefined();
+  });
+
+  it("auto where the engine has no BuildKit: says why, and how to rewrite", () => {
     expect(choose(unusable, MOUNT)).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/this engine's BuildKit cannot be used for grading: the engine is not local\. Rewrite those lines/),
+      reason: expect.stringMatching(
+        /this engine's BuildKit cannot be used for grading: the engine's API \(1\.38\) has no BuildKit builds\. Rewrite those lines/,
+      ),
     });
     expect(choose(unusable, CLASSIC)).toMatchObject({ ok: true, builder: "classic" });
   });

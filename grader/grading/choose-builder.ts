@@ -8,8 +8,14 @@ export const BUILDER_REQUESTS: BuilderRequest[] = ["auto", "classic", "buildkit"
 /** What a run decided about builders before the first submission: asked for, and whether BuildKit is usable. */
 export interface BuilderPlan {
   requested: BuilderRequest;
-  /** Usable when the engine has BuildKit and the grader holds its RUN steps to the lab's build limits. */
-  buildkit: { usable: true; cgroup: string; stepsDir: string } | { usable: false; reason: string };
+  /**
+   * Usable when the engine has BuildKit; capped when the grader also holds its RUN steps to the lab's build limits
+   * (memory, CPU, pids and the disk budget). Uncapped, the reason says why those do not hold.
+   */
+  buildkit:
+    | { usable: true; capped: true; cgroup: string; stepsDir: string }
+    | { usable: true; capped: false; reason: string }
+    | { usable: false; reason: string };
   /** The engine's version, e.g. "20.10.24" or "28.5.2". */
   engineVersion: string;
 }
@@ -35,10 +41,13 @@ const OFFICIAL_FRONTEND = /^(docker\.io\/)?docker\/dockerfile:1(\.\d+){0,2}(@sha
 
 /**
  * Which builder builds this Dockerfile. `auto` takes BuildKit — what `docker build` is on a current engine — when
- * the run can hold BuildKit's steps to the lab's limits, and the classic builder elsewhere (where syntax only
- * BuildKit has is refused, saying why); `buildkit` insists on BuildKit, `classic` on the classic builder. Features
- * an engine's own frontend is too old for, secrets and the host's network are refused before building, each with
- * the line and what to do.
+ * the run can hold BuildKit's steps to the lab's limits. Where it cannot (a remote engine, Docker Desktop's VM, a
+ * cgroup layout the grader does not know), `auto` builds with the classic builder, whose limits the API applies,
+ * and with BuildKit, its steps not held to the limits, only a Dockerfile that needs it: the same Dockerfile gets
+ * the same verdict either way (the matrix grades the samples with both). Where the engine has no BuildKit, syntax
+ * only BuildKit has is refused, saying why. `buildkit` insists on BuildKit, `classic` on the classic builder.
+ * Features an engine's own frontend is too old for, secrets and the host's network are refused before building,
+ * each with the line and what to do.
  */
 export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): BuilderChoice {
   const features = analysis.buildkitFeatures;
@@ -47,7 +56,8 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   if (refused.length) {
     return { ok: false, refused: true, blocking: refused, reason: refused.map((f) => `${f.feature} (line ${f.line}): ${f.refused}`).join("; ") };
   }
-  const wantBuildkit = plan.requested === "buildkit" || (plan.requested === "auto" && (plan.buildkit.usable || blocking.length > 0));
+  const capped = plan.buildkit.usable && plan.buildkit.capped;
+  const wantBuildkit = plan.requested === "buildkit" || (plan.requested === "auto" && (capped || blocking.length > 0));
   const directive = analysis.syntaxDirective;
   if (!wantBuildkit) {
     if (blocking.length) return { ok: false, refused: false, blocking, reason: classicOnlyMessage(blocking, plan) };
@@ -77,6 +87,7 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   }
   const notes: string[] = [];
   const blankLines: number[] = [];
+  if (!plan.buildkit.capped) notes.push(`built with BuildKit, its RUN steps not held to the lab's build limits: ${plan.buildkit.reason}`);
   if (directive) {
     if (!OFFICIAL_FRONTEND.test(directive.trim())) {
       return {
@@ -97,7 +108,20 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
 
 /** The builder of a Dockerfile with no BuildKit-only syntax in this run: the reference's, measured as the submissions are. */
 export function defaultBuilder(plan: BuilderPlan): Builder {
-  return plan.requested !== "classic" && plan.buildkit.usable ? "buildkit" : "classic";
+  if (plan.requested === "classic" || !plan.buildkit.usable) return "classic";
+  return plan.requested === "buildkit" || plan.buildkit.capped ? "buildkit" : "classic";
+}
+
+/** What of the lab's build limits holds for BuildKit's RUN steps in this run, when it may build with BuildKit. */
+export function buildkitLimitsNote(plan: BuilderPlan): string | undefined {
+  if (plan.requested === "classic" || !plan.buildkit.usable) return undefined;
+  if (plan.buildkit.capped) return undefined;
+  const which =
+    plan.requested === "buildkit" ? "every Dockerfile" : "only Dockerfiles that need it (the classic builder, with the limits, builds the rest)";
+  return (
+    `BuildKit builds ${which}, its RUN steps not held to the lab's build limits (memory, CPU, pids, disk budget; ` +
+    `the build timeout holds): ${plan.buildkit.reason}`
+  );
 }
 
 function classicOnlyMessage(blocking: BuildkitFeature[], plan: BuilderPlan): string {

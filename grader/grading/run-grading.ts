@@ -14,7 +14,7 @@ import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
 import { markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../engine/buildkit-cache";
 import { keptCacheOf, settleRunCache, trimKeptCache, type KeptCache } from "../engine/kept-build-cache";
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
-import { defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
+import { buildkitLimitsNote, defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
 import { engineKind, productName, type InfoAnswer } from "../engine/engine-kind";
 import { leftoversOfRun, sweepDeadRuns } from "../engine/cleanup";
@@ -52,6 +52,8 @@ export interface GradingRequest {
   csvBom?: boolean;
   /** What is kept of BuildKit's cache after the run (default: the lab's buildCache.keepMb). */
   cacheLimitMb?: number;
+  /** Stop before grading when BuildKit's RUN steps cannot be held to the lab's build limits (also sandbox.requireBuildLimits). */
+  requireBuildLimits?: boolean;
 }
 
 /**
@@ -85,10 +87,11 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
       ...result,
       runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId, (mark) => settleRunCache(kept, mark)),
     })),
-    planBuilders(engine, spec, requested, runId, version, info),
+    planBuilders(engine, spec, { builder: requested, requireBuildLimits: request.requireBuildLimits }, runId, version, info),
     detectContainerQuota(engine.docker, info, spec.baseImages[0], runLabels(runId)),
   ]);
   engineFacts.containerDiskQuota = describeQuota(containerQuota);
+  engineFacts.buildLimits = buildkitLimitsNote(builders);
   if (swept.containers + swept.networks + swept.images + swept.runsCache) {
     console.error(
       `removed what a crashed earlier run left: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), ` +
@@ -99,10 +102,13 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const engineDisk = await checkEngineDisk(engineStorage, spec, kept);
   if (containerQuota.kind !== "none") console.error(`disk quota: ${describeQuota(containerQuota)}`);
   if (builders.requested !== "classic") {
+    const buildkit = builders.buildkit;
     console.error(
-      builders.buildkit.usable
-        ? `BuildKit: RUN steps capped through cgroup ${builders.buildkit.cgroup}`
-        : `BuildKit not used: ${builders.buildkit.reason}`,
+      !buildkit.usable
+        ? `BuildKit not used: ${buildkit.reason}`
+        : buildkit.capped
+          ? `BuildKit: RUN steps capped through cgroup ${buildkit.cgroup}`
+          : `warning: ${buildkitLimitsNote(builders)}`,
     );
   }
   let network: RunNetwork | undefined;
@@ -278,18 +284,21 @@ async function keepWithin(kept: KeptCache, keepBytes: number, spec: LabSpec, sto
 }
 
 /**
- * Whether this run may build with BuildKit: only where the engine has it and the grader can hold its RUN steps
- * to the lab's build limits (probed with the lab's first base image). `--builder buildkit` without that is an
- * error; `auto` then builds what the classic builder can and says why the rest is not built.
+ * Whether this run may build with BuildKit, and whether the grader holds its RUN steps to the lab's build limits
+ * (probed with the lab's first base image). Where it cannot (a remote engine, Docker Desktop's VM, a storage
+ * driver whose writes it cannot measure), BuildKit still builds — what needs it under `auto`, everything under
+ * `--builder buildkit` — unless the run requires the limits (`--require-build-limits`, `sandbox.requireBuildLimits`),
+ * which then stops it before grading. `--builder buildkit` where the engine has no usable BuildKit is an error.
  */
 async function planBuilders(
   engine: Engine,
   spec: LabSpec,
-  requested: BuilderRequest,
+  request: { builder: BuilderRequest; requireBuildLimits?: boolean },
   runId: string,
   version: Dockerode.DockerVersion,
   info: InfoAnswer,
 ): Promise<{ plan: BuilderPlan; limiter?: BuildkitLimiter }> {
+  const requested = request.builder;
   const plan = (buildkit: BuilderPlan["buildkit"]): BuilderPlan => ({ requested, buildkit, engineVersion: version.Version });
   if (requested === "classic") return { plan: plan({ usable: false, reason: "--builder classic" }) };
   let result: { plan: BuilderPlan; limiter?: BuildkitLimiter };
@@ -297,19 +306,33 @@ async function planBuilders(
   if (!apiHasBuildkit(engineKind(version, info))) {
     result = { plan: plan({ usable: false, reason: `the engine's API (${version.ApiVersion}) has no BuildKit builds` }) };
   } else if (unmeasurable) {
-    result = { plan: plan({ usable: false, reason: unmeasurable }) };
+    result = { plan: plan({ usable: true, capped: false, reason: unmeasurable }) };
   } else {
     const limits = { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus, pids: spec.sandbox.pids };
     const sandbox = await startBuildkitSandbox(engine.docker, spec.baseImages[0], limits, runLabels(runId));
     result = sandbox.ok
       ? {
-          plan: plan({ usable: true, cgroup: sandbox.cgroup.parent, stepsDir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified }),
+          plan: plan({
+            usable: true,
+            capped: true,
+            cgroup: sandbox.cgroup.parent,
+            stepsDir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified,
+          }),
           limiter: sandbox.limiter,
         }
-      : { plan: plan({ usable: false, reason: `its build steps cannot be held to the lab's limits: ${sandbox.reason}` }) };
+      : { plan: plan(sandbox.unbuilt ? { usable: false, reason: sandbox.reason } : { usable: true, capped: false, reason: sandbox.reason }) };
   }
-  if (requested === "buildkit" && !result.plan.buildkit.usable) {
-    throw new UserFacingError(`--builder buildkit: ${result.plan.buildkit.reason}. Use --builder auto or classic`, ExitCode.notReady);
+  const buildkit = result.plan.buildkit;
+  if (requested === "buildkit" && !buildkit.usable) {
+    throw new UserFacingError(`--builder buildkit: ${buildkit.reason}. Use --builder auto or classic`, ExitCode.notReady);
+  }
+  if ((request.requireBuildLimits || spec.sandbox.requireBuildLimits) && buildkit.usable && !buildkit.capped) {
+    throw new UserFacingError(
+      `${request.requireBuildLimits ? "--require-build-limits" : "sandbox.requireBuildLimits"}: this engine's BuildKit steps cannot be held to ` +
+        `the lab's build limits: ${buildkit.reason}. Grade on a local Linux engine (lab-grader doctor says whether its steps can be capped), ` +
+        `or use --builder classic, whose limits the API applies (Dockerfiles that need BuildKit are then not built)`,
+      ExitCode.notReady,
+    );
   }
   return result;
 }

@@ -20,6 +20,8 @@ export interface EngineSummary {
   apiVersion: string;
   os: string;
   architecture: string;
+  /** Set when BuildKit builds in this run with its RUN steps not held to the lab's build limits: what and why. */
+  buildLimits?: string;
   /** How a container's disk is held to its budget: the engine's quota (and which), or the watchdog alone. */
   containerDiskQuota?: string;
   /** What the run's disk guard saw, where it read the engine's free space (see grading/disk-floor.ts). */

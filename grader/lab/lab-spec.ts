@@ -57,6 +57,8 @@ export interface SandboxSpec {
   diskFloorMb: number;
   allowAddUrl: boolean;
   allowAnyImage: boolean;
+  /** Stop before grading where BuildKit's RUN steps cannot be held to the build limits (see choose-builder.ts). */
+  requireBuildLimits: boolean;
   watchdogSeconds: number;
 }
 

@@ -33,6 +33,7 @@ export function renderHtmlReport(grades: GradesDocument): string {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">Lab <code>${escapeHtml(grades.lab.id)}</code> · run ${escapeHtml(grades.runId)} · graded ${readableDate(grades.gradedAt)} · ${escapeHtml(grades.engine.product)}, ${escapeHtml(grades.engine.imageStore)} (${escapeHtml(grades.engine.os)}/${escapeHtml(grades.engine.architecture)})</p>
+${grades.engine.buildLimits ? `<p class="limits"><b>Build limits:</b> ${escapeHtml(grades.engine.buildLimits)}</p>` : ""}
 ${classSummary(grades.submissions)}
 ${imageSizes(grades)}
 ${checkGrid(grades.submissions)}
@@ -273,6 +274,7 @@ function checkRow(checks: CheckResult[], message: string, hint: string | undefin
 const STYLE = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1b1f24;overflow-wrap:anywhere}
 h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}.meta{color:#57606a}
+.limits{border-left:4px solid #bf8700;background:#fff8c5;padding:6px 10px}
 .numbers b{font-size:1.2rem}
 .histogram{display:flex;align-items:flex-end;gap:4px;height:150px;padding:8px 0}
 .hist-col{display:flex;flex-direction:column;align-items:center;justify-content:flex-end;flex:1 1 0;min-width:0;max-width:34px}

@@ -13,6 +13,7 @@ export function renderClassSummary(grades: GradesDocument): string {
     "",
     `${n} submission(s) graded on ${grades.gradedAt}; mean score ${mean.toFixed(1)}/${max}; ${full} with full marks.`,
     "",
+    ...(grades.engine.buildLimits ? [`> **Build limits:** ${markdownCell(grades.engine.buildLimits)}`, ""] : []),
     "| check | passed | pass rate |",
     "|---|---|---|",
     ...checkIds.map((id) => {

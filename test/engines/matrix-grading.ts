@@ -3,16 +3,16 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import type { GradesDocument } from "../../grader/report/grades";
 import type { CliResult } from "../helpers/cli";
-import { loadStandIns, runCliIn, startMatrixEngine, type EngineMode, type MatrixEngine } from "../helpers/engine-matrix";
 import {
-  expectedFor,
-  expectedVerdicts,
-  LAB43,
-  lab43Verdicts,
-  verdictMismatches,
-  withClassicBuilder,
-  SAMPLE_CORPORA,
-} from "../helpers/expected-verdicts";
+  loadStandIns,
+  REMOTE_DOCKER_HOST,
+  runCliIn,
+  runCliRemote,
+  startMatrixEngine,
+  type EngineMode,
+  type MatrixEngine,
+} from "../helpers/engine-matrix";
+import { expectedVerdicts, LAB43, lab43Verdicts, needsBuildkit, verdictMismatches, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 import { REFERENCE_KEY_LABEL } from "../../grader/grading/reference";
@@ -32,7 +32,7 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
     let docker: Dockerode;
     let doctor: CliResult;
     let grades: GradesDocument;
-    let classicGrades: GradesDocument;
+    let remoteGrades: GradesDocument;
     let lab43Grades: GradesDocument;
     let cacheMountGrades: GradesDocument;
     let danglingBefore: Set<string>;
@@ -56,19 +56,10 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       const result = await runCliIn(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out")]);
       if (result.code !== 0) throw new Error(`grade on the ${mode} engine exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
       grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
-      const classic = await runCliIn(engine, [
-        "grade",
-        submissions,
-        "--lab",
-        labFile,
-        "--out",
-        path.join(work, "out-classic"),
-        "--builder",
-        "classic",
-      ]);
-      if (classic.code !== 0)
-        throw new Error(`grade --builder classic on the ${mode} engine exited ${classic.code}:\n${classic.stderr}\n${classic.stdout}`);
-      classicGrades = JSON.parse(readFileSync(path.join(work, "out-classic", "results.json"), "utf8")) as GradesDocument;
+      // The same engine as GitLab's docker:dind or a Gradescope runner presents it: see runCliRemote
+      const remote = await runCliRemote(engine, ["grade", submissions, "--lab", labFile, "--out", path.join(work, "out-remote")]);
+      if (remote.code !== 0) throw new Error(`grade over TCP on the ${mode} engine exited ${remote.code}:\n${remote.stderr}\n${remote.stdout}`);
+      remoteGrades = JSON.parse(readFileSync(path.join(work, "out-remote", "results.json"), "utf8")) as GradesDocument;
       const lab43Run = await runCliIn(engine, ["grade", LAB43.samples, "--lab", LAB43.spec, "--out", path.join(work, "out-lab43")]);
       if (lab43Run.code !== 0)
         throw new Error(`grade of Lab 43 on the ${mode} engine exited ${lab43Run.code}:\n${lab43Run.stderr}\n${lab43Run.stdout}`);
@@ -113,19 +104,35 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       expect(built.filter((s) => s.builder !== "buildkit").map((s) => s.id)).toEqual([]);
     });
 
-    it("gives every sample the same verdicts with the classic builder, which refuses what only BuildKit builds", () => {
-      const expected = expectedVerdicts(classicGrades.engine.version);
-      const classicExpected = {
-        ...withClassicBuilder(expectedFor("samples", classicGrades.engine.version), "samples"),
-        ...withClassicBuilder(expectedFor("provenance", classicGrades.engine.version), "provenance"),
-      };
-      expect(Object.keys(classicExpected).sort()).toEqual(Object.keys(expected).sort());
-      expect(verdictMismatches(classicGrades, classicExpected)).toEqual([]);
-      expect(classicGrades.submissions.filter((s) => s.imageBytes !== undefined && s.builder !== "classic").map((s) => s.id)).toEqual([]);
+    it("gives every sample the same verdicts through the engine over TCP, unable to see its cgroups: BuildKit, not held to the limits (said so), for what needs it", () => {
+      expect(remoteGrades.engine.location).toBe(`DOCKER_HOST=${REMOTE_DOCKER_HOST}`);
+      expect(verdictMismatches(remoteGrades, expectedVerdicts(remoteGrades.engine.version))).toEqual([]);
+      for (const submission of remoteGrades.submissions)
+        expect({ id: submission.id, graderError: submission.graderError }).toEqual({ id: submission.id });
+      expect(remoteGrades.engine.buildLimits).toMatch(
+        /^BuildKit builds only Dockerfiles that need it \(the classic builder, with the limits, builds the rest\), its RUN steps not held to the lab's build limits .*: the engine is not local$/,
+      );
+      const built = remoteGrades.submissions.filter((s) => s.imageBytes !== undefined);
+      const byBuildkit = built.filter((s) => needsBuildkit("samples", s.id) || needsBuildkit("provenance", s.id));
+      expect(byBuildkit.map((s) => s.id)).toEqual(expect.arrayContaining(["olivia-docker-init", "pablo-run-mount"]));
+      expect(built.filter((s) => s.builder !== (byBuildkit.includes(s) ? "buildkit" : "classic")).map((s) => [s.id, s.builder])).toEqual([]);
+      for (const submission of byBuildkit)
+        expect(submission.checks.find((c) => c.id === "image-builds")!.message).toMatch(
+          /built with BuildKit, its RUN steps not held to the lab's build limits/,
+        );
+    });
+
+    it("stops before grading there with --require-build-limits: exit 3, saying why and what to do", async () => {
+      const result = await runCliRemote(engine, ["check", "submissions/alice-venv-app", "--require-build-limits"]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(
+        /--require-build-limits: this engine's BuildKit steps cannot be held to the lab's build limits: .*the engine is not local\. Grade on a local Linux engine/,
+      );
+      expect(result.stdout).not.toMatch(/score:/);
     });
 
     it("builds each submission once: no build lost a cached image to another submission's clean-up", () => {
-      const builtTwice = [...grades.submissions, ...classicGrades.submissions].filter((s) =>
+      const builtTwice = [...grades.submissions, ...remoteGrades.submissions].filter((s) =>
         /built twice/.test(s.checks.find((c) => c.id === "image-builds")?.message ?? ""),
       );
       expect(builtTwice.map((s) => s.id)).toEqual([]);

@@ -6,8 +6,10 @@
 # namespace with it.
 # With DATA_DISK_MB set, STATE/data is a filesystem of that size of its own (an ext4 image, STATE/data.img,
 # loop-mounted in the engine's mount namespace only), so that what the engine stores cannot fill this machine's disk.
-# With TLS_DIR set (a folder holding ca.pem, server-cert.pem and server-key.pem), Docker also listens on
-# tcp://127.0.0.1:2376 in its network namespace and accepts only clients with a certificate that CA signed.
+# Docker also listens on tcp://127.0.0.1:2375 in its network namespace, without TLS, as GitLab's docker:dind
+# service does (DOCKER_TLS_CERTDIR=""): a "remote" engine for a grader in that namespace (the namespace has no other
+# address, so nothing outside it reaches the port). With TLS_DIR set (a folder holding ca.pem, server-cert.pem and
+# server-key.pem), it listens on tcp://127.0.0.1:2376 instead and accepts only clients with a certificate that CA signed.
 # Usage: [DATA_DISK_MB=N] [TLS_DIR=DIR] start-engine.sh ROOTFS STATE MODE   (MODE: overlay2 | containerd | podman)
 set -euo pipefail
 R=$1; S=$2; MODE=$3
@@ -31,7 +33,7 @@ fi
 mkdir -p "$R/lab-grader-sock" "$R/etc/docker" "$R/var/lib/docker" "$R/var/lib/containerd" "$R/var/lib/containers"
 rm -f "$S/sock/docker.sock"
 rm -rf "$S/sock/tls"
-LISTEN=
+LISTEN="-H tcp://127.0.0.1:2375"
 if [ -n "${TLS_DIR:-}" ]; then
   mkdir -p "$S/sock/tls"
   cp "$TLS_DIR/ca.pem" "$TLS_DIR/server-cert.pem" "$TLS_DIR/server-key.pem" "$S/sock/tls/"

@@ -140,6 +140,19 @@ export function runCliIn(engine: MatrixEngine, args: string[], env: NodeJS.Proce
   return runCli(args, { ...env, DOCKER_HOST: engine.dockerHost, TESTCONTAINERS_RYUK_DISABLED: "true" }, undefined, nsenter);
 }
 
+/**
+ * runCli as from GitLab's docker:dind or a Gradescope runner: the engine reached over TCP (tcp://127.0.0.1:2375 in
+ * its network namespace, see start-engine.sh), and the grader unable to see its cgroups (an empty /sys/fs/cgroup in
+ * a mount namespace of the grader's own) or its disk.
+ */
+export function runCliRemote(engine: MatrixEngine, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  const hidden = ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none /sys/fs/cgroup && exec "$@"', "remote"];
+  const prefix = ["nsenter", "-t", String(engine.netnsPid), "-n", "--", ...hidden];
+  return runCli(args, { ...env, DOCKER_HOST: REMOTE_DOCKER_HOST, TESTCONTAINERS_RYUK_DISABLED: "true" }, undefined, prefix);
+}
+
+export const REMOTE_DOCKER_HOST = "tcp://127.0.0.1:2375";
+
 /** Pids of the processes (other than this one) with `dir`, or a path under it, among their arguments. */
 export function processesMentioning(dir: string): number[] {
   const pids: number[] = [];
