@@ -5,6 +5,7 @@ import { sweepDeadRuns } from "../engine/cleanup";
 import { engineLocation, tryConnectEngine } from "../engine/client";
 import { keptCacheOf, keptCacheSize, trimKeptCache } from "../engine/kept-build-cache";
 import { REFERENCE_KEY_LABEL } from "../grading/reference";
+import { sweepRunFolders } from "../grading/run-folders";
 
 /**
  * `lab-grader clean`: removes what the grader keeps on the engine between runs — the BuildKit cache it kept and
@@ -17,6 +18,7 @@ export async function cleanCommand(): Promise<number> {
   const kept = keptCacheOf(engine.docker, await engine.docker.info());
   const swept = await sweepDeadRuns(engine);
   const deadRunsCache = await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId);
+  const deadRunFolders = sweepRunFolders(stateDir("runs"));
   // The images first: a step's record can be held while an image built from it is there
   let references = 0;
   for (const image of await engine.docker.listImages({ filters: { label: [REFERENCE_KEY_LABEL] } })) {
@@ -33,7 +35,7 @@ export async function cleanCommand(): Promise<number> {
   if (after.records) console.log(`  ${after.records} record(s) the engine would not remove now (in use, or just used) were left: run clean again`);
   console.log(`reference images: removed ${references}`);
   console.log(
-    `left by graders that died: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), the BuildKit cache of ${deadRunsCache} run(s)`,
+    `left by graders that died: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), the BuildKit cache of ${deadRunsCache} run(s), ${deadRunFolders} run folder(s)`,
   );
   return ExitCode.ok;
 }

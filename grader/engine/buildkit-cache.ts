@@ -73,7 +73,8 @@ export function addedRecords(records: CacheRecord[], mark: CacheMark): CacheReco
   return records.filter((r) => !mark.before.has(r.ID) && recent(r));
 }
 
-const MARK_FILE = "buildkit-cache-before.json";
+/** The note of a run's mark, in its folder (see grading/run-folders.ts). */
+export const BUILD_CACHE_MARK_FILE = "buildkit-cache-before.json";
 
 interface MarkFile {
   owner: string;
@@ -88,7 +89,7 @@ interface MarkFile {
  * it added. Returns the function that removes the note once it has.
  */
 export function markBuildCache(runDir: string, mark: CacheMark, engine: string): () => void {
-  const file = path.join(runDir, MARK_FILE);
+  const file = path.join(runDir, BUILD_CACHE_MARK_FILE);
   const note: MarkFile = { owner: ownerLabel(), engine, since: mark.since.toISOString(), before: [...mark.before] };
   writeFileSync(file, JSON.stringify(note));
   return () => rmSync(file, { force: true });
@@ -109,7 +110,7 @@ export async function sweepDeadRunsBuildCache(
 ): Promise<number> {
   let swept = 0;
   for (const run of readdirSync(runsDir)) {
-    const file = path.join(runsDir, run, MARK_FILE);
+    const file = path.join(runsDir, run, BUILD_CACHE_MARK_FILE);
     let note: MarkFile;
     try {
       note = JSON.parse(readFileSync(file, "utf8")) as MarkFile;

@@ -14,6 +14,7 @@ import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
 import { markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../engine/buildkit-cache";
 import { keptCacheOf, settleRunCache, trimKeptCache, type KeptCache } from "../engine/kept-build-cache";
 import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
+import { makeRunFolder, removeRunFolder, sweepRunFolders } from "./run-folders";
 import { buildkitLimitsNote, defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
 import { engineKind, productName, type InfoAnswer } from "../engine/engine-kind";
@@ -68,6 +69,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const buildTimeoutSeconds = request.buildTimeoutSeconds ?? spec.timeouts.buildSeconds;
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase()}-${randomBytes(3).toString("hex")}`;
   const runDir = stateDir("runs", runId);
+  makeRunFolder(runDir);
   const requested = request.builder ?? "auto";
   const [version, info] = await Promise.all([engine.docker.version(), engine.docker.info()]);
   const engineFacts = engineSummary(version, info);
@@ -85,7 +87,9 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
   const [swept, { plan: builders, limiter }, containerQuota] = await Promise.all([
     sweepDeadRuns(engine).then(async (result) => ({
       ...result,
-      runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId, (mark) => settleRunCache(kept, mark)),
+      runsCache: await sweepDeadRunsBuildCache(engine.docker, stateDir("runs"), kept.engineId, (mark) => settleRunCache(kept, mark)).finally(() =>
+        sweepRunFolders(stateDir("runs")),
+      ),
     })),
     planBuilders(engine, spec, { builder: requested, requireBuildLimits: request.requireBuildLimits }, runId, version, info),
     detectContainerQuota(engine.docker, info, spec.baseImages[0], runLabels(runId)),
@@ -145,6 +149,7 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
         .getNetwork(network.name)
         .remove()
         .catch(() => undefined);
+    removeRunFolder(runDir);
     const left = await leftoversOfRun(engine, runId);
     if (left.containers.length + left.networks.length) {
       console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);

@@ -3,6 +3,7 @@ import { gradesDocument } from "../../test/helpers/grades-document";
 import type { GradesDocument } from "./grades";
 import { escapeHtml, readableDate, renderHtmlReport, sizeAxis } from "./html";
 import { capText } from "./sanitize";
+import { renderClassSummary } from "./summary-markdown";
 
 const grades = (id: string, message: string): GradesDocument =>
   gradesDocument({
@@ -241,5 +242,21 @@ describe("a submission's checks", () => {
       `<td class="pass"`,
       `<td class="score"`,
     ]);
+  });
+});
+
+describe("what of the build limits did not hold", () => {
+  const limits = "BuildKit builds only Dockerfiles that need it, its RUN steps not held to the lab's build limits: <the engine is not local>";
+  const document = gradesDocument({ engine: { ...gradesDocument().engine, buildLimits: limits } });
+
+  it("is said at the top of report.html and summary.md, escaped; and not when they all held", () => {
+    expect(renderHtmlReport(document)).toContain(
+      `<p class="limits"><b>Build limits:</b> BuildKit builds only Dockerfiles that need it, its RUN steps not held to the lab&#39;s build limits: &lt;the engine is not local&gt;</p>`,
+    );
+    expect(renderClassSummary(document)).toContain(
+      "> **Build limits:** BuildKit builds only Dockerfiles that need it, its RUN steps not held to the lab's build limits: &lt;the engine is not local&gt;\n",
+    );
+    expect(renderHtmlReport(gradesDocument())).not.toContain("Build limits");
+    expect(renderClassSummary(gradesDocument())).not.toContain("Build limits");
   });
 });

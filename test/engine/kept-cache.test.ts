@@ -1,8 +1,9 @@
-import { appendFileSync, cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { cacheRecords, parentsOf, takeBuildCacheMark } from "../../grader/engine/buildkit-cache";
 import { connectEngine, type Engine } from "../../grader/engine/client";
+import { stateDir } from "../../grader/common/state-dir";
 import { keptCacheOf, keptRecords, type KeptCache } from "../../grader/engine/kept-build-cache";
 import type { GradesDocument } from "../../grader/report/grades";
 import { runCli } from "../helpers/cli";
@@ -52,6 +53,8 @@ describe("BuildKit's cache, kept between runs", () => {
     expect(verdicts(second)).toEqual(verdicts(first));
     expect(second.submissions[0].score).toBe(10);
     expect(second.submissions[0].imageBytes).toBe(first.submissions[0].imageBytes);
+    // What the runs shared with their Jest side went with them
+    for (const run of [first, second]) expect(existsSync(path.join(stateDir("runs"), run.runId))).toBe(false);
   }, 600_000);
 
   it("keeps no more than --cache-limit; doctor says what is kept", async () => {

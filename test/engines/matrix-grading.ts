@@ -1,4 +1,4 @@
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Dockerode from "dockerode";
 import type { GradesDocument } from "../../grader/report/grades";
@@ -16,6 +16,7 @@ import { expectedVerdicts, LAB43, lab43Verdicts, needsBuildkit, verdictMismatche
 import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grader/engine/buildkit-cache";
 import { REFERENCE_KEY_LABEL } from "../../grader/grading/reference";
+import { stateDir } from "../../grader/common/state-dir";
 import { cacheLeftSince } from "../helpers/kept-cache";
 import { expectPrivateCacheMounts, gradeCacheMountCorpus } from "../helpers/cache-mount-corpus";
 
@@ -159,6 +160,8 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       expect(await docker.listImages({ filters: { reference: [`lab-grader/lab42-*:${grades.runId}`] } })).toEqual([]);
       expect(await docker.listContainers({ all: true, filters: { label: [`org.lab-grader.run=${lab43Grades.runId}`] } })).toEqual([]);
       expect(await docker.listImages({ filters: { reference: [`lab-grader/lab43-*:${lab43Grades.runId}`] } })).toEqual([]);
+      // Nor its folder in the state directory (the grades are in the output folder)
+      for (const run of [grades, remoteGrades, lab43Grades]) expect(existsSync(path.join(stateDir("runs"), run.runId))).toBe(false);
       // What may stay: the images of the reference's and the baseline's builds (kept for the next run). Without
       // the clean-up, every submission would leave one per step (well over a hundred).
       const left = [...(await dangling())].filter((id) => !danglingBefore.has(id));
