@@ -32,7 +32,10 @@ export async function cleanCommand(): Promise<number> {
   const before = await keptCacheSize(kept);
   const after = await trimKeptCache(kept, 0);
   console.log(`build cache: removed ${after.removed} record(s), ${mb(before.bytes - after.bytes)}`);
-  if (after.records) console.log(`  ${after.records} record(s) the engine would not remove now (in use, or just used) were left: run clean again`);
+  if (after.records)
+    console.log(
+      `  ${after.records} record(s) were left: in use by a build under way, or stood on by a record that is not the grader's (\`docker builder prune\` removes every record)`,
+    );
   console.log(`reference images: removed ${references}`);
   console.log(
     `left by graders that died: ${swept.containers} container(s), ${swept.networks} network(s), ${swept.images} image(s), the BuildKit cache of ${deadRunsCache} run(s), ${deadRunFolders} run folder(s)`,

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, readdirSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import path from "node:path";
 
+/** What the grader holds BuildKit's RUN steps to where it can, and what is still held where it cannot. */
+export const UNCAPPED_STEPS = "not held to the lab's build limits (memory, CPU, pids, disk budget; the build timeout holds)";
+
 /** What each BuildKit RUN step may use; the classic builder gets the same through its build request. */
 export interface StepLimits {
   memoryBytes: number;

@@ -4,6 +4,7 @@ import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
 import { probeBuildkitCgroup } from "./buildkit-sandbox";
+import { UNCAPPED_STEPS } from "./buildkit-cgroups";
 import { freeBytes, locateEngineStorage, type EngineStorage } from "./engine-storage";
 import { describeQuota, detectContainerQuota } from "./disk-quota";
 import { unmeasurableDriver } from "./buildkit-disk";
@@ -73,8 +74,8 @@ export async function readinessFacts(
   if (probeImage) facts.push({ name: "disk quota", ok: true, value: describeQuota(await detectContainerQuota(engine.docker, info, probeImage, {})) });
   const unmeasurable = unmeasurableDriver(info);
   const uncapped = (reason: string) =>
-    `; grading uses it for the Dockerfiles that need it (the classic builder builds the rest), its RUN steps not held to ` +
-    `the lab's build limits (memory, CPU, pids, disk budget; the build timeout holds): ${reason}; --require-build-limits stops a run here`;
+    `; grading uses it for the Dockerfiles that need it (the classic builder builds the rest), its RUN steps ${UNCAPPED_STEPS}: ` +
+    `${reason}; --require-build-limits stops a run here`;
   if (apiHasBuildkit(kind) && unmeasurable) buildkit.value += uncapped(unmeasurable);
   else if (apiHasBuildkit(kind) && probeImage) {
     const located = await probeBuildkitCgroup(engine.docker, probeImage, {});

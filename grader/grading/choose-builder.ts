@@ -1,4 +1,5 @@
 import type { Builder } from "../engine/build";
+import { UNCAPPED_STEPS } from "../engine/buildkit-cgroups";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import type { BuildkitFeature } from "../dockerfile/buildkit-features";
 
@@ -114,14 +115,10 @@ export function defaultBuilder(plan: BuilderPlan): Builder {
 
 /** What of the lab's build limits holds for BuildKit's RUN steps in this run, when it may build with BuildKit. */
 export function buildkitLimitsNote(plan: BuilderPlan): string | undefined {
-  if (plan.requested === "classic" || !plan.buildkit.usable) return undefined;
-  if (plan.buildkit.capped) return undefined;
+  if (plan.requested === "classic" || !plan.buildkit.usable || plan.buildkit.capped) return undefined;
   const which =
     plan.requested === "buildkit" ? "every Dockerfile" : "only Dockerfiles that need it (the classic builder, with the limits, builds the rest)";
-  return (
-    `BuildKit builds ${which}, its RUN steps not held to the lab's build limits (memory, CPU, pids, disk budget; ` +
-    `the build timeout holds): ${plan.buildkit.reason}`
-  );
+  return `BuildKit builds ${which}, its RUN steps ${UNCAPPED_STEPS}: ${plan.buildkit.reason}`;
 }
 
 function classicOnlyMessage(blocking: BuildkitFeature[], plan: BuilderPlan): string {

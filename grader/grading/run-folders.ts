@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ownerIsDead } from "../engine/cleanup";
 import { ownerLabel } from "../engine/labels";
@@ -55,7 +55,8 @@ function isDeadRun(dir: string, now: number): boolean {
     return ownerIsDead(readFileSync(path.join(dir, OWNER_FILE), "utf8").trim());
   } catch {
     try {
-      return statSync(dir).isDirectory() && now - statSync(dir).mtimeMs > UNOWNED_AGE_MS;
+      const stat = statSync(dir);
+      return stat.isDirectory() && now - stat.mtimeMs > UNOWNED_AGE_MS;
     } catch {
       return false;
     }
@@ -63,10 +64,5 @@ function isDeadRun(dir: string, now: number): boolean {
 }
 
 function holdsCacheNote(dir: string): boolean {
-  try {
-    statSync(path.join(dir, BUILD_CACHE_MARK_FILE));
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(path.join(dir, BUILD_CACHE_MARK_FILE));
 }

@@ -18,6 +18,7 @@ import { buildCacheAdded, takeBuildCacheMark, type CacheMark } from "../../grade
 import { REFERENCE_KEY_LABEL } from "../../grader/grading/reference";
 import { stateDir } from "../../grader/common/state-dir";
 import { cacheLeftSince } from "../helpers/kept-cache";
+import { labVariant } from "../helpers/lab-variant";
 import { expectPrivateCacheMounts, gradeCacheMountCorpus } from "../helpers/cache-mount-corpus";
 
 const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim", "golang:1.24"];
@@ -123,13 +124,21 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
         );
     });
 
-    it("stops before grading there with --require-build-limits: exit 3, saying why and what to do", async () => {
+    it("says so in doctor there, and stops before grading with --require-build-limits or the lab's requireBuildLimits: exit 3, saying why", async () => {
+      const doctorRemote = await runCliRemote(engine, ["doctor"]);
+      expect(doctorRemote.stdout).toMatch(
+        /^ok +BuildKit: .*; grading uses it for the Dockerfiles that need it \(the classic builder builds the rest\), its RUN steps not held to the lab's build limits .*the engine is not local; --require-build-limits stops a run here$/m,
+      );
       const result = await runCliRemote(engine, ["check", "submissions/alice-venv-app", "--require-build-limits"]);
       expect(result.code).toBe(3);
       expect(result.stderr).toMatch(
         /--require-build-limits: this engine's BuildKit steps cannot be held to the lab's build limits: .*the engine is not local\. Grade on a local Linux engine/,
       );
       expect(result.stdout).not.toMatch(/score:/);
+      const { labFile } = labVariant((yaml) => yaml.replace("requireBuildLimits: false", "requireBuildLimits: true"));
+      const byLab = await runCliRemote(engine, ["check", "submissions/alice-venv-app", "--lab", labFile]);
+      expect(byLab.code).toBe(3);
+      expect(byLab.stderr).toMatch(/sandbox\.requireBuildLimits: this engine's BuildKit steps cannot be held to the lab's build limits/);
     });
 
     it("builds each submission once: no build lost a cached image to another submission's clean-up", () => {
