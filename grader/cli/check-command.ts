@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { runGrading } from "../grading/run-grading";
-import { notGradedForDisk } from "./grade-command";
+import { notGradedForDisk, notGradedOnThisEngine } from "./grade-command";
 import { loadLabSpec } from "../lab/lab-spec";
 import { ciSubmissionId, classroomFailure, classroomRunners, type ClassroomRunner } from "../report/classroom";
 import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
@@ -65,7 +65,11 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
       writeClassroomOutputs(classroomRunners(submission, seconds()));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, renderSubmissionMarkdown(grades, submission));
     }
-    return notGradedForDisk(grades.submissions) ?? (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed);
+    return (
+      notGradedForDisk(grades.submissions) ??
+      notGradedOnThisEngine(grades.submissions) ??
+      (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed)
+    );
   } catch (error) {
     // Gradescope shows nothing at all without a results file, and Classroom's reporter fails on a missing
     // result: both get one that says what went wrong.

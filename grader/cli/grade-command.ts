@@ -79,6 +79,19 @@ export function notGradedForDisk(submissions: SubmissionGrade[]): number | undef
   return ExitCode.notReady;
 }
 
+/**
+ * Exit 5 when the engine could not grade some checks (see NotGraded): lists those submissions, each with what
+ * would grade it, to grade again there (`--only`, or `--resume` on that engine).
+ */
+export function notGradedOnThisEngine(submissions: SubmissionGrade[]): number | undefined {
+  const left = submissions.filter((s) => s.notGraded?.cause === "engine");
+  if (!left.length) return undefined;
+  console.error(`not graded on this engine (${left.length}): grade these again on an engine that can build them, with --resume or --only`);
+  for (const s of left)
+    console.error(`  ${sanitizeForTerminal(s.id)}: ${s.notGraded!.checks.join(", ")}; needs ${s.notGraded!.needs ?? "another engine"}`);
+  return ExitCode.notGraded;
+}
+
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
 export async function gradeCommand(submissionsDir: string, options: GradeOptions): Promise<number> {
   const spec = loadLabSpec(options.lab);
@@ -149,5 +162,5 @@ async function gradeSubmissions(
     );
     return EXIT_GRADER_ERRORS;
   }
-  return ExitCode.ok;
+  return notGradedOnThisEngine(grades.submissions) ?? ExitCode.ok;
 }

@@ -69,3 +69,45 @@ describe("sanitizeForXml", () => {
     expect(sanitizeForXml("a\ud800b 😀")).toBe("a\ufffdb 😀");
   });
 });
+
+describe("a check not graded", () => {
+  const notGraded = { cause: "engine" as const, needs: "Docker Engine 23.0 or later" };
+  const document = gradesDocument({
+    submissions: [
+      {
+        id: "mallory",
+        score: 2,
+        maxScore: 2,
+        notGraded: { checks: ["image-builds"], points: 2, ...notGraded },
+        checks: [
+          { id: "dockerfile-multistage", passed: true, points: 2, maxPoints: 2, message: "2 stages" },
+          {
+            id: "image-builds",
+            passed: false,
+            points: 0,
+            maxPoints: 2,
+            reason: "engine-cannot",
+            message: "not graded: not built: RUN with a heredoc (<<) (line 2) needs Docker Engine 23.0 or later",
+            notGraded,
+          },
+        ],
+      },
+    ],
+  });
+
+  it("is a JUnit <error>, not a <failure>, saying why and where it can be graded; the total says what was left out", () => {
+    const suite = parse(renderJunit(document)).testsuites.testsuite;
+    const [graded, ungraded] = suite.testcase;
+    expect(graded.failure).toBeUndefined();
+    expect(ungraded.failure).toBeUndefined();
+    expect(ungraded.error).toMatchObject({
+      type: "not-graded",
+      message: expect.stringMatching(
+        /^not graded \(this engine cannot; needs Docker Engine 23\.0 or later\): not graded: not built: RUN with a heredoc/,
+      ),
+    });
+    expect(JSON.stringify(suite["system-out"])).toContain(
+      "score: 2/2 (not graded: 2 point(s) of image-builds, counted neither way; grade again on Docker Engine 23.0 or later)",
+    );
+  });
+});

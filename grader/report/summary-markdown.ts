@@ -1,4 +1,4 @@
-import type { GradesDocument } from "./grades";
+import { notGradedSummary, type GradesDocument } from "./grades";
 import { markdownCell } from "./markdown";
 
 /** summary.md: the class at a glance — scores, how many passed each check, and every submission's score. */
@@ -26,12 +26,21 @@ export function renderClassSummary(grades: GradesDocument): string {
     ...grades.submissions.map((s) => {
       const failed =
         s.checks
-          .filter((c) => !c.passed)
+          .filter((c) => !c.passed && !c.notGraded)
           .map((c) => `\`${c.id}\``)
           .join(", ") || "—";
-      return `| ${markdownCell(s.id, 120)} | ${s.score}/${s.maxScore}${s.graderError ? " (grader error)" : ""} | ${failed} |`;
+      const flag = s.graderError ? " (grader error)" : s.notGraded ? ` (+${s.notGraded.points} not graded)` : "";
+      return `| ${markdownCell(s.id, 120)} | ${s.score}/${s.maxScore}${flag} | ${failed} |`;
     }),
   ];
+  const notGraded = grades.submissions.filter((s) => s.notGraded);
+  if (notGraded.length) {
+    lines.push(
+      "",
+      "Not fully graded (grade again where the cause is gone; no points counted either way):",
+      ...notGraded.map((s) => `- ${markdownCell(s.id, 120)}: ${markdownCell(notGradedSummary(s.notGraded!))}`),
+    );
+  }
   if (grades.skipped.length) {
     lines.push("", "Not graded:", ...grades.skipped.map((e) => `- ${markdownCell(e.name, 120)}: ${markdownCell(e.reason)}`));
   }
