@@ -97,3 +97,8 @@ export const LAB43 = {
   samples: path.resolve("test/lab43/submissions"),
   solution: path.resolve("reference/lab43/solution"),
 };
+
+/** The exit code of a `grade` or `check` that wrote `grades`: 5 when this engine left checks not graded, else 0. */
+export function exitCodeFor(grades: GradesDocument): number {
+  return grades.submissions.some((s) => s.notGraded?.cause === "engine") ? 5 : 0;
+}
