@@ -5,20 +5,25 @@ import { markdownCell } from "./markdown";
 export function renderClassSummary(grades: GradesDocument): string {
   const n = grades.submissions.length;
   const checkIds = [...new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)))];
-  const mean = n ? grades.submissions.reduce((sum, s) => sum + s.score, 0) / n : 0;
-  const max = grades.submissions[0]?.maxScore ?? 0;
-  const full = grades.submissions.filter((s) => s.score === s.maxScore).length;
+  // A submission with checks not graded has no grade yet: the class's figures leave it out, and say so
+  const graded = grades.submissions.filter((s) => !s.notGraded);
+  const mean = graded.length ? graded.reduce((sum, s) => sum + s.score, 0) / graded.length : 0;
+  const max = graded[0]?.maxScore ?? 0;
+  const full = graded.filter((s) => s.score === s.maxScore).length;
+  const leftOut = n - graded.length ? ` (${n - graded.length} not fully graded, left out of the figures that follow)` : "";
   const lines = [
     `# ${markdownCell(grades.lab.title)} (${markdownCell(grades.lab.id)})`,
     "",
-    `${n} submission(s) graded on ${grades.gradedAt}; mean score ${mean.toFixed(1)}/${max}; ${full} with full marks.`,
+    `${n} submission(s) graded on ${grades.gradedAt}${leftOut}; mean score ${mean.toFixed(1)}/${max}; ${full} with full marks.`,
     "",
     ...(grades.engine.buildLimits ? [`> **Build limits:** ${markdownCell(grades.engine.buildLimits)}`, ""] : []),
     "| check | passed | pass rate |",
     "|---|---|---|",
     ...checkIds.map((id) => {
-      const passed = grades.submissions.filter((s) => s.checks.find((c) => c.id === id)?.passed).length;
-      return `| \`${id}\` | ${passed}/${n} | ${n ? Math.round((passed / n) * 100) : 0}% |`;
+      // Of the submissions where the check was graded
+      const where = grades.submissions.filter((s) => !s.checks.find((c) => c.id === id)?.notGraded);
+      const passed = where.filter((s) => s.checks.find((c) => c.id === id)?.passed).length;
+      return `| \`${id}\` | ${passed}/${where.length} | ${where.length ? Math.round((passed / where.length) * 100) : 0}% |`;
     }),
     "",
     "| submission | score | failed checks |",
