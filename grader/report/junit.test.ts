@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { gradesDocument } from "../../test/helpers/grades-document";
-import type { GradesDocument } from "./grades";
+import { submissionGrade, type GradesDocument } from "./grades";
+import { HEREDOC_ON_OLD_ENGINE } from "../../test/helpers/not-graded-checks";
 import { renderJunit } from "./junit";
 import { sanitizeForXml } from "./sanitize";
 
@@ -71,28 +72,8 @@ describe("sanitizeForXml", () => {
 });
 
 describe("a check not graded", () => {
-  const notGraded = { cause: "engine" as const, needs: "Docker Engine 23.0 or later" };
   const document = gradesDocument({
-    submissions: [
-      {
-        id: "mallory",
-        score: 2,
-        maxScore: 2,
-        notGraded: { checks: ["image-builds"], points: 2, ...notGraded },
-        checks: [
-          { id: "dockerfile-multistage", passed: true, points: 2, maxPoints: 2, message: "2 stages" },
-          {
-            id: "image-builds",
-            passed: false,
-            points: 0,
-            maxPoints: 2,
-            reason: "engine-cannot",
-            message: "not graded: not built: RUN with a heredoc (<<) (line 2) needs Docker Engine 23.0 or later",
-            notGraded,
-          },
-        ],
-      },
-    ],
+    submissions: [submissionGrade("mallory", HEREDOC_ON_OLD_ENGINE, undefined)],
   });
 
   it("is a JUnit <error>, not a <failure>, saying why and where it can be graded; the total says what was left out", () => {

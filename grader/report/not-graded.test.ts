@@ -8,20 +8,11 @@ import { renderHtmlReport } from "./html";
 import { renderClassSummary } from "./summary-markdown";
 import { renderSummaryTable } from "./summary-table";
 import type { CheckResult } from "../checks/check";
+import { HEREDOC_NEEDS, HEREDOC_ON_OLD_ENGINE } from "../../test/helpers/not-graded-checks";
 
-/** A heredoc graded on Docker 20.10: the Dockerfile's stages are graded, what needs the image is not. */
-const NEEDS = "Docker Engine 23.0 or later";
+const NEEDS = HEREDOC_NEEDS;
 const checks: CheckResult[] = [
-  { id: "dockerfile-multistage", passed: true, points: 2, maxPoints: 2, message: "2 stages" },
-  {
-    id: "image-builds",
-    passed: false,
-    points: 0,
-    maxPoints: 2,
-    reason: "engine-cannot",
-    message: `not graded: not built: RUN with a heredoc (<<) (line 4) needs ${NEEDS}`,
-    notGraded: { cause: "engine", needs: NEEDS },
-  },
+  ...HEREDOC_ON_OLD_ENGINE,
   {
     id: "greeting-served",
     passed: false,
