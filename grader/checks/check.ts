@@ -16,6 +16,18 @@ export interface CheckOutcome {
   line?: number;
   /** Why it failed: one of its check's `reasons`. */
   reason?: string;
+  /** Set when the check could not be graded, for a cause that is not the student's: no points either way. */
+  notGraded?: NotGraded;
+}
+
+/**
+ * Why a check was not graded. `engine`: the engine grading it cannot build what the check needs (a Dockerfile
+ * feature newer than its frontend, BuildKit it does not have), and `needs` says what can; `grader`: the grader
+ * failed. Either way the submission is to be graded again, where that cause is gone.
+ */
+export interface NotGraded {
+  cause: "engine" | "grader";
+  needs?: string;
 }
 
 /**
@@ -95,6 +107,8 @@ export interface CheckResult {
   reason?: string;
   /** See Check.kind. */
   kind?: string;
+  /** See CheckOutcome.notGraded: `passed` is false and `points` 0, and neither counts in the submission's score. */
+  notGraded?: NotGraded;
 }
 
 export const pass = (message: string, line?: number): CheckOutcome => ({ passed: true, message, ...(line ? { line } : {}) });
@@ -109,6 +123,16 @@ export const graderErrorOutcome = (detail: string): CheckOutcome => ({
   passed: false,
   reason: GRADER_ERROR_REASON,
   message: `grader error: ${detail}`,
+  notGraded: { cause: "grader" },
+});
+
+/** A check the engine cannot grade (see NotGraded): reason `engine-cannot`, no hint — the message says what can. */
+export const ENGINE_CANNOT_REASON = "engine-cannot";
+export const engineCannotOutcome = (detail: string, needs?: string): CheckOutcome => ({
+  passed: false,
+  reason: ENGINE_CANNOT_REASON,
+  message: `not graded: ${detail}`,
+  notGraded: { cause: "engine", ...(needs ? { needs } : {}) },
 });
 
 /** The standard failure for checks that need an image; image-builds says why there is none (and gives the hint). */

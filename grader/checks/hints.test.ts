@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadLabSpec, type LabSpec } from "../lab/lab-spec";
-import { fail, graderErrorOutcome, NOT_BUILT, pass } from "./check";
+import { engineCannotOutcome, fail, graderErrorOutcome, NOT_BUILT, pass } from "./check";
 import { hintFor, unknownHintReasons } from "./hints";
 import { CHECK_KINDS, labChecks } from "./index";
 
@@ -13,7 +13,7 @@ const withHints = (hints: LabSpec["hints"]): LabSpec => ({ ...lab42, hints });
 describe("hintFor", () => {
   it("gives different advice for a missing Dockerfile, BuildKit-only syntax and a wrong COPY path", () => {
     const noDockerfile = hintFor(lab42, "image-builds", imageBuilds, fail("no-dockerfile", "not built: there is no file named Dockerfile"));
-    const needsBuildkit = hintFor(lab42, "image-builds", imageBuilds, fail("needs-buildkit", "not built: the Dockerfile uses BuildKit-only syntax"));
+    const needsBuildkit = hintFor(lab42, "image-builds", imageBuilds, engineCannotOutcome("not built: the Dockerfile uses BuildKit-only syntax"));
     const wrongCopy = hintFor(lab42, "image-builds", imageBuilds, fail("copy-source-missing", "the build failed: COPY failed"));
     expect(noDockerfile).toMatch(/named exactly Dockerfile/);
     // The message names the lines and says how to rewrite them: a general hint about COPY --from would mislead.

@@ -1,5 +1,5 @@
 import type { LabSpec } from "../lab/lab-spec";
-import { GRADER_ERROR_REASON, type Check, type CheckOutcome } from "./check";
+import type { Check, CheckOutcome } from "./check";
 
 /**
  * The hint a student sees under a failed check, for the reason it failed — none for a grader error, which nothing
@@ -10,7 +10,7 @@ import { GRADER_ERROR_REASON, type Check, type CheckOutcome } from "./check";
  * A check without declared reasons (an instructor's own) gets the lab's general hint.
  */
 export function hintFor(spec: LabSpec, id: string, check: Check | undefined, outcome: CheckOutcome): string | undefined {
-  if (outcome.passed || outcome.reason === GRADER_ERROR_REASON) return undefined;
+  if (outcome.passed || outcome.notGraded) return undefined;
   const lab = spec.hints[id];
   const labHints = typeof lab === "string" ? { default: lab } : (lab ?? {});
   if (outcome.reason && labHints[outcome.reason]) return labHints[outcome.reason];

@@ -1,11 +1,10 @@
 import { describeExceeded } from "../engine/disk-watch";
 import type { BuildFacts, NotBuiltKind } from "../grading/submission-facts";
-import { fail, GRADER_ERROR_REASON, lastLines, pass, type CheckKind } from "./check";
+import { ENGINE_CANNOT_REASON, engineCannotOutcome, fail, GRADER_ERROR_REASON, lastLines, pass, type CheckKind, type NotGraded } from "./check";
 
-const NOT_BUILT_REASON: Record<NotBuiltKind, string> = {
+const NOT_BUILT_REASON: Record<Exclude<NotBuiltKind, "engine">, string> = {
   dockerfile: "no-dockerfile",
   policy: "not-allowed",
-  "needs-buildkit": "needs-buildkit",
   context: "context-refused",
   grader: GRADER_ERROR_REASON,
 };
@@ -25,7 +24,7 @@ export const imageBuilds: CheckKind = {
       hint: "Submit a file named exactly Dockerfile (capital D, no extension) at the top of your submission folder, not in a subfolder.",
     },
     "not-allowed": "none",
-    "needs-buildkit": "none",
+    [ENGINE_CANNOT_REASON]: "none",
     "context-refused": "none",
     [GRADER_ERROR_REASON]: "none",
     "disk-budget": "none",
@@ -35,7 +34,13 @@ export const imageBuilds: CheckKind = {
   },
   evaluate(facts) {
     const build = facts.build;
-    if (!build.attempted) return fail(NOT_BUILT_REASON[build.notAttemptedKind ?? "grader"], `not built: ${build.notAttemptedReason}`);
+    if (!build.attempted) {
+      const why = `not built: ${build.notAttemptedReason}`;
+      const kind = build.notAttemptedKind ?? "grader";
+      if (kind === "engine") return engineCannotOutcome(why, build.engineNeeds);
+      const outcome = fail(NOT_BUILT_REASON[kind], why);
+      return kind === "grader" ? { ...outcome, notGraded: { cause: "grader" } } : outcome;
+    }
     const notes = build.notes.length ? ` (note: ${build.notes.join("; ")})` : "";
     if (build.ok) return pass(`built in ${(build.durationMs / 1000).toFixed(1)} s${reused(build.reusedSteps)}${notes}`);
     const at = build.lastStep ? ` at ${build.lastStep}` : "";
@@ -73,4 +78,12 @@ function copySourceMissing(build: BuildFacts): boolean {
     /^(COPY|ADD) failed: .*(no such file or directory|file does not exist|not found)/i.test(error) ||
     /failed to (compute cache key|calculate checksum of ref)[^\n]*not found/i.test(error)
   );
+}
+
+/** Why a build was not graded (see NotGraded), when it was not: what the checks that need its image inherit. */
+export function buildNotGraded(build: BuildFacts): NotGraded | undefined {
+  if (build.attempted) return undefined;
+  const kind = build.notAttemptedKind ?? "grader";
+  if (kind === "engine") return { cause: "engine", ...(build.engineNeeds ? { needs: build.engineNeeds } : {}) };
+  return kind === "grader" ? { cause: "grader" } : undefined;
 }

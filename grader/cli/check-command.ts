@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { runGrading } from "../grading/run-grading";
-import { notGradedForDisk } from "./grade-command";
+import { notGradedSummary } from "../report/grades";
+import { notGradedForDisk, notGradedOnThisEngine } from "./not-graded-exit";
 import { loadLabSpec } from "../lab/lab-spec";
 import { ciSubmissionId, classroomFailure, classroomRunners, type ClassroomRunner } from "../report/classroom";
 import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
@@ -56,16 +57,22 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
     const submission = grades.submissions[0];
     const idWidth = Math.max(...submission.checks.map((c) => c.id.length));
     for (const check of submission.checks) {
-      console.log(`${check.passed ? "✓" : "✗"} ${check.id.padEnd(idWidth)}  ${check.points}/${check.maxPoints}  ${indent(check.message)}`);
-      if (!check.passed && check.hint) console.log(`    hint: ${indent(check.hint)}`);
+      const [mark, points] = check.notGraded ? ["○", "–"] : [check.passed ? "✓" : "✗", String(check.points)];
+      console.log(`${mark} ${check.id.padEnd(idWidth)}  ${points}/${check.maxPoints}  ${indent(check.message)}`);
+      if (!check.passed && !check.notGraded && check.hint) console.log(`    hint: ${indent(check.hint)}`);
     }
-    console.log(`score: ${submission.score}/${submission.maxScore}`);
+    const notGraded = submission.notGraded ? ` (${notGradedSummary(submission.notGraded)})` : "";
+    console.log(`score: ${submission.score}/${submission.maxScore}${notGraded}`);
     if (options.gradescope) writeFileSync(options.gradescope, JSON.stringify(gradescopeResults(submission, seconds(), spec.visibility), null, 2));
     if (options.classroom) {
       writeClassroomOutputs(classroomRunners(submission, seconds()));
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, renderSubmissionMarkdown(grades, submission));
     }
-    return notGradedForDisk(grades.submissions) ?? (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed);
+    return (
+      notGradedForDisk(grades.submissions) ??
+      notGradedOnThisEngine(grades.submissions) ??
+      (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed)
+    );
   } catch (error) {
     // Gradescope shows nothing at all without a results file, and Classroom's reporter fails on a missing
     // result: both get one that says what went wrong.

@@ -13,6 +13,7 @@ import { unpackArchiveSubmissions } from "../submission/archive";
 import { compareIds, discoverSubmissions, type SkippedEntry, type Submission } from "../submission/discover";
 import type { GradebookRequest } from "../gradebook/write-gradebooks";
 import { gradebookRequest, writeAndListGradebooks, type GradebookFlags } from "./gradebook-flags";
+import { notGradedForDisk, notGradedOnThisEngine } from "./not-graded-exit";
 
 export interface GradeOptions extends GradebookFlags {
   lab: string;
@@ -64,19 +65,6 @@ function planRun(
     return !grade;
   });
   return { toGrade, reused, skipped: [] };
-}
-
-/**
- * Exit 3 when submissions were left ungraded because the engine's disk was under the lab's floor: what was
- * graded is kept, and `--resume` grades the rest once there is room.
- */
-export function notGradedForDisk(submissions: SubmissionGrade[]): number | undefined {
-  const stopped = submissions.filter((s) => s.graderErrorKind === "disk-floor");
-  if (!stopped.length) return undefined;
-  console.error(`not graded for lack of disk space on the engine: ${stopped.map((s) => sanitizeForTerminal(s.id)).join(", ")}`);
-  // The floor's own words (figures only), not a submission's
-  console.error(`  ${stopped[stopped.length - 1].graderError}`);
-  return ExitCode.notReady;
 }
 
 /** `lab-grader grade`: grade every submission directory with the lab's Jest spec; write results.json and junit.xml. */
@@ -149,5 +137,5 @@ async function gradeSubmissions(
     );
     return EXIT_GRADER_ERRORS;
   }
-  return ExitCode.ok;
+  return notGradedOnThisEngine(grades.submissions) ?? ExitCode.ok;
 }

@@ -7,6 +7,8 @@ export const ExitCode = {
   usage: 2,
   /** The engine or the base images are not ready; `lab-grader setup` is the fix. */
   notReady: 3,
+  /** Some checks were not graded: the engine cannot build what they need (the run lists where they can be). */
+  notGraded: 5,
 } as const;
 
 /** An error the user can fix; its message says how. Carries the exit code to use. */

@@ -78,15 +78,20 @@ function rosterIndex(roster: Roster): (id: string, identity?: LmsIdentity) => Ro
 
 function entryFor(student: RosterStudent | undefined, candidates: Candidate[], context: { rostered: boolean; notGraded?: string }): GradebookEntry {
   if (!candidates.length) return { student, note: context.notGraded ? `not graded: ${context.notGraded}` : "no submission" };
-  const graded = candidates.filter((c) => !c.grade.graderError).sort((a, b) => b.grade.score - a.grade.score);
+  // A submission with checks not graded has no grade yet: its cell stays empty, and the note says why
+  const graded = candidates.filter((c) => !c.grade.graderError && !c.grade.notGraded).sort((a, b) => b.grade.score - a.grade.score);
   const chosen = graded[0] ?? candidates[0];
   const notes = [];
   if (!student && context.rostered) notes.push("not in the roster");
   if (!student && !chosen.identity) notes.push("its name has no Canvas or Moodle id");
-  if (!graded.length) notes.push(`not graded: the grader failed on ${chosen.grade.id} (its report says why); grade it again with --only`);
+  if (!graded.length) notes.push(notGradedNote(chosen.grade));
   const others = candidates
     .filter((c) => c !== chosen)
-    .map((c) => `${c.grade.id} (${formatPoints(c.grade.score)}/${formatPoints(c.grade.maxScore)})`);
+    .map((c) =>
+      c.grade.graderError || c.grade.notGraded
+        ? `${c.grade.id} (not graded yet)`
+        : `${c.grade.id} (${formatPoints(c.grade.score)}/${formatPoints(c.grade.maxScore)})`,
+    );
   if (others.length) notes.push(`also submitted: ${others.join(", ")}; the best score is the grade`);
   return {
     student,
@@ -95,6 +100,12 @@ function entryFor(student: RosterStudent | undefined, candidates: Candidate[], c
     ...(graded.length ? { score: chosen.grade.score } : {}),
     note: notes.join("; "),
   };
+}
+
+function notGradedNote(grade: SubmissionGrade): string {
+  if (grade.graderError || grade.notGraded?.cause !== "engine")
+    return `not graded: the grader failed on ${grade.id} (its report says why); grade it again with --only`;
+  return `not graded: this engine cannot build ${grade.id}; grade it again with --only on ${grade.notGraded.needs ?? "an engine that can"}`;
 }
 
 /** Points as a gradebook wants them: no float noise, at most two decimals (Canvas shows two). */

@@ -35,6 +35,8 @@ export type BuilderChoice =
       blocking: BuildkitFeature[];
       /** The lab refuses those features whatever the builder (secrets, the host's network), rather than this run lacking them. */
       refused: boolean;
+      /** Not refused: what would build it (an engine, a builder), for the list of submissions to grade again. */
+      engineNeeds?: string;
     };
 
 /** `docker/dockerfile:1`, `:1.4`, `:1.4.3` (with docker.io/ or a digest): the frontend the engine has built in. */
@@ -61,7 +63,14 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   const wantBuildkit = plan.requested === "buildkit" || (plan.requested === "auto" && (capped || blocking.length > 0));
   const directive = analysis.syntaxDirective;
   if (!wantBuildkit) {
-    if (blocking.length) return { ok: false, refused: false, blocking, reason: classicOnlyMessage(blocking, plan) };
+    if (blocking.length)
+      return {
+        ok: false,
+        refused: false,
+        blocking,
+        reason: classicOnlyMessage(blocking, plan),
+        engineNeeds: "BuildKit (grade without --builder classic)",
+      };
     const notes = directive ? [`the "# syntax=${directive}" line was ignored: the classic builder has no frontends`] : [];
     return { ok: true, builder: "classic", notes, blankLines: [] };
   }
@@ -70,6 +79,7 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
       ok: false,
       refused: false,
       blocking,
+      engineNeeds: "an engine with BuildKit (Docker Engine 23.0 or later)",
       reason:
         `the Dockerfile uses BuildKit-only syntax: ${list(blocking)}, and this engine's BuildKit cannot be used for grading: ` +
         `${plan.buildkit.reason}. Rewrite those lines for the classic builder (one RUN with && instead of a heredoc, no --mount/--link flags) — the lab needs none of it`,
@@ -77,10 +87,12 @@ export function chooseBuilder(plan: BuilderPlan, analysis: DockerfileFacts): Bui
   }
   const tooNew = blocking.filter((f) => f.minEngine && olderThan(plan.engineVersion, f.minEngine));
   if (tooNew.length) {
+    const newest = tooNew.map((f) => f.minEngine!).reduce((a, b) => (olderThan(a, b) ? b : a));
     return {
       ok: false,
       refused: false,
       blocking: tooNew,
+      engineNeeds: `Docker Engine ${newest} or later`,
       reason:
         `${tooNew.map((f) => `${f.feature} (line ${f.line}) needs Docker Engine ${f.minEngine} or later`).join("; ")}; ` +
         `this engine is Docker Engine ${plan.engineVersion}. Rewrite those lines (one RUN with && instead of a heredoc, COPY without --link) or grade on a newer engine`,

@@ -126,7 +126,13 @@ export async function gatherSubmissionFacts(
   const violations = policyViolations(analysis, spec.baseImages, spec.sandbox);
   if (violations.length) return notBuiltFacts(notBuilt("policy", `the Dockerfile does what this lab does not allow: ${violations.join("; ")}`));
   const choice = chooseBuilder(options.builders, analysis);
-  if (!choice.ok) return notBuiltFacts(notBuilt(choice.refused ? "policy" : "needs-buildkit", choice.reason, { blockingFeatures: choice.blocking }));
+  if (!choice.ok)
+    return notBuiltFacts(
+      notBuilt(choice.refused ? "policy" : "engine", choice.reason, {
+        blockingFeatures: choice.blocking,
+        ...(choice.engineNeeds ? { engineNeeds: choice.engineNeeds } : {}),
+      }),
+    );
   const context = await prepareBuildContext(submission.dir);
   if (!context.ok) return notBuiltFacts(notBuilt("context", context.message));
   const labels = options.labels;

@@ -10,8 +10,11 @@ import type { CountedCopy } from "../inspect/image-size";
 import type { DockerfileRead } from "../submission/read-dockerfile";
 import type { DiskBudgetExceeded } from "../engine/disk-watch";
 
-/** The Dockerfile is missing or unreadable; it does what the lab forbids; it needs BuildKit, which the run cannot use; its build context is refused; the grader failed first. */
-export type NotBuiltKind = "dockerfile" | "policy" | "needs-buildkit" | "context" | "grader";
+/**
+ * The Dockerfile is missing or unreadable; it does what the lab forbids; it needs what this engine or run cannot
+ * give (BuildKit, a newer frontend: not graded); its build context is refused; the grader failed first.
+ */
+export type NotBuiltKind = "dockerfile" | "policy" | "engine" | "context" | "grader";
 
 export interface BuildFacts {
   attempted: boolean;
@@ -19,6 +22,8 @@ export interface BuildFacts {
   notAttemptedReason?: string;
   /** What stood in the way of that build, for the hint that goes with it. */
   notAttemptedKind?: NotBuiltKind;
+  /** With kind `engine`: what would build it, e.g. "Docker Engine 23.0 or later". */
+  engineNeeds?: string;
   builder: Builder;
   ok: boolean;
   error?: string;

@@ -1,13 +1,24 @@
 import path from "node:path";
 import { afterAll, describe, test } from "@jest/globals";
-import { graderErrorOutcome, type Check, type CheckContext, type CheckOutcome, type CheckResult, type FactNeeds } from "../checks/check";
+import {
+  ENGINE_CANNOT_REASON,
+  GRADER_ERROR_REASON,
+  graderErrorOutcome,
+  NOT_BUILT,
+  type Check,
+  type CheckContext,
+  type CheckOutcome,
+  type CheckResult,
+  type FactNeeds,
+} from "../checks/check";
+import { buildNotGraded } from "../checks/image-builds";
 import { combinedNeeds, labChecks as declaredChecks } from "../checks";
 import { hintFor, unknownHintReasons } from "../checks/hints";
 import { phaseSlots, type PhaseSlots } from "../grading/gather-facts";
 import { connectEngine, type Engine } from "../engine/client";
 import { gatherSubmissionFacts, notBuilt } from "../grading/gather-facts";
 import { submissionLabels } from "../engine/labels";
-import type { SubmissionFacts } from "../grading/submission-facts";
+import type { BuildFacts, SubmissionFacts } from "../grading/submission-facts";
 import type { LabSpec } from "../lab/lab-spec";
 import type { Submission } from "../submission/discover";
 import { submissionGrade } from "../report/grades";
@@ -139,7 +150,7 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
     try {
       const gathered = await facts();
       if (gathered.graderError) outcome = graderErrorOutcome(gathered.graderError);
-      else if (builtIn) outcome = builtIn.evaluate(gathered, context);
+      else if (builtIn) outcome = inheritNotGraded(builtIn.evaluate(gathered, context), gathered.build);
       else {
         await body!(gathered, context);
         outcome = { passed: true, message: "" };
@@ -150,6 +161,7 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
       outcome = builtIn ? graderErrorOutcome(message) : { passed: false, message };
     }
     const result: CheckResult = { id, passed: outcome.passed, points: outcome.passed ? maxPoints : 0, maxPoints, message: outcome.message };
+    if (outcome.notGraded) result.notGraded = outcome.notGraded;
     if (outcome.line) result.line = outcome.line;
     if (outcome.reason) result.reason = outcome.reason;
     if (builtIn?.kind) result.kind = builtIn.kind;
@@ -160,6 +172,18 @@ export function check(definition: Check | CustomCheck, body?: CheckBody): void {
     if (progress.decided.length === progress.declared) reportFinished(index, submission, progress.decided);
     if (!outcome.passed) throw new Error(outcome.message);
   });
+}
+
+/** A check not run for want of an image that the engine or the grader could not build is not graded either. */
+function inheritNotGraded(outcome: CheckOutcome, build: BuildFacts): CheckOutcome {
+  const notGraded = outcome.reason === NOT_BUILT.reason ? buildNotGraded(build) : undefined;
+  if (!notGraded) return outcome;
+  return {
+    passed: false,
+    reason: notGraded.cause === "engine" ? ENGINE_CANNOT_REASON : GRADER_ERROR_REASON,
+    message: "not graded: the image could not be built here (see image-builds)",
+    notGraded,
+  };
 }
 
 /** Frees what earlier runs kept of BuildKit's cache on this engine, as far as `neededBytes` of free space. */
@@ -192,7 +216,8 @@ function warnOfUnknownHintReasons(spec: LabSpec, check: Check): void {
  */
 function reportFinished(index: number, submission: Submission, results: CheckResult[]): void {
   const grade = submissionGrade(submission.id, results, run!.records.readSummary(index));
-  if (submission.key && !grade.graderError) run!.cache.write(submission.key, grade);
+  // Nor is a check not graded: --resume (on an engine that can) grades it again
+  if (submission.key && !grade.graderError && !grade.notGraded) run!.cache.write(submission.key, grade);
   run!.progress.finished(submission.id, grade.score, grade.maxScore);
 }
 

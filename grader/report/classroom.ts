@@ -39,17 +39,19 @@ export function classroomRunners(submission: SubmissionGrade, durationSeconds: n
     );
   return submission.checks.map((check) => {
     const feedback = text(checkFeedback(check));
+    // Not graded: an error worth nothing either way, as when grading could not run (see classroomFailure)
+    const maxScore = check.notGraded ? 0 : check.maxPoints;
     const test: ClassroomTest = {
       name: check.id,
-      status: check.passed ? "pass" : "fail",
+      status: check.notGraded ? "error" : check.passed ? "pass" : "fail",
       score: check.points,
-      max_score: check.maxPoints,
+      max_score: maxScore,
       message: feedback,
       line_no: check.line ?? 0,
       test_code: feedback,
       duration: durationSeconds,
     };
-    return { runner: check.id, result: encode({ version: 1, status: test.status, max_score: check.maxPoints, tests: [test] }) };
+    return { runner: check.id, result: encode({ version: 1, status: test.status, max_score: maxScore, tests: [test] }) };
   });
 }
 

@@ -22,7 +22,7 @@ export function renderCsv(rows: string[][], options: CsvOptions & { quoteAll?: b
   return stringify(rows, { quoted: options.quoteAll ?? false, quoted_match: /[\r\n]/, record_delimiter: "\r\n", bom: options.bom ?? false });
 }
 
-/** grades.csv: a header, then one row per submission — id, score, max, and the points of each check. */
+/** grades.csv: a header, then one row per submission — id, score and max over the checks graded, and the points of each. */
 export function renderGradesCsv(grades: GradesDocument, options: CsvOptions = {}): string {
   const checkIds = [...new Set(grades.submissions.flatMap((s) => s.checks.map((c) => c.id)))];
   const rows = grades.submissions.map((s) => [
@@ -31,7 +31,8 @@ export function renderGradesCsv(grades: GradesDocument, options: CsvOptions = {}
     String(s.maxScore),
     ...checkIds.map((id) => {
       const check = s.checks.find((c) => c.id === id);
-      return check ? String(check.points) : "";
+      // A check not graded has no points either way: its cell stays empty, as one the lab does not have
+      return check && !check.notGraded ? String(check.points) : "";
     }),
   ]);
   return renderCsv([["id", "score", "max", ...checkIds], ...rows], { ...options, quoteAll: true });

@@ -51,8 +51,11 @@ describe("grades from a grading run", () => {
         maxPoints: 2,
         reason: "grader-error",
         message: "grader error: the check decided nothing (TypeError: boom\n    at x.ts:1)",
+        notGraded: { cause: "grader" },
       },
     ]);
+    // Not graded: in neither the score nor the maximum
+    expect(alice).toMatchObject({ score: 0, maxScore: 0, notGraded: { checks: ["image-builds"], points: 2, cause: "grader" } });
   });
 
   it("never passes a check without a record, even when Jest says its test passed", () => {

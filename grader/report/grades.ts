@@ -1,4 +1,4 @@
-import type { CheckResult } from "../checks/check";
+import type { CheckResult, NotGraded } from "../checks/check";
 import type { SubmissionSummary } from "../jest/check-records";
 import type { GraderErrorKind, ReferenceFacts } from "../grading/submission-facts";
 import type { EngineSummary } from "../jest/run-config";
@@ -19,6 +19,11 @@ export interface SubmissionGrade {
   graderError?: string;
   /** "disk-floor": not graded because the engine's disk was under the lab's floor; `--resume` grades it. */
   graderErrorKind?: GraderErrorKind;
+  /**
+   * Set when some checks were not graded (see NotGraded): their ids, the points they hold — counted in neither
+   * `score` nor `maxScore` — and, when the engine was the cause, what would grade them.
+   */
+  notGraded?: { checks: string[]; points: number; cause: NotGraded["cause"]; needs?: string };
   /** Where the time went: build, run (start + probe), inspect, total. */
   timingsMs?: Record<string, number>;
   checks: CheckResult[];
@@ -44,10 +49,24 @@ export interface GradesDocument {
 /** A submission's grade from its checks and the facts summary recorded while grading it. */
 export function submissionGrade(id: string, checks: CheckResult[], summary: SubmissionSummary | undefined, graderError?: string): SubmissionGrade {
   const error = summary?.graderError ?? graderError;
+  const graded = checks.filter((c) => !c.notGraded);
+  const notGraded = checks.filter((c) => c.notGraded);
+  const cause = notGraded.some((c) => c.notGraded!.cause === "grader") ? "grader" : "engine";
+  const needs = notGraded.find((c) => c.notGraded!.needs)?.notGraded!.needs;
   return {
     id,
-    score: checks.reduce((sum, c) => sum + c.points, 0),
-    maxScore: checks.reduce((sum, c) => sum + c.maxPoints, 0),
+    score: graded.reduce((sum, c) => sum + c.points, 0),
+    maxScore: graded.reduce((sum, c) => sum + c.maxPoints, 0),
+    ...(notGraded.length
+      ? {
+          notGraded: {
+            checks: notGraded.map((c) => c.id),
+            points: notGraded.reduce((sum, c) => sum + c.maxPoints, 0),
+            cause,
+            ...(needs ? { needs } : {}),
+          },
+        }
+      : {}),
     imageBytes: summary?.imageBytes,
     architecture: summary?.architecture,
     os: summary?.os,
@@ -63,4 +82,16 @@ export function submissionGrade(id: string, checks: CheckResult[], summary: Subm
 /** What a student reads for a check: its message, and the lab's hint when it failed. */
 export function checkFeedback(check: CheckResult): string {
   return !check.passed && check.hint ? `${check.message}\n\nHint: ${check.hint}` : check.message;
+}
+
+/** "the engine" or "a grader error": why a check was not graded, in a few words. */
+export function notGradedCause(notGraded: NotGraded): string {
+  return notGraded.cause === "engine" ? `this engine cannot${notGraded.needs ? `; needs ${notGraded.needs}` : ""}` : "a grader error";
+}
+
+/** One line for a submission with checks not graded: how many points, which checks, and where to grade them. */
+export function notGradedSummary(notGraded: NonNullable<SubmissionGrade["notGraded"]>): string {
+  const where =
+    notGraded.cause === "engine" ? `grade again on ${notGraded.needs ?? "an engine that can build it"}` : "grade again (lab-grader grade --resume)";
+  return `not graded: ${notGraded.points} point(s) of ${notGraded.checks.join(", ")}, counted neither way; ${where}`;
 }

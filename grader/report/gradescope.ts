@@ -1,5 +1,5 @@
 import type { GradescopeVisibility } from "../lab/lab-spec";
-import { checkFeedback, type SubmissionGrade } from "./grades";
+import { checkFeedback, notGradedSummary, type SubmissionGrade } from "./grades";
 import { capText, stripAnsi } from "./sanitize";
 
 /**
@@ -15,14 +15,13 @@ export function gradescopeResults(
     score: submission.score,
     max_score: submission.maxScore,
     execution_time: Math.round(executionSeconds),
-    output: `${submission.score}/${submission.maxScore} points`,
+    output: `${submission.score}/${submission.maxScore} points${submission.notGraded ? `; ${notGradedSummary(submission.notGraded)}` : ""}`,
     output_format: "text",
     test_output_format: "text",
     tests: submission.checks.map((check) => ({
-      name: check.id,
-      score: check.points,
-      max_score: check.maxPoints,
-      status: check.passed ? "passed" : "failed",
+      name: check.notGraded ? `${check.id} (not graded)` : check.id,
+      // Not graded: no score, no status — the specification's tests may leave both out — so it counts neither way
+      ...(check.notGraded ? {} : { score: check.points, max_score: check.maxPoints, status: check.passed ? "passed" : "failed" }),
       output: capText(stripAnsi(checkFeedback(check)), 8000),
       output_format: "text",
       visibility: visibility[check.id] ?? "visible",

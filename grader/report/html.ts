@@ -80,11 +80,21 @@ interface CollapsedChecks {
   cell: string;
 }
 
-/** What a submission's rows collapse: the checks a failed build kept from running, and those the grader failed on. */
+/**
+ * What a submission's rows collapse: the checks a failed build kept from running, those the engine could not grade,
+ * and those the grader failed on.
+ */
 function collapsedChecks(s: SubmissionGrade): CollapsedChecks[] {
   const notRun = checksNotRunForBuild(s.checks);
   const graderFailed = s.checks.filter((c) => !c.passed && c.reason === GRADER_ERROR_REASON);
+  const engineCannot = s.checks.filter((c) => c.notGraded?.cause === "engine");
   const groups: CollapsedChecks[] = [];
+  if (engineCannot.length) {
+    const needs = engineCannot.find((c) => c.notGraded?.needs)?.notGraded?.needs;
+    const message = [...new Set(engineCannot.map((c) => c.message))].join("\n");
+    const hint = `not the student's fault, and not a grade: the engine that graded it cannot build what ${engineCannot.length === 1 ? "this check needs" : "these checks need"}; grade it again on ${needs ?? "an engine that can"}.`;
+    groups.push({ checks: engineCannot, message, hint, cell: "not-graded" });
+  }
   if (notRun.length) {
     const hint = `${notRun.length === 1 ? "this check runs" : "these checks run"} once the image builds; fix ${buildCheck(s.checks)?.id ?? "the build"} first.`;
     groups.push({ checks: notRun, message: NOT_BUILT.message, hint, cell: "not-run" });
@@ -97,18 +107,26 @@ function collapsedChecks(s: SubmissionGrade): CollapsedChecks[] {
   return groups;
 }
 
-function classSummary(subs: SubmissionGrade[]): string {
+/** The score over the points graded, and what was not graded. */
+function scoreText(s: SubmissionGrade): string {
+  return `${s.score}/${s.maxScore}${s.notGraded ? ` (+${s.notGraded.points} not graded)` : ""}`;
+}
+
+function classSummary(all: SubmissionGrade[]): string {
+  // A submission with checks not graded has no grade yet: it is left out of the figures, and said so
+  const subs = all.filter((s) => !s.notGraded);
+  const ungraded = all.length - subs.length;
   const n = subs.length;
   const max = subs[0]?.maxScore ?? 0;
   const scores = subs.map((s) => s.score).sort((a, b) => a - b);
   const mean = n ? scores.reduce((a, b) => a + b, 0) / n : 0;
   const median = n ? (scores[Math.floor((n - 1) / 2)] + scores[Math.ceil((n - 1) / 2)]) / 2 : 0;
   return `<h2>Class summary</h2>
-<p class="numbers"><b>${n}</b> submissions · mean <b>${mean.toFixed(1)}</b>/${max} · median <b>${median}</b>/${max} · <b>${subs.filter((s) => s.score === s.maxScore).length}</b> with full marks</p>
+<p class="numbers"><b>${n}</b> submissions${ungraded ? ` (and ${ungraded} not fully graded, left out here)` : ""} · mean <b>${mean.toFixed(1)}</b>/${max} · median <b>${median}</b>/${max} · <b>${subs.filter((s) => s.score === s.maxScore).length}</b> with full marks</p>
 <h3>Score distribution</h3>
 ${scoreHistogram(scores, max)}
 <h3>Pass rate per check</h3>
-${passRates(subs)}`;
+${passRates(all)}`;
 }
 
 function scoreHistogram(scores: number[], max: number): string {
@@ -124,10 +142,12 @@ function scoreHistogram(scores: number[], max: number): string {
 }
 
 function passRates(subs: SubmissionGrade[]): string {
-  const n = subs.length;
   const rows = checkIds(subs)
     .map((id) => {
-      const passed = subs.filter((s) => s.checks.find((c) => c.id === id)?.passed).length;
+      // Of the submissions where the check was graded
+      const graded = subs.filter((s) => !s.checks.find((c) => c.id === id)?.notGraded);
+      const n = graded.length;
+      const passed = graded.filter((s) => s.checks.find((c) => c.id === id)?.passed).length;
       const pct = n ? Math.round((passed / n) * 100) : 0;
       return `<tr><td><code>${escapeHtml(id)}</code></td><td>${passed}/${n}</td><td class="rate-cell"><div class="rate"><div style="width:${pct}%"></div></div></td><td>${pct}%</td></tr>`;
     })
@@ -233,18 +253,24 @@ function checkGrid(subs: SubmissionGrade[]): string {
       const c = s.checks.find((check) => check.id === id);
       if (!c) return `<td class="absent">—</td>`;
       const group = collapsed.find((g) => g.checks.includes(c));
+      if (c.notGraded?.cause === "engine") return `<td class="fail not-graded">○</td>`;
       return `<td class="${c.passed ? "pass" : "fail"}${group ? ` ${group.cell}` : ""}">${c.passed ? "✓" : "✗"} ${c.points}</td>`;
     });
-    return `<tr><th scope="row"><a href="#${anchor(index)}">${escapeHtml(s.id)}</a></th>${cells.join("")}<td class="score">${s.score}/${s.maxScore}</td></tr>`;
+    return `<tr><th scope="row"><a href="#${anchor(index)}">${escapeHtml(s.id)}</a></th>${cells.join("")}<td class="score">${scoreText(s)}</td></tr>`;
   });
   return `<h2>Checks per student</h2>
-<p>✓ passed, ✗ failed, with the points earned; a grey ✗ was not run because the image did not build; an amber ✗ is a grader error, not the student's fault (lab-grader grade --resume grades it again).</p>
+<p>✓ passed, ✗ failed, with the points earned; a grey ✗ was not run because the image did not build; an amber ✗ is a grader error and an amber ○ a check this engine could not grade, neither the student's fault nor counted in the score (grade those again: lab-grader grade --resume, on an engine that can).</p>
 <div class="grid-scroll"><table class="grid"><thead>${head}</thead><tbody>${rows.join("\n")}</tbody></table></div>`;
 }
 
 function submissionSection(s: SubmissionGrade, index: number): string {
   const size = s.imageBytes !== undefined ? ` · image ${formatBytes(s.imageBytes)} (${escapeHtml(s.architecture ?? "?")})` : "";
-  return `<details class="submission" id="${anchor(index)}"${s.score === s.maxScore ? "" : " open"}><summary><b>${escapeHtml(s.id)}</b> — ${s.score}/${s.maxScore}${size}${s.graderError ? ' <span class="error">grader error</span>' : ""}</summary>
+  const flag = s.graderError
+    ? ' <span class="error">grader error</span>'
+    : s.notGraded
+      ? ` <span class="not-graded">${s.notGraded.points} point(s) not graded</span>`
+      : "";
+  return `<details class="submission" id="${anchor(index)}"${s.score === s.maxScore && !s.notGraded ? "" : " open"}><summary><b>${escapeHtml(s.id)}</b> — ${scoreText(s)}${size}${flag}</summary>
 <ul class="checks">${checkRows(s)}</ul></details>`;
 }
 
@@ -301,7 +327,7 @@ table.rates{width:100%;max-width:40rem}table.rates code{white-space:nowrap}.rate
 table.grid{font-size:13px;overflow-wrap:normal}table.grid td,table.grid th{border-bottom:1px solid #eee;white-space:nowrap}
 table.grid thead th{vertical-align:bottom}table.grid td{text-align:center}
 table.grid th[scope=row]{position:sticky;left:0;background:#fff;font-weight:normal;white-space:normal;overflow-wrap:anywhere;min-width:5rem;max-width:14rem}
-table.grid td.pass{color:#1a7f37}table.grid td.fail{color:#cf222e;font-weight:bold}table.grid td.not-run{color:#8c959f;font-weight:normal}table.grid td.grader-error{color:#9a6700;font-weight:normal}table.grid td.score{font-weight:bold}
+table.grid td.pass{color:#1a7f37}table.grid td.fail{color:#cf222e;font-weight:bold}table.grid td.not-run{color:#8c959f;font-weight:normal}table.grid td.grader-error,table.grid td.not-graded{color:#9a6700;font-weight:normal}table.grid td.score{font-weight:bold}
 details.submission{border:1px solid #ddd;border-radius:6px;margin:8px 0;padding:6px 10px}summary{cursor:pointer}
 ul.checks{list-style:none;margin:6px 0 0;padding:0}
 .check{display:grid;grid-template-columns:1.4em minmax(0,14rem) 3.5em minmax(0,1fr);gap:2px 8px;padding:4px 0;border-top:1px solid #f0f0f0}
@@ -314,5 +340,5 @@ table.grid thead th:not(:first-child) code{writing-mode:vertical-rl;transform:ro
 table.grid td,table.grid th{padding:4px 5px}
 }
 pre{white-space:pre-wrap;margin:0;font:13px/1.4 ui-monospace,monospace}.hint{margin:4px 0 0;color:#57606a}
-.error{color:#cf222e}
+.error{color:#cf222e}.not-graded{color:#9a6700}
 `;

@@ -6,6 +6,8 @@ import { parseStringPromise } from "xml2js";
 import type { CheckResult } from "../checks/check";
 import type { GradesDocument } from "./grades";
 import { renderJunit } from "./junit";
+import { submissionGrade } from "./grades";
+import { HEREDOC_ON_OLD_ENGINE } from "../../test/helpers/not-graded-checks";
 
 /** One submission's attempt: greeting-served fails in the first and passes in the second. */
 function attempt(fixed: boolean): GradesDocument {
@@ -42,6 +44,14 @@ function attempt(fixed: boolean): GradesDocument {
     grader: { version: "0", peakRssBytes: 1 },
     submissions: [{ id: "alice", score, maxScore: 4, dockerfile: "submissions/alice/Dockerfile", timingsMs: { total: 12_345 }, checks }],
   };
+}
+
+/** A submission the engine could not build: its stages graded, image-builds not graded (Docker 20.10 and a heredoc). */
+function notGradedAttempt(): GradesDocument {
+  const grades = attempt(false);
+  const { timingsMs, dockerfile } = grades.submissions[0];
+  grades.submissions = [{ ...submissionGrade("mallory", HEREDOC_ON_OLD_ENGINE, undefined), timingsMs, dockerfile }];
+  return grades;
 }
 
 /** The consumers' own command-line tools, run as CI jobs run them (both are ES modules Jest cannot load in place). */
@@ -150,5 +160,38 @@ describe("JUnit XML as consumers read it", () => {
     ]);
     const report = await parseStringPromise(merged);
     expect(report.testsuites.testsuite.map((s: { "system-out": string[] }) => s["system-out"][0]).sort()).toEqual(["score: 2/4", "score: 4/4"]);
+  });
+
+  it("shows a check the engine could not grade as an error, apart from failures, with what would grade it", () => {
+    const file = writeReport("junit.xml", notGradedAttempt());
+    const json = JSON.parse(tool("junit2json/dist/esm/cli.js", [file]));
+    expect(json).toMatchObject({ tests: 2, failures: 0, errors: 1 });
+    const [staged, built] = json.testsuite[0].testcase;
+    expect(staged.error).toBeUndefined();
+    expect(built.error).toEqual([
+      {
+        type: "not-graded",
+        message:
+          "not graded (this engine cannot; needs Docker Engine 23.0 or later): not built: RUN with a heredoc (<<) (line 4) needs Docker Engine 23.0 or later",
+        inner: expect.stringContaining("needs Docker Engine 23.0 or later"),
+      },
+    ]);
+    expect(json.testsuite[0]["system-out"][0]).toMatch(
+      /^score: 2\/2 \(not graded: 2 point\(s\) of image-builds, counted neither way; grade again on Docker Engine 23\.0 or later\)$/,
+    );
+    const rendered = tool("xunit-viewer/bin/xunit-viewer.js", [
+      "--results",
+      file,
+      "--console",
+      "--output",
+      path.join(mkdtempSync(path.join(tmpdir(), "xunit-viewer-")), "index.html"),
+      "--no-color",
+      "--clear",
+      "false",
+    ]);
+    // "!" is xunit-viewer's errored test; "✗" (a failure) appears nowhere
+    expect(rendered).toMatch(/^ +! image-builds time=0$/m);
+    expect(rendered).not.toContain("✗");
+    expect(rendered).toMatch(/^1 passed, 1 error$/m);
   });
 });

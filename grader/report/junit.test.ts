@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { gradesDocument } from "../../test/helpers/grades-document";
-import type { GradesDocument } from "./grades";
+import { submissionGrade, type GradesDocument } from "./grades";
+import { HEREDOC_ON_OLD_ENGINE } from "../../test/helpers/not-graded-checks";
 import { renderJunit } from "./junit";
 import { sanitizeForXml } from "./sanitize";
 
@@ -67,5 +68,25 @@ describe("renderJunit", () => {
 describe("sanitizeForXml", () => {
   it("replaces lone surrogates and keeps valid astral characters", () => {
     expect(sanitizeForXml("a\ud800b 😀")).toBe("a\ufffdb 😀");
+  });
+});
+
+describe("a check not graded", () => {
+  const document = gradesDocument({
+    submissions: [submissionGrade("mallory", HEREDOC_ON_OLD_ENGINE, undefined)],
+  });
+
+  it("is a JUnit <error>, not a <failure>, saying why and where it can be graded; the total says what was left out", () => {
+    const suite = parse(renderJunit(document)).testsuites.testsuite;
+    const [graded, ungraded] = suite.testcase;
+    expect(graded.failure).toBeUndefined();
+    expect(ungraded.failure).toBeUndefined();
+    expect(ungraded.error).toMatchObject({
+      type: "not-graded",
+      message: expect.stringMatching(/^not graded \(this engine cannot; needs Docker Engine 23\.0 or later\): not built: RUN with a heredoc/),
+    });
+    expect(JSON.stringify(suite["system-out"])).toContain(
+      "score: 2/2 (not graded: 2 point(s) of image-builds, counted neither way; grade again on Docker Engine 23.0 or later)",
+    );
   });
 });

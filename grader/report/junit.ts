@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import junitBuilder from "junit-report-builder";
-import { checkFeedback, type GradesDocument, type SubmissionGrade } from "./grades";
+import { checkFeedback, notGradedCause, notGradedSummary, type GradesDocument, type SubmissionGrade } from "./grades";
 import { sanitizeForXml } from "./sanitize";
 
 /**
@@ -31,7 +31,15 @@ export function renderJunit(grades: GradesDocument): string {
         .property("points", String(check.points))
         .property("max_points", String(check.maxPoints));
       if (submission.dockerfile) testCase.file(sanitizeForXml(submission.dockerfile, 1000));
-      if (!check.passed) {
+      if (check.notGraded) {
+        // Not the student's failure: an <error>, which JUnit consumers show apart from failed tests
+        const firstLine = check.message.split("\n")[0].replace(/^not graded: /, "");
+        testCase.error(
+          sanitizeForXml(`not graded (${notGradedCause(check.notGraded)}): ${firstLine}`, 1000),
+          "not-graded",
+          sanitizeForXml(check.message),
+        );
+      } else if (!check.passed) {
         const firstLine = check.message.split("\n")[0];
         testCase.failure(sanitizeForXml(`${check.points}/${check.maxPoints} pts: ${firstLine}`, 1000), "check-failed");
         testCase.stacktrace(sanitizeForXml(checkFeedback(check)));
@@ -51,7 +59,8 @@ const seconds = (ms: number | undefined): number => Math.round(ms ?? 0) / 1000;
 /** What a student reads first in a suite's output: the total, and a grader error instead of a grade. */
 function totalLine(submission: SubmissionGrade): string {
   const total = `score: ${submission.score}/${submission.maxScore}`;
-  return submission.graderError ? `${total} (not a grade: grader error: ${submission.graderError})` : total;
+  if (submission.graderError) return `${total} (not a grade: grader error: ${submission.graderError})`;
+  return submission.notGraded ? `${total} (${notGradedSummary(submission.notGraded)})` : total;
 }
 
 type XmlNode = Record<string, unknown> & { ":@"?: Record<string, string> };

@@ -11,10 +11,14 @@ export function renderSummaryTable(grades: GradesDocument): string {
     [
       ids[i].padEnd(idWidth),
       `${s.score}/${s.maxScore}`.padStart(7),
-      ...s.checks.map((c) => (c.passed ? "ok" : "--").padEnd(2)),
-      s.graderError ? "  GRADER ERROR" : "",
+      ...s.checks.map((c) => (c.notGraded ? "ng" : c.passed ? "ok" : "--").padEnd(2)),
+      s.graderError
+        ? "  GRADER ERROR"
+        : s.notGraded
+          ? `  NOT GRADED: ${s.notGraded.points} point(s), ${s.notGraded.cause === "engine" ? `needs ${s.notGraded.needs ?? "another engine"}` : "grader error"}`
+          : "",
     ].join("  "),
   );
-  const legend = checkIds.map((id, i) => `c${i + 1} = ${id}`).join(", ");
+  const legend = `${checkIds.map((id, i) => `c${i + 1} = ${id}`).join(", ")}${grades.submissions.some((s) => s.notGraded) ? "; ng = not graded (counted neither way)" : ""}`;
   return [header, ...rows, "", legend].join("\n");
 }

@@ -99,6 +99,20 @@ describe("lab-grader check", () => {
     expect(result.stdout).toContain("score: 8/10");
   }, 300_000);
 
+  it("exits 5 and marks ○ what this engine cannot grade, saying what would; the Dockerfile's own checks are graded", async () => {
+    // --builder classic cannot build a heredoc on any engine: what a student sees on an engine without BuildKit
+    const result = await runCli(["check", "--builder", "classic", path.resolve("submissions/mallory-buildkit-heredoc")]);
+    expect(result.code).toBe(5);
+    expect(result.stdout).toMatch(/^○ image-builds +–\/2 +not graded: /m);
+    expect(result.stdout).toMatch(/^✓ dockerfile-multistage +2\/2 /m);
+    expect(result.stdout).not.toMatch(/^✗ /m);
+    expect(result.stdout).not.toContain("hint:");
+    expect(result.stdout).toMatch(
+      /^score: 2\/2 \(not graded: 8 point\(s\) of [-a-z, ]+; grade again on BuildKit \(grade without --builder classic\)\)$/m,
+    );
+    expect(result.stderr).toMatch(/^ {2}mallory-buildkit-heredoc: image-builds[-a-z, ]*; needs BuildKit \(grade without --builder classic\)$/m);
+  }, 120_000);
+
   it("exits 2 for a folder that does not exist", async () => {
     const result = await runCli(["check", "no/such/folder"]);
     expect(result.code).toBe(2);

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import type { SubmissionGrade } from "../../grader/report/grades";
+import { submissionGrade, type SubmissionGrade } from "../../grader/report/grades";
+import { HEREDOC_NEEDS, HEREDOC_ON_OLD_ENGINE } from "../helpers/not-graded-checks";
 import { gradesDocument } from "../helpers/grades-document";
 import { runCli } from "../helpers/cli";
 
@@ -77,6 +78,18 @@ describe("gradebooks from the CLI (no engine needed)", () => {
       true,
     );
     expect(readFileSync(path.join(out, "grades.csv"), "utf8").startsWith('"id",')).toBe(true);
+  });
+
+  it("merge exits 5 when a shard left checks not graded, listing them with what would grade them, and writes everything", async () => {
+    const old = shard(path.join(work, "shard-old-engine"), [submissionGrade("mallory_1_2_lab42", HEREDOC_ON_OLD_ENGINE, undefined)]);
+    const out = path.join(work, "with-not-graded");
+    const result = await runCli(["merge", "--out", out, "--gradebook", "canvas", shards[0], old]);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain(
+      `not graded by the engines that graded them (1): grade these again on an engine that can build them, with --resume or --only\n  mallory_1_2_lab42: image-builds; needs ${HEREDOC_NEEDS}`,
+    );
+    expect(readFileSync(path.join(out, "gradebook-canvas.csv"), "utf8")).toContain("Lab 42");
+    expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain('type="not-graded"');
   });
 
   it("refuses a bad roster before merging, naming the line", async () => {

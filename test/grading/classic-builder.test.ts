@@ -17,12 +17,16 @@ describe("lab-grader grade --builder classic on the sample submissions", () => {
   beforeAll(async () => {
     cpSync(path.resolve("submissions"), path.join(work, "submissions"), { recursive: true, verbatimSymlinks: true });
     const result = await runCli(["grade", path.join(work, "submissions"), "--out", path.join(work, "out"), "--builder", "classic"]);
-    if (result.code !== 0) throw new Error(`grade exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+    // 5: what only BuildKit builds is not graded with --builder classic
+    if (result.code !== 5) throw new Error(`grade exited ${result.code}, not 5:\n${result.stderr}\n${result.stdout}`);
     grades = JSON.parse(readFileSync(path.join(work, "out", "results.json"), "utf8")) as GradesDocument;
   }, 900_000);
 
-  it("gives every sample its verdicts, and refuses what only BuildKit builds", () => {
+  it("gives every sample its verdicts, and does not grade what only BuildKit builds", () => {
     expect(verdictMismatches(grades, withClassicBuilder(expectedFor("samples", grades.engine.version), "samples"))).toEqual([]);
+    const needsBuildkit = grades.submissions.filter((s) => s.checks.some((c) => c.reason === "engine-cannot"));
+    expect(needsBuildkit.length).toBeGreaterThan(0);
+    for (const s of needsBuildkit) expect(s.notGraded).toMatchObject({ cause: "engine", needs: "BuildKit (grade without --builder classic)" });
   });
 
   it("built every image with the classic builder", () => {
@@ -37,7 +41,7 @@ describe("lab-grader grade --builder classic on the sample submissions", () => {
       /^the build failed at Step \d+\/\d+ : COPY --from=builder \/app\/venv \/app\/venv: .*app\/venv/,
     );
     expect(check("pablo-run-mount").message).toMatch(
-      /^not built: the Dockerfile uses BuildKit-only syntax: RUN --mount=type=cache \(line 3\), RUN --mount=type=bind \(line 3\), COPY --chmod \(line 10\)\. .*this run builds with Docker's classic builder \(--builder classic\)/,
+      /^not graded: not built: the Dockerfile uses BuildKit-only syntax: RUN --mount=type=cache \(line 3\), RUN --mount=type=bind \(line 3\), COPY --chmod \(line 10\)\. .*this run builds with Docker's classic builder \(--builder classic\)/,
     );
   });
 });

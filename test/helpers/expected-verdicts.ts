@@ -24,6 +24,21 @@ export function expectedVerdicts(engineVersion?: string): Record<string, Verdict
   return verdicts;
 }
 
+/**
+ * The samples an engine of this version cannot build (`_olderEngines`), whose checks that need the image are not
+ * graded there: each with the release it needs.
+ */
+export function notGradedOn(engineVersion: string): Record<string, string> {
+  const all = JSON.parse(readFileSync(path.resolve("test/expected/lab42-verdicts.json"), "utf8")) as Record<string, unknown>;
+  const older = all._olderEngines as Record<string, Record<string, Verdicts>>;
+  const ids: Record<string, string> = {};
+  for (const [release, overrides] of Object.entries(older)) {
+    if (release === "_comment" || !olderThan(engineVersion, release)) continue;
+    for (const id of Object.keys(overrides)) ids[id] = `Docker Engine ${release} or later`;
+  }
+  return ids;
+}
+
 /** The folders that hold the samples: submissions/ and, for samples that need a lab variant, test/provenance/. */
 export const SAMPLE_CORPORA = { samples: path.resolve("submissions"), provenance: path.resolve("test/provenance/submissions") };
 
@@ -82,3 +97,8 @@ export const LAB43 = {
   samples: path.resolve("test/lab43/submissions"),
   solution: path.resolve("reference/lab43/solution"),
 };
+
+/** The exit code of a `grade` or `check` that wrote `grades`: 5 when this engine left checks not graded, else 0. */
+export function exitCodeFor(grades: GradesDocument): number {
+  return grades.submissions.some((s) => s.notGraded?.cause === "engine") ? 5 : 0;
+}
