@@ -58,6 +58,19 @@ function notGradedAttempt(): GradesDocument {
 const tool = (relative: string, args: string[]): string =>
   execFileSync(process.execPath, [path.resolve("node_modules", relative), ...args], { encoding: "utf8" });
 
+/** What xunit-viewer prints of a report on the console (its HTML page goes to a temporary folder, not the working directory). */
+const xunitViewerConsole = (file: string): string =>
+  tool("xunit-viewer/bin/xunit-viewer.js", [
+    "--results",
+    file,
+    "--console",
+    "--output",
+    path.join(mkdtempSync(path.join(tmpdir(), "xunit-viewer-")), "index.html"),
+    "--no-color",
+    "--clear",
+    "false",
+  ]);
+
 function writeReport(name: string, grades: GradesDocument): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "junit-consumers-")), name);
   writeFileSync(file, renderJunit(grades));
@@ -127,17 +140,7 @@ describe("JUnit XML as consumers read it", () => {
   });
 
   it("renders in xunit-viewer: each check passed or failed by its name, the failure with its points, the score as a property", () => {
-    const rendered = tool("xunit-viewer/bin/xunit-viewer.js", [
-      "--results",
-      writeReport("junit.xml", attempt(false)),
-      "--console",
-      // It writes its HTML page too: into a temporary folder, not the working directory.
-      "--output",
-      path.join(mkdtempSync(path.join(tmpdir(), "xunit-viewer-")), "index.html"),
-      "--no-color",
-      "--clear",
-      "false",
-    ]);
+    const rendered = xunitViewerConsole(writeReport("junit.xml", attempt(false)));
     expect(rendered).toMatch(/^ alice$/m);
     expect(rendered).toMatch(/^ +score=2$/m);
     expect(rendered).toMatch(/^ +max_score=4$/m);
@@ -179,16 +182,7 @@ describe("JUnit XML as consumers read it", () => {
     expect(json.testsuite[0]["system-out"][0]).toMatch(
       /^score: 2\/2 \(not graded: 2 point\(s\) of image-builds, counted neither way; grade again on Docker Engine 23\.0 or later\)$/,
     );
-    const rendered = tool("xunit-viewer/bin/xunit-viewer.js", [
-      "--results",
-      file,
-      "--console",
-      "--output",
-      path.join(mkdtempSync(path.join(tmpdir(), "xunit-viewer-")), "index.html"),
-      "--no-color",
-      "--clear",
-      "false",
-    ]);
+    const rendered = xunitViewerConsole(file);
     // "!" is xunit-viewer's errored test; "✗" (a failure) appears nowhere
     expect(rendered).toMatch(/^ +! image-builds time=0$/m);
     expect(rendered).not.toContain("✗");
