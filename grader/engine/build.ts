@@ -13,6 +13,7 @@ import { TailBuffer } from "../common/tail-buffer";
 import { readJsonLines } from "./json-lines";
 import { BuildkitProgress, decodeStatus } from "./buildkit-status";
 import { BuildkitDiskUse, buildHostEntry } from "./buildkit-disk";
+import type { StepsPlace } from "./buildkit-cgroups";
 
 /** Docker's classic builder, or the engine's own BuildKit (`version=2` of the build API). */
 export type Builder = "classic" | "buildkit";
@@ -43,8 +44,8 @@ export interface BuildRequest {
   diskBudgetBytes?: number;
   /** The run's guard of the engine's free space: it may measure this build's writes at once, or stop it. */
   diskGuard?: DiskGuard;
-  /** BuildKit: the directory where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
-  buildkitStepsDir?: string;
+  /** BuildKit: where the engine's RUN steps' cgroups appear (see BuildkitCgroup), to find this build's steps' writes. */
+  buildkitSteps?: StepsPlace;
   /** BuildKit: the name its steps are keyed by; builds share steps only under the same one (see grading/step-sharing.ts). */
   stepsScope?: string;
   /** See BUILDKIT_STALL_MS (tests shorten it). */
@@ -133,8 +134,8 @@ export async function buildImage(docker: Dockerode, request: BuildRequest): Prom
     request.diskBudgetBytes === undefined
       ? undefined
       : buildkit
-        ? request.buildkitStepsDir && buildHost
-          ? new BuildkitDiskUse(request.buildkitStepsDir, buildHost.address)
+        ? request.buildkitSteps && buildHost
+          ? new BuildkitDiskUse(request.buildkitSteps, buildHost.address)
           : undefined
         : new BuildDiskUse(docker, steps);
   let diskBudgetExceeded: DiskBudgetExceeded | undefined;

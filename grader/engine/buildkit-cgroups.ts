@@ -14,24 +14,58 @@ export interface StepLimits {
 /** Where an engine's BuildKit puts its RUN steps: one child cgroup per step under `parent`. */
 export interface BuildkitCgroup {
   version: 1 | 2;
-  /** The parent as the step saw it in /proc/self/cgroup, e.g. "/docker/buildkit". */
+  /** The parent as this machine names it, e.g. "/docker/buildkit" (cgroupfs driver) or "/system.slice" (systemd). */
   parent: string;
   /** Directories on this machine to watch, by controller ("memory", "pids", "cpu"; "unified" on cgroup v2). */
   dirs: Record<string, string>;
+  /**
+   * The parent holds other cgroups too (systemd's system.slice: services, containers): only children named as
+   * BuildKit's steps are steps, and the parent is never frozen (see cgroup-freezer.ts).
+   */
+  shared: boolean;
 }
+
+/**
+ * A BuildKit step's scope under a systemd slice. With the systemd cgroup driver dockerd gives BuildKit the
+ * parent "system.slice:docker:" (moby `newCgroupParent`), BuildKit appends the step's id (`GenerateSpec` in
+ * executor/oci/spec.go: a ".slice" parent ending in ":" is taken as slice:prefix:), and runc's systemd driver
+ * makes the scope `<prefix>-<id>.scope` in that slice. BuildKit's ids are 25 base-36 characters
+ * (util/identity); a container's scope carries its 64-hex id, so the two never match each other.
+ */
+const SYSTEMD_STEP = /^docker-[0-9a-z]{25}\.scope$/;
+
+/** Where this machine sees each BuildKit RUN step's cgroup appear (one hierarchy's directory), and whether others share it. */
+export interface StepsPlace {
+  dir: string;
+  shared: boolean;
+}
+
+/** The steps' cgroup as `doctor` and a run name it: the parent, and which of its children are steps when others share it. */
+export function describeStepsCgroup(cgroup: Pick<BuildkitCgroup, "parent" | "shared" | "version">): string {
+  return `${cgroup.parent}${cgroup.shared ? " (each step's own docker-<id>.scope among the slice's other units)" : ""}, cgroup v${cgroup.version}`;
+}
+
+/** Whether a child cgroup of the steps' parent is one of BuildKit's RUN steps. */
+export function isStepCgroup(cgroup: Pick<BuildkitCgroup, "shared">, name: string): boolean {
+  return !cgroup.shared || SYSTEMD_STEP.test(name);
+}
+
+/** What the limiter writes on cgroup v2, by controller: each must be enabled for the steps (subtree_control). */
+const V2_CONTROLLERS = ["memory", "pids", "cpu"];
 
 /** Not ok: `unbuilt` when BuildKit could not build the probe at all, else the steps' cgroups are not this machine's to cap. */
 export type Located = { ok: true; cgroup: BuildkitCgroup } | { ok: false; reason: string; unbuilt?: boolean };
 
 /**
- * Finds, from the /proc/self/cgroup a BuildKit RUN step printed, the cgroup directories under which the engine
- * puts every step, as this machine's cgroup filesystem shows them. The engine's BuildKit takes no memory, CPU,
- * pids or cgroup-parent option from the build API (docs/buildkit.md), but this parent is fixed per engine
- * (`<the daemon's cgroup parent>/buildkit` with the cgroupfs driver), so the grader can limit each step's
- * cgroup as it appears. Fails with a reason when the engine is not on this machine's cgroup tree.
+ * Finds, from the /proc/<pid>/cgroup of a BuildKit RUN step, the cgroup directories under which the engine puts
+ * every step, as this machine's cgroup filesystem shows them. The engine's BuildKit takes no memory, CPU, pids
+ * or cgroup-parent option from the build API (docs/buildkit.md), but this parent is fixed per engine
+ * (`<the daemon's cgroup parent>/buildkit` with the cgroupfs driver, `system.slice` with systemd's), so the
+ * grader can limit each step's cgroup as it appears. Fails with a reason when the engine is not on this
+ * machine's cgroup tree, or its steps cannot be told apart or limited there.
  */
-export function locateBuildkitCgroup(procSelfCgroup: string, root = "/sys/fs/cgroup"): Located {
-  const lines = procSelfCgroup
+export function locateBuildkitCgroup(procCgroup: string, root = "/sys/fs/cgroup"): Located {
+  const lines = procCgroup
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
@@ -58,24 +92,51 @@ export function locateBuildkitCgroup(procSelfCgroup: string, root = "/sys/fs/cgr
         };
       dirs[c] = dir;
     }
-    return checkParent({ version: 1, parent: path.posix.dirname(v1.get("memory")!), dirs });
+    return withLayout(1, v1.get("memory")!, dirs);
   }
   if (unified !== undefined && existsSync(path.join(root, "cgroup.controllers"))) {
+    if (unified === "/")
+      return {
+        ok: false,
+        reason: "the engine's BuildKit steps run in a cgroup namespace of their own and no step was found on this machine: the engine is not local",
+      };
     const dir = path.join(root, path.posix.dirname(unified));
     if (!existsSync(dir))
       return { ok: false, reason: `the engine's BuildKit steps run in cgroup ${unified}, which this machine does not have: the engine is not local` };
-    return checkParent({ version: 2, parent: path.posix.dirname(unified), dirs: { unified: dir } });
+    const located = withLayout(2, unified, { unified: dir });
+    if (!located.ok) return located;
+    const missing = V2_CONTROLLERS.filter((c) => !enabledFor(dir).includes(c));
+    if (missing.length)
+      return {
+        ok: false,
+        reason: `the cgroup v2 controller(s) ${missing.join(", ")} are not enabled for the steps under ${located.cgroup.parent} (its cgroup.subtree_control)`,
+      };
+    return located;
   }
   return { ok: false, reason: `cannot tell the cgroups of the engine's BuildKit steps from: ${lines.join(" | ").slice(0, 300)}` };
 }
 
-function checkParent(cgroup: BuildkitCgroup): Located {
-  // Every new child of the parent is taken for a step: the parent must be BuildKit's own (cgroupfs layout), not a
-  // shared one such as systemd's system.slice, where services come and go.
-  if (path.posix.basename(cgroup.parent) !== "buildkit") {
-    return { ok: false, reason: `the engine's BuildKit steps run directly under ${cgroup.parent}, a cgroup others share (systemd cgroup driver?)` };
+/**
+ * The layouts whose steps can be told apart from everything else: BuildKit's own parent (cgroupfs driver: every
+ * child is a step) or a systemd slice holding `docker-<id>.scope` steps among other units.
+ */
+function withLayout(version: 1 | 2, step: string, dirs: Record<string, string>): Located {
+  const parent = path.posix.dirname(step);
+  if (path.posix.basename(parent) === "buildkit") return { ok: true, cgroup: { version, parent, dirs, shared: false } };
+  if (parent.endsWith(".slice") && SYSTEMD_STEP.test(path.posix.basename(step))) return { ok: true, cgroup: { version, parent, dirs, shared: true } };
+  return {
+    ok: false,
+    reason: `the engine's BuildKit steps run in ${step}, a layout lab-grader does not know (neither <parent>/buildkit/<id> nor <slice>/docker-<id>.scope)`,
+  };
+}
+
+/** The controllers a v2 cgroup enables for its children. */
+function enabledFor(dir: string): string[] {
+  try {
+    return readFileSync(path.join(dir, "cgroup.subtree_control"), "utf8").trim().split(/\s+/);
+  } catch {
+    return [];
   }
-  return { ok: true, cgroup };
 }
 
 /** What the limiter did with one step's cgroup, for tests and logs. */
@@ -108,7 +169,7 @@ export class BuildkitLimiter {
     for (const [controller, dir] of Object.entries(this.cgroup.dirs)) {
       for (const name of childDirs(dir)) this.seen.add(`${controller}/${name}`); // steps from before the run are not ours
       const scan = (): void => {
-        for (const name of childDirs(dir)) this.limit(controller, dir, name);
+        for (const name of childDirs(dir)) if (isStepCgroup(this.cgroup, name)) this.limit(controller, dir, name);
       };
       try {
         this.watchers.push(watch(dir, () => scan()));

@@ -2,7 +2,7 @@ import { readFileSync, readlinkSync, watch, type FSWatcher } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { cgroupPids, childDirs } from "./buildkit-cgroups";
+import { cgroupPids, childDirs, isStepCgroup, type StepsPlace } from "./buildkit-cgroups";
 import { freezerDirOf } from "./cgroup-freezer";
 import type { WorkCgroups } from "./disk-watch";
 
@@ -31,7 +31,7 @@ export function buildHostEntry(scope?: string): { name: string; address: string 
 
 /**
  * What one BuildKit build has written to the engine's disk: the writable layer of each of its RUN steps. BuildKit
- * reports no step containers, so the steps are found through their cgroups (one per step under `stepsDir`, see
+ * reports no step containers, so the steps are found through their cgroups (one per step under `steps.dir`, see
  * buildkit-cgroups.ts): a step is this build's when its /etc/hosts has the build's address, and its writable layer is
  * the upper directory of its root overlay mount, read from the step's mount table and opened through the root of
  * the process that started it (the engine's own view of the disk, chroot or not). A step's layer stays where it is
@@ -45,13 +45,16 @@ export class BuildkitDiskUse {
   private retry?: NodeJS.Timeout;
   private readonly watcher?: FSWatcher;
 
+  private readonly stepsDir: string;
+
   constructor(
-    private readonly stepsDir: string,
+    private readonly steps: StepsPlace,
     private readonly address: string,
   ) {
+    this.stepsDir = steps.dir;
     try {
       // Steps are found the moment they start, while their processes can still be read
-      this.watcher = watch(stepsDir, () => this.discover());
+      this.watcher = watch(steps.dir, () => this.discover());
     } catch {
       // no inotify: written() still looks each time it is asked
     }
@@ -65,11 +68,13 @@ export class BuildkitDiskUse {
 
   /**
    * This build's steps still running, in this machine's freezer; frozen through the parent of every step of the
-   * engine, which runc does not take for the step's own state (see cgroup-freezer.ts).
+   * engine, which runc does not take for the step's own state (see cgroup-freezer.ts) — or, where that parent is
+   * shared with the machine's services (systemd's system.slice), each through its own cgroup.
    */
   cgroups(): WorkCgroups {
     this.discover();
     const processes = [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.stepsDir, name)) ?? []);
+    if (this.steps.shared) return { freeze: processes, processes };
     const parent = processes.length ? freezerDirOf(this.stepsDir) : undefined;
     return { freeze: parent ? [parent] : [], processes };
   }
@@ -88,7 +93,7 @@ export class BuildkitDiskUse {
   }
 
   private discover(): void {
-    const names = childDirs(this.stepsDir);
+    const names = childDirs(this.stepsDir).filter((name) => isStepCgroup(this.steps, name));
     for (const name of names) {
       if (this.mine.has(name) || this.notMine.has(name)) continue;
       const found = identifyStep(path.join(this.stepsDir, name));

@@ -4,7 +4,7 @@ import { engineLocation, tryConnectEngine, type Engine } from "./client";
 import { baseImageState, isReady } from "./base-images";
 import { engineKind, productName, unsupportedReason, type EngineKind } from "./engine-kind";
 import { probeBuildkitCgroup } from "./buildkit-sandbox";
-import { UNCAPPED_STEPS } from "./buildkit-cgroups";
+import { describeStepsCgroup, UNCAPPED_STEPS } from "./buildkit-cgroups";
 import { freeBytes, locateEngineStorage, type EngineStorage } from "./engine-storage";
 import { describeQuota, detectContainerQuota } from "./disk-quota";
 import { unmeasurableDriver } from "./buildkit-disk";
@@ -80,7 +80,7 @@ export async function readinessFacts(
   else if (apiHasBuildkit(kind) && probeImage) {
     const located = await probeBuildkitCgroup(engine.docker, probeImage, {});
     buildkit.value += located.ok
-      ? `; grading may use it: its RUN steps can be capped through cgroup ${located.cgroup.parent}`
+      ? `; grading may use it: its RUN steps can be capped through cgroup ${describeStepsCgroup(located.cgroup)}`
       : located.unbuilt
         ? `; not used for grading (a Dockerfile that needs it is not built): ${located.reason}`
         : uncapped(located.reason);

@@ -3,7 +3,7 @@ import { buildkitLimitsNote, chooseBuilder, defaultBuilder, olderThan, type Buil
 
 const usable = (requested: BuilderPlan["requested"], engineVersion = "28.5.2"): BuilderPlan => ({
   requested,
-  buildkit: { usable: true, capped: true, cgroup: "/docker/buildkit", stepsDir: "/sys/fs/cgroup/memory/docker/buildkit" },
+  buildkit: { usable: true, capped: true, cgroup: "/docker/buildkit", steps: { dir: "/sys/fs/cgroup/memory/docker/buildkit", shared: false } },
   engineVersion,
 });
 const uncapped = (requested: BuilderPlan["requested"]): BuilderPlan => ({

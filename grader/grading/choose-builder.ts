@@ -1,5 +1,5 @@
 import type { Builder } from "../engine/build";
-import { UNCAPPED_STEPS } from "../engine/buildkit-cgroups";
+import { UNCAPPED_STEPS, type StepsPlace } from "../engine/buildkit-cgroups";
 import type { DockerfileFacts } from "../dockerfile/analyze";
 import type { BuildkitFeature } from "../dockerfile/buildkit-features";
 
@@ -14,7 +14,7 @@ export interface BuilderPlan {
    * (memory, CPU, pids and the disk budget). Uncapped, the reason says why those do not hold.
    */
   buildkit:
-    | { usable: true; capped: true; cgroup: string; stepsDir: string }
+    | { usable: true; capped: true; cgroup: string; steps: StepsPlace }
     | { usable: true; capped: false; reason: string }
     | { usable: false; reason: string };
   /** The engine's version, e.g. "20.10.24" or "28.5.2". */

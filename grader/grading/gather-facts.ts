@@ -169,9 +169,9 @@ export async function gatherSubmissionFacts(
                 limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
                 diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
                 diskGuard: ticket,
-                buildkitStepsDir:
+                buildkitSteps:
                   builder === "buildkit" && options.builders.buildkit.usable && options.builders.buildkit.capped
-                    ? options.builders.buildkit.stepsDir
+                    ? options.builders.buildkit.steps
                     : undefined,
                 stepsScope: scoped ? cacheScope : sharedStepsScope(spec, options.buildTimeoutSeconds),
                 onImage: tracker.used,

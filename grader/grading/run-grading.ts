@@ -13,7 +13,7 @@ import { apiHasBuildkit, requireSupportedEngine } from "../engine/readiness";
 import { startBuildkitSandbox } from "../engine/buildkit-sandbox";
 import { markBuildCache, sweepDeadRunsBuildCache, takeBuildCacheMark } from "../engine/buildkit-cache";
 import { keptCacheOf, settleRunCache, trimKeptCache, type KeptCache } from "../engine/kept-build-cache";
-import type { BuildkitLimiter } from "../engine/buildkit-cgroups";
+import { describeStepsCgroup, type BuildkitLimiter } from "../engine/buildkit-cgroups";
 import { makeRunFolder, removeRunFolder, sweepRunFolders } from "./run-folders";
 import { buildkitLimitsNote, defaultBuilder, type BuilderPlan, type BuilderRequest } from "./choose-builder";
 import type { ReferenceFacts } from "./submission-facts";
@@ -320,8 +320,8 @@ async function planBuilders(
           plan: plan({
             usable: true,
             capped: true,
-            cgroup: sandbox.cgroup.parent,
-            stepsDir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified,
+            cgroup: describeStepsCgroup(sandbox.cgroup),
+            steps: { dir: sandbox.cgroup.dirs.memory ?? sandbox.cgroup.dirs.unified, shared: sandbox.cgroup.shared },
           }),
           limiter: sandbox.limiter,
         }

@@ -4,8 +4,11 @@ import { Readable } from "node:stream";
 import Dockerode from "dockerode";
 import tar from "tar-stream";
 import { buildImage, type BuildResult } from "../../grader/engine/build";
-import { startBuildkitSandbox } from "../../grader/engine/buildkit-sandbox";
-import type { BuildkitLimiter } from "../../grader/engine/buildkit-cgroups";
+import { probeBuildkitCgroup, startBuildkitSandbox } from "../../grader/engine/buildkit-sandbox";
+import type { BuildkitCgroup, BuildkitLimiter } from "../../grader/engine/buildkit-cgroups";
+import { freezeCgroups } from "../../grader/engine/cgroup-freezer";
+import type { DiskGuard } from "../../grader/engine/disk-watch";
+import { sleep } from "../../grader/common/duration";
 import { connectEngine } from "../../grader/engine/client";
 import { loadStandIns, startMatrixEngine, type MatrixEngine } from "../helpers/engine-matrix";
 
@@ -52,6 +55,7 @@ function processesWith(marker: string): number[] {
 describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
   let engine: EngineUnderTest;
   let limiter: BuildkitLimiter;
+  let cgroup: BuildkitCgroup;
   const built: string[] = [];
 
   /** Builds FROM the stand-in with one RUN of `python -c <script>` (never cached: a fresh nonce each time). */
@@ -76,6 +80,7 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
     const sandbox = await startBuildkitSandbox(engine.docker, BASE, LIMITS, {});
     if (!sandbox.ok) throw new Error(`BuildKit cannot be capped on this engine: ${sandbox.reason}`);
     limiter = sandbox.limiter;
+    cgroup = sandbox.cgroup;
   }, 300_000);
 
   afterAll(async () => {
@@ -132,6 +137,63 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
     while (processesWith(marker).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(processesWith(marker)).toEqual([]);
   }, 300_000);
+
+  it("finds the probe's step among this machine's processes and reads its cgroup from outside, as on cgroup v2 it must", async () => {
+    const probed = await probeBuildkitCgroup(engine.docker, BASE, {});
+    expect(probed).toMatchObject({ ok: true, stepFound: true, cgroup: { parent: cgroup.parent, shared: false } });
+  }, 120_000);
+
+  it("freezes each of a build's steps on its own (as in a slice others share), and the steps still finish and are removed", async () => {
+    // systemd's system.slice cannot be frozen whole: there the disk guard freezes each step's own cgroup, which
+    // runc takes for a paused container should a step end while it is held. Steps that end by the dozen here
+    // while a guard freezes them every few milliseconds must all still build.
+    let freezes = 0;
+    let mostFrozen = 0;
+    const guard: DiskGuard = {
+      track(work) {
+        let tracking = true;
+        void (async () => {
+          while (tracking) {
+            const { freeze } = work.cgroups!();
+            if (freeze.length) {
+              const frozen = await freezeCgroups(freeze, 500);
+              freezes++;
+              mostFrozen = Math.max(mostFrozen, freeze.length);
+              await sleep(5);
+              frozen.thaw();
+            }
+            await sleep(2);
+          }
+        })();
+        return () => (tracking = false);
+      },
+    };
+    const results: BuildResult[] = [];
+    for (let i = 0; i < 3; i++) {
+      const pack = tar.pack();
+      const nonce = randomBytes(8).toString("hex");
+      const shortSteps = Array.from({ length: 8 }, (_, n) => `RUN echo ${n} > /step-${n}`).join("\n");
+      pack.entry(
+        { name: "Dockerfile" },
+        `FROM ${BASE}\nARG NONCE=${nonce}\nRUN for i in $(seq 1 200); do /bin/true; done; head -c 8000000 /dev/zero > /written\n${shortSteps}\n`,
+      );
+      pack.finalize();
+      const result = await buildImage(engine.docker, {
+        builder: "buildkit",
+        context: pack as unknown as Readable,
+        tags: [`lab-grader-test/buildkit-sandbox:${nonce}`],
+        timeoutMs: 180_000,
+        diskBudgetBytes: 512 * 1024 ** 2,
+        diskGuard: guard,
+        buildkitSteps: { dir: cgroup.dirs.memory ?? cgroup.dirs.unified, shared: true },
+      });
+      if (result.imageId) built.push(result.imageId);
+      results.push(result);
+    }
+    expect(results.map((r) => ({ ok: r.ok, error: r.error }))).toEqual(Array(3).fill({ ok: true, error: undefined }));
+    expect(freezes).toBeGreaterThan(10);
+    expect(mostFrozen).toBe(1);
+  }, 600_000);
 
   it("limited every step it saw, and found none past its limits on arrival", () => {
     expect(limiter.limited.length).toBeGreaterThanOrEqual(4);
