@@ -3,12 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { BuildkitLimiter, limitFiles, locateBuildkitCgroup } from "./buildkit-cgroups";
 
+/** A BuildKit step id: 25 base-36 characters (moby/buildkit identity/randomid.go). */
+const STEP_ID = "0k3j5n6p8q9r1s2t4u5v7w8x9";
 const V1_STEP = [
-  "12:pids:/docker/buildkit/abc",
-  "6:memory:/docker/buildkit/abc",
-  "3:cpu,cpuacct:/docker/buildkit/abc",
-  "1:name=systemd:/docker/buildkit/abc",
-  "0::/docker/buildkit/abc",
+  `12:pids:/docker/buildkit/${STEP_ID}`,
+  `6:memory:/docker/buildkit/${STEP_ID}`,
+  `3:cpu,cpuacct:/docker/buildkit/${STEP_ID}`,
+  `1:name=systemd:/docker/buildkit/${STEP_ID}`,
+  `0::/docker/buildkit/${STEP_ID}`,
 ].join("\n");
 
 /**
@@ -19,7 +21,7 @@ const V1_STEP = [
  * BuildKit's steps in system.slice on a cgroup v2 host. The v1 lines have the shape of a systemd-driven container's
  * (containerd/containerd#285).
  */
-const SYSTEMD_STEP = "docker-0k3j5n6p8q9r1s2t4u5v7w8x9.scope";
+const SYSTEMD_STEP = `docker-${STEP_ID}.scope`;
 const CONTAINER_SCOPE = `docker-${"b33dda97580e721a".repeat(4)}.scope`;
 const V1_SYSTEMD_STEP = [
   `12:pids:/system.slice/${SYSTEMD_STEP}`,
@@ -59,7 +61,7 @@ describe("locateBuildkitCgroup", () => {
 
   it("finds the unified parent on cgroup v2, where runc enabled the controllers for the steps", () => {
     const root = fakeV2Root("docker/buildkit", "cpu memory pids");
-    expect(locateBuildkitCgroup("0::/docker/buildkit/zzz\n", root)).toEqual({
+    expect(locateBuildkitCgroup(`0::/docker/buildkit/${STEP_ID}\n`, root)).toEqual({
       ok: true,
       cgroup: { version: 2, parent: "/docker/buildkit", dirs: { unified: `${root}/docker/buildkit` }, shared: false },
     });
@@ -96,7 +98,7 @@ describe("locateBuildkitCgroup", () => {
 
   it("is not ok in a layout where its steps could not be told apart from other cgroups", () => {
     const root = fakeV2Root("system.slice", "cpu memory pids");
-    for (const step of ["docker-buildkit-abc.scope", CONTAINER_SCOPE])
+    for (const step of ["docker-buildkit-abc.scope", CONTAINER_SCOPE, STEP_ID])
       expect(locateBuildkitCgroup(`0::/system.slice/${step}\n`, root)).toMatchObject({
         ok: false,
         reason: expect.stringMatching(/a layout lab-grader does not know/),
@@ -108,20 +110,23 @@ describe("BuildkitLimiter", () => {
   const limits = { memoryBytes: 100 * 1024 ** 2, cpus: 0.5, pids: 64 };
 
   it("writes the limits into each step's cgroup as it appears, leaving steps from before it started alone", async () => {
-    const root = fakeCgroupRoot(["memory/buildkit/before", "pids/buildkit", "cpu/buildkit"]);
+    const before = "zzzzzzzzzzzzzzzzzzzzzzzzz";
+    const root = fakeCgroupRoot([`memory/buildkit/${before}`, "pids/buildkit", "cpu/buildkit"]);
     const dirs = { memory: `${root}/memory/buildkit`, pids: `${root}/pids/buildkit`, cpu: `${root}/cpu/buildkit` };
     const limiter = new BuildkitLimiter({ version: 1, parent: "/buildkit", dirs, shared: false }, limits, 10).start();
     try {
-      for (const c of ["memory", "pids", "cpu"]) mkdirSync(`${dirs[c as keyof typeof dirs]}/step1`);
-      writeFileSync(`${dirs.pids}/step1/pids.current`, "1\n");
+      for (const c of ["memory", "pids", "cpu"]) mkdirSync(`${dirs[c as keyof typeof dirs]}/${STEP_ID}`);
+      mkdirSync(`${dirs.memory}/not-a-step`);
+      writeFileSync(`${dirs.pids}/${STEP_ID}/pids.current`, "1\n");
       const deadline = Date.now() + 2000;
       while (limiter.limited.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(limiter.limited.map((l) => l.controller).sort()).toEqual(["cpu", "memory", "pids"]);
-      expect(limiter.limited.every((l) => l.name === "step1" && l.withinLimits)).toBe(true);
-      expect(readFileSync(`${dirs.memory}/step1/memory.limit_in_bytes`, "utf8")).toBe(String(100 * 1024 ** 2));
-      expect(readFileSync(`${dirs.pids}/step1/pids.max`, "utf8")).toBe("64");
-      expect(readFileSync(`${dirs.cpu}/step1/cpu.cfs_quota_us`, "utf8")).toBe("50000");
-      expect(() => readFileSync(`${dirs.memory}/before/memory.limit_in_bytes`)).toThrow();
+      expect(limiter.limited.every((l) => l.name === STEP_ID && l.withinLimits)).toBe(true);
+      expect(readFileSync(`${dirs.memory}/${STEP_ID}/memory.limit_in_bytes`, "utf8")).toBe(String(100 * 1024 ** 2));
+      expect(readFileSync(`${dirs.pids}/${STEP_ID}/pids.max`, "utf8")).toBe("64");
+      expect(readFileSync(`${dirs.cpu}/${STEP_ID}/cpu.cfs_quota_us`, "utf8")).toBe("50000");
+      expect(() => readFileSync(`${dirs.memory}/${before}/memory.limit_in_bytes`)).toThrow();
+      expect(() => readFileSync(`${dirs.memory}/not-a-step/memory.limit_in_bytes`)).toThrow();
     } finally {
       limiter.stop();
     }

@@ -19,20 +19,21 @@ export interface BuildkitCgroup {
   /** Directories on this machine to watch, by controller ("memory", "pids", "cpu"; "unified" on cgroup v2). */
   dirs: Record<string, string>;
   /**
-   * The parent holds other cgroups too (systemd's system.slice: services, containers): only children named as
-   * BuildKit's steps are steps, and the parent is never frozen (see cgroup-freezer.ts).
+   * The parent holds other cgroups too (systemd's system.slice: services, containers), so it is never frozen:
+   * each step is, through its own cgroup (see cgroup-freezer.ts). Only children named as steps are steps.
    */
   shared: boolean;
 }
 
 /**
- * A BuildKit step's scope under a systemd slice. With the systemd cgroup driver dockerd gives BuildKit the
- * parent "system.slice:docker:" (moby `newCgroupParent`), BuildKit appends the step's id (`GenerateSpec` in
- * executor/oci/spec.go: a ".slice" parent ending in ":" is taken as slice:prefix:), and runc's systemd driver
- * makes the scope `<prefix>-<id>.scope` in that slice. BuildKit's ids are 25 base-36 characters
- * (util/identity); a container's scope carries its 64-hex id, so the two never match each other.
+ * A BuildKit step's cgroup is named by the step's id, 25 base-36 characters (identity/randomid.go): `<id>` under
+ * BuildKit's own parent with the cgroupfs driver, `docker-<id>.scope` in a systemd slice. With the systemd driver
+ * dockerd gives BuildKit the parent "system.slice:docker:" (moby `newCgroupParent`), BuildKit appends the id
+ * (`GenerateSpec` in executor/oci/spec.go: a ".slice" parent ending in ":" is taken as slice:prefix:), and runc's
+ * systemd driver makes the scope `<prefix>-<id>.scope` (`getUnitName`). A container's cgroup carries its 64-hex
+ * id and a systemd unit its suffix, so neither is taken for a step.
  */
-const SYSTEMD_STEP = /^docker-[0-9a-z]{25}\.scope$/;
+const STEP_NAME = /^(?:[0-9a-z]{25}|docker-[0-9a-z]{25}\.scope)$/;
 
 /** Where this machine sees each BuildKit RUN step's cgroup appear (one hierarchy's directory), and whether others share it. */
 export interface StepsPlace {
@@ -45,9 +46,9 @@ export function describeStepsCgroup(cgroup: Pick<BuildkitCgroup, "parent" | "sha
   return `${cgroup.parent}${cgroup.shared ? " (each step's own docker-<id>.scope among the slice's other units)" : ""}, cgroup v${cgroup.version}`;
 }
 
-/** Whether a child cgroup of the steps' parent is one of BuildKit's RUN steps. */
-export function isStepCgroup(cgroup: Pick<BuildkitCgroup, "shared">, name: string): boolean {
-  return !cgroup.shared || SYSTEMD_STEP.test(name);
+/** Whether a cgroup, by its name, is one of BuildKit's RUN steps. */
+export function isStepCgroup(name: string): boolean {
+  return STEP_NAME.test(name);
 }
 
 /** What the limiter writes on cgroup v2, by controller: each must be enabled for the steps (subtree_control). */
@@ -122,8 +123,11 @@ export function locateBuildkitCgroup(procCgroup: string, root = "/sys/fs/cgroup"
  */
 function withLayout(version: 1 | 2, step: string, dirs: Record<string, string>): Located {
   const parent = path.posix.dirname(step);
-  if (path.posix.basename(parent) === "buildkit") return { ok: true, cgroup: { version, parent, dirs, shared: false } };
-  if (parent.endsWith(".slice") && SYSTEMD_STEP.test(path.posix.basename(step))) return { ok: true, cgroup: { version, parent, dirs, shared: true } };
+  const name = path.posix.basename(step);
+  if (isStepCgroup(name) && path.posix.basename(parent) === "buildkit" && !name.startsWith("docker-"))
+    return { ok: true, cgroup: { version, parent, dirs, shared: false } };
+  if (isStepCgroup(name) && parent.endsWith(".slice") && name.startsWith("docker-"))
+    return { ok: true, cgroup: { version, parent, dirs, shared: true } };
   return {
     ok: false,
     reason: `the engine's BuildKit steps run in ${step}, a layout lab-grader does not know (neither <parent>/buildkit/<id> nor <slice>/docker-<id>.scope)`,
@@ -169,7 +173,7 @@ export class BuildkitLimiter {
     for (const [controller, dir] of Object.entries(this.cgroup.dirs)) {
       for (const name of childDirs(dir)) this.seen.add(`${controller}/${name}`); // steps from before the run are not ours
       const scan = (): void => {
-        for (const name of childDirs(dir)) if (isStepCgroup(this.cgroup, name)) this.limit(controller, dir, name);
+        for (const name of childDirs(dir)) if (isStepCgroup(name)) this.limit(controller, dir, name);
       };
       try {
         this.watchers.push(watch(dir, () => scan()));

@@ -93,7 +93,7 @@ export class BuildkitDiskUse {
   }
 
   private discover(): void {
-    const names = childDirs(this.stepsDir).filter((name) => isStepCgroup(this.steps, name));
+    const names = childDirs(this.stepsDir).filter(isStepCgroup);
     for (const name of names) {
       if (this.mine.has(name) || this.notMine.has(name)) continue;
       const found = identifyStep(path.join(this.stepsDir, name));

@@ -88,8 +88,8 @@ export class ContainerCgroups {
 
 /**
  * Thaws every BuildKit steps' parent (a cgroup named `buildkit`) left frozen, and every step frozen on its own
- * (a `docker-<id>.scope` of a systemd slice): a grader killed while it held one leaves those steps frozen — on
- * the cgroupfs layout every BuildKit step of that engine, its own probe build too. Nothing but the disk guard
+ * (in a systemd slice, see BuildkitCgroup.shared): a grader killed while it held one leaves those steps frozen —
+ * through the parent, every BuildKit step of that engine, its own probe build too. Nothing but the disk guard
  * freezes them; a live grader's check that is cut short by this only measures its writers a little later.
  */
 export function thawStrandedBuildkitParents(root: string | undefined = freezerRoot()): string[] {
@@ -97,7 +97,7 @@ export function thawStrandedBuildkitParents(root: string | undefined = freezerRo
   const thawed: string[] = [];
   searchCgroups(root, (dir, name) => {
     const child = path.join(dir, name);
-    if ((name === "buildkit" || (dir.endsWith(".slice") && isStepCgroup({ shared: true }, name))) && selfFrozen(child)) {
+    if ((name === "buildkit" || isStepCgroup(name)) && selfFrozen(child)) {
       letGo(child);
       thawed.push(child);
     }

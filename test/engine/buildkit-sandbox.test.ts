@@ -145,8 +145,9 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
 
   it("freezes each of a build's steps on its own (as in a slice others share), and the steps still finish and are removed", async () => {
     // systemd's system.slice cannot be frozen whole: there the disk guard freezes each step's own cgroup, which
-    // runc takes for a paused container should a step end while it is held. Steps that end by the dozen here
-    // while a guard freezes them every few milliseconds must all still build.
+    // runc takes for a paused container should a step end while it is held. Here (cgroupfs) the steps are told
+    // the guard's parent is shared, so it freezes them that way: steps that end by the dozen while a guard
+    // freezes them every few milliseconds must all still build.
     let freezes = 0;
     let mostFrozen = 0;
     const guard: DiskGuard = {
@@ -175,7 +176,7 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
       const shortSteps = Array.from({ length: 8 }, (_, n) => `RUN echo ${n} > /step-${n}`).join("\n");
       pack.entry(
         { name: "Dockerfile" },
-        `FROM ${BASE}\nARG NONCE=${nonce}\nRUN for i in $(seq 1 200); do /bin/true; done; head -c 8000000 /dev/zero > /written\n${shortSteps}\n`,
+        `FROM ${BASE}\nARG NONCE=${nonce}\nRUN for i in $(seq 1 500); do /bin/true; done; sleep 1; head -c 8000000 /dev/zero > /written\n${shortSteps}\n`,
       );
       pack.finalize();
       const result = await buildImage(engine.docker, {
