@@ -19,8 +19,8 @@ export interface BuildkitCgroup {
   /** Directories on this machine to watch, by controller ("memory", "pids", "cpu"; "unified" on cgroup v2). */
   dirs: Record<string, string>;
   /**
-   * The parent holds other cgroups too (systemd's system.slice: services, containers), so it is never frozen:
-   * each step is, through its own cgroup (see cgroup-freezer.ts). Only children named as steps are steps.
+   * The parent holds other cgroups too (systemd's system.slice: services, containers), so it is never frozen, and
+   * nor are the steps (see BuildkitDiskUse.cgroups). Only children named as steps are steps.
    */
   shared: boolean;
 }

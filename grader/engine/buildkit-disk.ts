@@ -68,13 +68,15 @@ export class BuildkitDiskUse {
 
   /**
    * This build's steps still running, in this machine's freezer; frozen through the parent of every step of the
-   * engine, which runc does not take for the step's own state (see cgroup-freezer.ts) — or, where that parent is
-   * shared with the machine's services (systemd's system.slice), each through its own cgroup.
+   * engine, which runc does not take for the step's own state (see cgroup-freezer.ts). Where that parent is shared
+   * with the machine's services (systemd's system.slice) nothing is frozen: a step frozen through its own cgroup
+   * fails on Docker 28 ("cannot delete container … that is not stopped: paused", docs/buildkit.md), so such steps
+   * are measured as they run, and killed past the budget.
    */
   cgroups(): WorkCgroups {
     this.discover();
     const processes = [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.stepsDir, name)) ?? []);
-    if (this.steps.shared) return { freeze: processes, processes };
+    if (this.steps.shared) return { freeze: [], processes };
     const parent = processes.length ? freezerDirOf(this.stepsDir) : undefined;
     return { freeze: parent ? [parent] : [], processes };
   }

@@ -87,9 +87,9 @@ export class ContainerCgroups {
 }
 
 /**
- * Thaws every BuildKit steps' parent (a cgroup named `buildkit`) left frozen, and every step frozen on its own
- * (in a systemd slice, see BuildkitCgroup.shared): a grader killed while it held one leaves those steps frozen —
- * through the parent, every BuildKit step of that engine, its own probe build too. Nothing but the disk guard
+ * Thaws every BuildKit steps' parent (a cgroup named `buildkit`) left frozen, and any step frozen on its own: a
+ * grader killed while it held one leaves those steps frozen — through the parent, every BuildKit step of that
+ * engine, its own probe build too. Nothing but the disk guard
  * freezes them; a live grader's check that is cut short by this only measures its writers a little later.
  */
 export function thawStrandedBuildkitParents(root: string | undefined = freezerRoot()): string[] {

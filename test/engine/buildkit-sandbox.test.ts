@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import Dockerode from "dockerode";
 import tar from "tar-stream";
 import { buildImage, type BuildResult } from "../../grader/engine/build";
 import { probeBuildkitCgroup, startBuildkitSandbox } from "../../grader/engine/buildkit-sandbox";
-import type { BuildkitCgroup, BuildkitLimiter } from "../../grader/engine/buildkit-cgroups";
+import { isStepCgroup, type BuildkitCgroup, type BuildkitLimiter } from "../../grader/engine/buildkit-cgroups";
 import { freezeCgroups } from "../../grader/engine/cgroup-freezer";
 import type { DiskGuard } from "../../grader/engine/disk-watch";
 import { sleep } from "../../grader/common/duration";
@@ -143,26 +144,21 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
     expect(probed).toMatchObject({ ok: true, stepFound: true, cgroup: { parent: cgroup.parent, shared: false } });
   }, 120_000);
 
-  it("freezes each of a build's steps on its own (as in a slice others share), and the steps still finish and are removed", async () => {
-    // systemd's system.slice cannot be frozen whole: there the disk guard freezes each step's own cgroup, which
-    // runc takes for a paused container should a step end while it is held. Here (cgroupfs) the steps are told
-    // the guard's parent is shared, so it freezes them that way: steps that end by the dozen while a guard
-    // freezes them every few milliseconds must all still build.
-    let freezes = 0;
-    let mostFrozen = 0;
+  it("where the steps' parent is shared (systemd's slice), measures each step and can stop it, but freezes none", async () => {
+    // Freezing a step through its own cgroup is what runc takes for a paused container: measured here on Docker
+    // 28, two builds of three failed with "cannot delete container … that is not stopped: paused" (docs/buildkit.md).
+    // Here (cgroupfs) the guard is told the parent is shared; steps that end by the dozen must all still build.
+    const asked: { freeze: string[]; processes: string[] }[] = [];
     const guard: DiskGuard = {
       track(work) {
         let tracking = true;
         void (async () => {
           while (tracking) {
-            const { freeze } = work.cgroups!();
-            if (freeze.length) {
-              const frozen = await freezeCgroups(freeze, 500);
-              freezes++;
-              mostFrozen = Math.max(mostFrozen, freeze.length);
-              await sleep(5);
-              frozen.thaw();
-            }
+            const cgroups = work.cgroups!();
+            if (cgroups.processes.length) asked.push(cgroups);
+            const frozen = await freezeCgroups(cgroups.freeze, 500);
+            await sleep(5);
+            frozen.thaw();
             await sleep(2);
           }
         })();
@@ -192,8 +188,10 @@ describe.each(ENGINES)("BuildKit build steps on %s", (_name, start) => {
       results.push(result);
     }
     expect(results.map((r) => ({ ok: r.ok, error: r.error }))).toEqual(Array(3).fill({ ok: true, error: undefined }));
-    expect(freezes).toBeGreaterThan(10);
-    expect(mostFrozen).toBe(1);
+    const steps = new Set(asked.flatMap((a) => a.processes));
+    expect([...steps].filter((dir) => !isStepCgroup(path.basename(dir)))).toEqual([]);
+    expect(steps.size).toBeGreaterThanOrEqual(3);
+    expect(asked.filter((a) => a.freeze.length)).toEqual([]);
   }, 600_000);
 
   it("limited every step it saw, and found none past its limits on arrival", () => {
