@@ -5,7 +5,7 @@ import path from "node:path";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
 import { runGrading } from "../grading/run-grading";
 import { notGradedSummary } from "../report/grades";
-import { notGradedForDisk, notGradedOnThisEngine } from "./not-graded-exit";
+import { notGradedForDisk, notGradedByTheEngine } from "./not-graded-exit";
 import { loadLabSpec } from "../lab/lab-spec";
 import { ciSubmissionId, classroomFailure, classroomRunners, type ClassroomRunner } from "../report/classroom";
 import { gradescopeFailure, gradescopeResults } from "../report/gradescope";
@@ -70,7 +70,7 @@ export async function checkCommand(dir: string, options: CheckOptions): Promise<
     }
     return (
       notGradedForDisk(grades.submissions) ??
-      notGradedOnThisEngine(grades.submissions) ??
+      notGradedByTheEngine(grades.submissions) ??
       (submission.checks.every((c) => c.passed) ? ExitCode.ok : ExitCode.checksFailed)
     );
   } catch (error) {

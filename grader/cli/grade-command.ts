@@ -13,7 +13,7 @@ import { unpackArchiveSubmissions } from "../submission/archive";
 import { compareIds, discoverSubmissions, type SkippedEntry, type Submission } from "../submission/discover";
 import type { GradebookRequest } from "../gradebook/write-gradebooks";
 import { gradebookRequest, writeAndListGradebooks, type GradebookFlags } from "./gradebook-flags";
-import { notGradedForDisk, notGradedOnThisEngine } from "./not-graded-exit";
+import { notGradedForDisk, notGradedByTheEngine } from "./not-graded-exit";
 
 export interface GradeOptions extends GradebookFlags {
   lab: string;
@@ -137,5 +137,5 @@ async function gradeSubmissions(
     );
     return EXIT_GRADER_ERRORS;
   }
-  return notGradedOnThisEngine(grades.submissions) ?? ExitCode.ok;
+  return notGradedByTheEngine(grades.submissions) ?? ExitCode.ok;
 }

@@ -7,7 +7,7 @@ import { renderSummaryTable } from "../report/summary-table";
 import { writeOutputs } from "../report/write-outputs";
 import { compareIds } from "../submission/discover";
 import { gradebookRequest, writeAndListGradebooks, type GradebookFlags } from "./gradebook-flags";
-import { notGradedOnThisEngine } from "./not-graded-exit";
+import { notGradedByTheEngine } from "./not-graded-exit";
 
 /** `lab-grader merge --out DIR DIR…`: combine the outputs of shards (or of separate runs) into one set. */
 export async function mergeCommand(dirs: string[], options: GradebookFlags & { out: string }): Promise<number> {
@@ -60,7 +60,7 @@ export async function mergeCommand(dirs: string[], options: GradebookFlags & { o
   console.error(`merged ${merged.submissions.length} submission(s) from ${dirs.length} run(s) into ${options.out}`);
   if (gradebooks) writeAndListGradebooks(options.out, merged, gradebooks);
   // The merged set is what a CI job hands on: it exits as the runs that graded it did.
-  return notGradedOnThisEngine(merged.submissions, "by the engines that graded them") ?? ExitCode.ok;
+  return notGradedByTheEngine(merged.submissions, "by the engines that graded them") ?? ExitCode.ok;
 }
 
 function readResults(dir: string): GradesDocument {

@@ -19,7 +19,7 @@ export function notGradedForDisk(submissions: SubmissionGrade[]): number | undef
  * Exit 5 when the engine could not grade some checks (see NotGraded): lists those submissions, each with what
  * would grade it, to grade again there (`--only`, or `--resume` on that engine).
  */
-export function notGradedOnThisEngine(submissions: SubmissionGrade[], where = "on this engine"): number | undefined {
+export function notGradedByTheEngine(submissions: SubmissionGrade[], where = "on this engine"): number | undefined {
   const left = submissions.filter((s) => s.notGraded?.cause === "engine");
   if (!left.length) return undefined;
   console.error(`not graded ${where} (${left.length}): grade these again on an engine that can build them, with --resume or --only`);

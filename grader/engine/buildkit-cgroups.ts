@@ -118,16 +118,15 @@ export function locateBuildkitCgroup(procCgroup: string, root = "/sys/fs/cgroup"
 }
 
 /**
- * The layouts whose steps can be told apart from everything else: BuildKit's own parent (cgroupfs driver: every
- * child is a step) or a systemd slice holding `docker-<id>.scope` steps among other units.
+ * The layouts whose steps can be told apart from everything else by their names (see STEP_NAME): `<id>` under
+ * BuildKit's own parent (cgroupfs driver), `docker-<id>.scope` in a systemd slice among other units.
  */
 function withLayout(version: 1 | 2, step: string, dirs: Record<string, string>): Located {
   const parent = path.posix.dirname(step);
   const name = path.posix.basename(step);
-  if (isStepCgroup(name) && path.posix.basename(parent) === "buildkit" && !name.startsWith("docker-"))
-    return { ok: true, cgroup: { version, parent, dirs, shared: false } };
-  if (isStepCgroup(name) && parent.endsWith(".slice") && name.startsWith("docker-"))
-    return { ok: true, cgroup: { version, parent, dirs, shared: true } };
+  const scope = name.startsWith("docker-");
+  if (isStepCgroup(name) && (scope ? parent.endsWith(".slice") : path.posix.basename(parent) === "buildkit"))
+    return { ok: true, cgroup: { version, parent, dirs, shared: scope } };
   return {
     ok: false,
     reason: `the engine's BuildKit steps run in ${step}, a layout lab-grader does not know (neither <parent>/buildkit/<id> nor <slice>/docker-<id>.scope)`,

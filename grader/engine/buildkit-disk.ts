@@ -45,13 +45,10 @@ export class BuildkitDiskUse {
   private retry?: NodeJS.Timeout;
   private readonly watcher?: FSWatcher;
 
-  private readonly stepsDir: string;
-
   constructor(
     private readonly steps: StepsPlace,
     private readonly address: string,
   ) {
-    this.stepsDir = steps.dir;
     try {
       // Steps are found the moment they start, while their processes can still be read
       this.watcher = watch(steps.dir, () => this.discover());
@@ -75,9 +72,9 @@ export class BuildkitDiskUse {
    */
   cgroups(): WorkCgroups {
     this.discover();
-    const processes = [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.stepsDir, name)) ?? []);
+    const processes = [...this.mine].filter(([, step]) => !step.done).flatMap(([name]) => freezerDirOf(path.join(this.steps.dir, name)) ?? []);
     if (this.steps.shared) return { freeze: [], processes };
-    const parent = processes.length ? freezerDirOf(this.stepsDir) : undefined;
+    const parent = processes.length ? freezerDirOf(this.steps.dir) : undefined;
     return { freeze: parent ? [parent] : [], processes };
   }
 
@@ -86,7 +83,7 @@ export class BuildkitDiskUse {
     let total = 0;
     for (const [name, step] of this.mine) {
       if (!step.done) {
-        step.done = cgroupPids(path.join(this.stepsDir, name)).length === 0;
+        step.done = cgroupPids(path.join(this.steps.dir, name)).length === 0;
         step.bytes = await layerBytes(step.dir).catch(() => step.bytes);
       }
       total += step.bytes;
@@ -95,10 +92,10 @@ export class BuildkitDiskUse {
   }
 
   private discover(): void {
-    const names = childDirs(this.stepsDir).filter(isStepCgroup);
+    const names = childDirs(this.steps.dir).filter(isStepCgroup);
     for (const name of names) {
       if (this.mine.has(name) || this.notMine.has(name)) continue;
-      const found = identifyStep(path.join(this.stepsDir, name));
+      const found = identifyStep(path.join(this.steps.dir, name));
       if (found === "unknown") {
         // runc makes the cgroup before it puts the step's first process in: looked at again in a moment, for 2 s
         const tries = (this.pending.get(name) ?? 0) + 1;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sleep } from "../common/duration";
-import { cgroupPids, childDirs, isStepCgroup, killCgroup } from "./buildkit-cgroups";
+import { cgroupPids, childDirs, killCgroup } from "./buildkit-cgroups";
 
 /**
  * Freezing a submission's processes where they run: a container's or a build step's cgroup, frozen by this
@@ -87,17 +87,16 @@ export class ContainerCgroups {
 }
 
 /**
- * Thaws every BuildKit steps' parent (a cgroup named `buildkit`) left frozen, and any step frozen on its own: a
- * grader killed while it held one leaves those steps frozen — through the parent, every BuildKit step of that
- * engine, its own probe build too. Nothing but the disk guard
- * freezes them; a live grader's check that is cut short by this only measures its writers a little later.
+ * Thaws every BuildKit steps' parent (a cgroup named `buildkit`) left frozen: a grader killed while it held one
+ * leaves every BuildKit step of that engine frozen, its own probe build too. Nothing but the disk guard freezes
+ * them; a live grader's check that is cut short by this only measures its writers a little later.
  */
 export function thawStrandedBuildkitParents(root: string | undefined = freezerRoot()): string[] {
   if (!root) return [];
   const thawed: string[] = [];
   searchCgroups(root, (dir, name) => {
     const child = path.join(dir, name);
-    if ((name === "buildkit" || isStepCgroup(name)) && selfFrozen(child)) {
+    if (name === "buildkit" && selfFrozen(child)) {
       letGo(child);
       thawed.push(child);
     }
