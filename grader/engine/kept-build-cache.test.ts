@@ -78,7 +78,7 @@ describe("the kept cache", () => {
   const keep = async (fake: ReturnType<typeof fakeEngine>, ids: string[]): Promise<KeptCache> => {
     const kept = { docker: fake.docker, engineId: "e1" };
     // What a run added since its mark is what it keeps (less what only it could use)
-    await settleRunCache(kept, { before: new Set(fake.records.map((r) => r.ID).filter((id) => !ids.includes(id))), since: MARK }, 0);
+    await settleRunCache(kept, { before: new Set(fake.records.map((r) => r.ID).filter((id) => !ids.includes(id))), since: MARK }, { settleMs: 0 });
     return kept;
   };
 
@@ -92,6 +92,27 @@ describe("the kept cache", () => {
     const kept = await keep(fake, ["step", "mount", "context"]);
     expect(fake.pruned.sort()).toEqual(["context", "mount"]);
     expect(await keptCacheSize(kept)).toEqual({ records: 1, bytes: 5 * MB });
+  });
+
+  it("reads the listing again for a record a stopped build commits late only when asked to (a run where a build may have been stopped)", async () => {
+    const late = record("late-mount", 5, "2", { Type: "exec.cachemount" });
+    for (const readAgain of [true, false]) {
+      const fake = fakeEngine([record("user", 5, "1"), record("step", 5, "2")]);
+      const docker = fake.docker as unknown as { modem: { dial: (o: { path: string }, done: (e: unknown, d: unknown) => void) => void } };
+      const dial = docker.modem.dial;
+      let listings = 0;
+      docker.modem.dial = (options, done) => {
+        if (options.path.startsWith("/system/df") && ++listings === 2) fake.records.push(late);
+        dial(options, done);
+      };
+      const kept = { docker: fake.docker, engineId: `e-${readAgain}` };
+      await settleRunCache(kept, { before: new Set(["user"]), since: MARK }, { readAgain, settleMs: 0 });
+      expect({ readAgain, listings: listings >= 2, pruned: fake.pruned }).toEqual({
+        readAgain,
+        listings: readAgain,
+        pruned: readAgain ? ["late-mount"] : [],
+      });
+    }
   });
 
   it("trims least recently used first, skips a record in use, waits for the record standing on another, never touches the user's", async () => {

@@ -34,11 +34,12 @@ export function runOnly(record: CacheRecord): boolean {
 
 /**
  * At the end of a run (or, for a run that died, when the next one starts): removes what the run added that is
- * `runOnly`, and notes the rest as kept. The engine's listing can show a record a moment late (a build stopped from
- * outside commits its last records after it has returned), so the listing is read again, a moment later, until a
- * reading has nothing new. Returns the bytes removed.
+ * `runOnly`, and notes the rest as kept. A build stopped from outside commits its last records after it has
+ * returned, so with `readAgain` (a run where that may have happened, or one that died) the listing is read again,
+ * a moment later, until a reading has nothing new; a record that shows later still is within the run's window
+ * (kept, and trimmed as such). Returns the bytes removed.
  */
-export async function settleRunCache(kept: KeptCache, mark: CacheMark, settleMs = 250): Promise<number> {
+export async function settleRunCache(kept: KeptCache, mark: CacheMark, { readAgain = true, settleMs = 250 } = {}): Promise<number> {
   let removed = 0;
   const seen = new Set<string>();
   for (let round = 0; round < 16; round++) {
@@ -57,6 +58,7 @@ export async function settleRunCache(kept: KeptCache, mark: CacheMark, settleMs 
         seen.delete(record.ID);
       }
     }
+    if (!readAgain) break;
     await new Promise((resolve) => setTimeout(resolve, settleMs));
   }
   noteWindow(kept, { since: mark.since.getTime(), until: await engineTime(kept.docker) });

@@ -115,13 +115,17 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
           : `warning: ${buildkitLimitsNote(builders)}`,
     );
   }
+  // Made while the reference is looked up or built; removed at the end whether or not that worked
+  const networkMade = createRunNetwork(engine, spec, runId, info);
+  networkMade.catch(() => undefined);
   let network: RunNetwork | undefined;
+  let grades: GradesDocument | undefined;
   try {
     console.error("reference solution and single-stage baseline…");
     const reference = await buildReference(engine, spec, buildTimeoutSeconds, defaultBuilder(builders));
     console.error(reference.reusedImages ? "  reused: built by an earlier run from the same files and base images" : "  built");
-    network = await createRunNetwork(engine, spec, runId, info);
-    return await gradeWithJest(spec, request, {
+    network = await networkMade;
+    grades = await gradeWithJest(spec, request, {
       runId,
       runDir,
       specFile,
@@ -134,36 +138,60 @@ export async function runGrading(request: GradingRequest): Promise<GradesDocumen
       containerQuota,
       keptCacheId: kept.engineId,
     });
+    return grades;
   } finally {
     limiter?.stop();
+    network ??= await networkMade.catch(() => undefined);
+    // The build cache and the run's containers and network are independent: settled side by side
+    await Promise.all([settleAndTrimCache(), removeRunContainersAndNetwork(engine, runId, network)]);
+    removeRunFolder(runDir);
+  }
+
+  async function settleAndTrimCache(): Promise<void> {
     if (cacheMark) {
-      await settleRunCache(kept, cacheMark)
+      await settleRunCache(kept, cacheMark, { readAgain: !grades || stoppedSomeBuild(grades) })
         .then(() => unmarkCache?.())
         .catch((error) => console.error(`warning: BuildKit's cache of this run was not pruned: ${error}`));
     }
     await keepWithin(kept, keepBytes, spec, engineStorage).catch((error) =>
       console.error(`warning: the BuildKit cache the grader keeps was not held to ${keepBytes / 1024 ** 2} MiB: ${error}`),
     );
-    if (network?.mode === "internal")
+  }
+}
+
+/**
+ * Whether a build of the run may have been stopped from outside (a timeout, the disk budget, a stall, a grader
+ * error), or was built again: the engine then commits its last cache records after the build has returned.
+ */
+export function stoppedSomeBuild(grades: GradesDocument): boolean {
+  return grades.submissions.some(
+    (s) =>
+      s.graderError !== undefined ||
+      s.timingsMs?.rebuiltAlone !== undefined ||
+      s.checks.some((c) => c.reason === "timeout" || c.reason === "disk-budget" || c.notGraded?.cause === "grader"),
+  );
+}
+
+/** Removes the run's network and whatever container or network of the run is still there (a crashed check's). */
+async function removeRunContainersAndNetwork(engine: Engine, runId: string, network: RunNetwork | undefined): Promise<void> {
+  if (network?.mode === "internal")
+    await engine.docker
+      .getNetwork(network.name)
+      .remove()
+      .catch(() => undefined);
+  const left = await leftoversOfRun(engine, runId);
+  if (left.containers.length + left.networks.length) {
+    console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
+    for (const id of left.containers)
       await engine.docker
-        .getNetwork(network.name)
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
+    for (const name of left.networks)
+      await engine.docker
+        .getNetwork(name)
         .remove()
         .catch(() => undefined);
-    removeRunFolder(runDir);
-    const left = await leftoversOfRun(engine, runId);
-    if (left.containers.length + left.networks.length) {
-      console.error(`warning: run ${runId} left ${left.containers.length} container(s) and ${left.networks.length} network(s); removing them`);
-      for (const id of left.containers)
-        await engine.docker
-          .getContainer(id)
-          .remove({ force: true, v: true })
-          .catch(() => undefined);
-      for (const name of left.networks)
-        await engine.docker
-          .getNetwork(name)
-          .remove()
-          .catch(() => undefined);
-    }
   }
 }
 
