@@ -103,6 +103,35 @@ describe("the Lab 42 checks, as specs/lab42.yaml declares them, on facts", () =>
     );
   });
 
+  it("image-builds: a step of an offline build that tried the network is told the lab gives builds none; online, or another failure, nothing is added", () => {
+    const failed = (output: string, offline: boolean) =>
+      imageBuilds.evaluate(
+        facts({
+          build: {
+            ...facts().build,
+            builder: "buildkit",
+            ok: false,
+            error: "process did not complete successfully: exit code: 1",
+            lastStep: "[builder 3/4] RUN pip install flask",
+            failedStepOutput: output,
+            ...(offline ? { offline } : {}),
+          },
+        }),
+        context,
+      ).message;
+    const pip =
+      "WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 101] Network is unreachable')': /simple/flask/";
+    expect(failed(pip, true)).toMatch(
+      /^the build failed at \[builder 3\/4\] RUN pip install flask: process did not complete successfully: exit code: 1\. That step tried to reach the network, and this lab's builds have none .*sandbox\.buildNetwork is none\)\nLast lines/,
+    );
+    expect(failed("E: Could not resolve 'deb.debian.org'", true)).toMatch(/this lab's builds have none/);
+    expect(failed("go: github.com/x/y@v1: dial tcp: lookup proxy.golang.org on 10.0.0.2:53: no such host", true)).toMatch(
+      /this lab's builds have none/,
+    );
+    expect(failed(pip, false)).not.toMatch(/builds have none/);
+    expect(failed("ModuleNotFoundError: No module named 'flask'", true)).not.toMatch(/builds have none/);
+  });
+
   it("image-builds and container-runs: say a build or a container was stopped for writing past the disk budget", () => {
     const diskBudgetExceeded = { writtenBytes: 900 * 1024 ** 2, budgetBytes: 128 * 1024 ** 2 };
     const build = imageBuilds.evaluate(

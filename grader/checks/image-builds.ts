@@ -60,12 +60,26 @@ export const imageBuilds: CheckKind = {
     const output = build.failedStepOutput
       ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}`
       : `Last lines of the build output:\n${lastLines(build.log)}`;
+    const offline = build.offline && triedTheNetwork(`${build.error ?? ""}\n${build.failedStepOutput ?? lastLines(build.log)}`) ? OFFLINE_NOTE : "";
     return fail(
       copySourceMissing(build) ? "copy-source-missing" : "step-failed",
-      `the build failed${at}: ${build.error ?? "unknown error"}${notes}\n${output}`,
+      `the build failed${at}: ${build.error ?? "unknown error"}${notes}${offline}\n${output}`,
     );
   },
 };
+
+const OFFLINE_NOTE =
+  ". That step tried to reach the network, and this lab's builds have none (not even a package index): install only what the base image and your submission's files provide (the lab's sandbox.buildNetwork is none)";
+
+/**
+ * Whether a failed step's output says it tried to reach another host: a name that did not resolve or a connection
+ * that had no route, as pip, apt, curl, wget, Go, npm and Python's own sockets word it.
+ */
+export function triedTheNetwork(output: string): boolean {
+  return /Temporary failure in name resolution|Name or service not known|Could not resolve|Network is unreachable|Failed to establish a new connection|unable to resolve host address|dial (tcp|udp)[^\n]*(no such host|network is unreachable|connect:)|getaddrinfo (EAI_AGAIN|ENOTFOUND)|Resolving timed out/i.test(
+    output,
+  );
+}
 
 /**
  * A COPY or ADD whose source is not there (in the context or in the stage it copies from). The classic builder

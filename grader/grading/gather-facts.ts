@@ -20,7 +20,7 @@ import { resolveEntrypoint } from "../inspect/entrypoint";
 import { commandKey, type CommandNeed, type FactNeeds } from "../checks/check";
 import { runInImage, type CommandResult } from "../engine/command-in-image";
 import { copySourceImage, measureImageSize } from "../inspect/image-size";
-import type { LabSpec } from "../lab/lab-spec";
+import { buildNetworkMode, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import type { Submission } from "../submission/discover";
 import { readSubmissionDockerfile, type DockerfileRead } from "../submission/read-dockerfile";
@@ -167,6 +167,7 @@ export async function gatherSubmissionFacts(
                 labels: imageLabels(labels),
                 timeoutMs: options.buildTimeoutSeconds * 1000,
                 limits: { memoryBytes: spec.sandbox.buildMemoryMb * 1024 ** 2, cpus: spec.sandbox.buildCpus },
+                networkMode: buildNetworkMode(spec.sandbox),
                 diskBudgetBytes: spec.sandbox.diskBudgetMb * 1024 ** 2,
                 diskGuard: ticket,
                 buildkitSteps:
@@ -224,7 +225,15 @@ export async function gatherSubmissionFacts(
   const facts: SubmissionFacts = {
     id: submission.id,
     dockerfile,
-    build: { ...build, attempted: true, builder, timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
+    build: {
+      ...build,
+      attempted: true,
+      builder,
+      timeoutSeconds: options.buildTimeoutSeconds,
+      blockingFeatures: [],
+      notes,
+      ...(buildNetworkMode(spec.sandbox) === "none" ? { offline: true } : {}),
+    },
     timingsMs,
   };
   try {

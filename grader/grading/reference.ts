@@ -10,7 +10,7 @@ import { LABELS, ownerLabel } from "../engine/labels";
 import { withImageFiles } from "../inspect/image-files";
 import { copySourceImage, measureImageSize } from "../inspect/image-size";
 import { ExitCode, UserFacingError } from "../common/exit-codes";
-import { resolveFromSpec, type LabSpec } from "../lab/lab-spec";
+import { buildNetworkMode, resolveFromSpec, type LabSpec } from "../lab/lab-spec";
 import { prepareBuildContext } from "../submission/context";
 import { submissionKey } from "./result-cache";
 import { sharedStepsScope } from "./step-sharing";
@@ -88,7 +88,8 @@ async function referenceImage(
 ): Promise<{ bytes: number; architecture: string; reused: boolean }> {
   let dir = resolveFromSpec(spec, relativeDir);
   if (base) dir = rebasedCopy(dir, base);
-  const key = await referenceKey(engine, dir, builder).catch((error: Error) => {
+  const networkMode = buildNetworkMode(spec.sandbox);
+  const key = await referenceKey(engine, dir, builder, networkMode).catch((error: Error) => {
     throw new UserFacingError(`reference ${name} (${dir}): ${error.message}`, ExitCode.notReady);
   });
   const built = await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${key}`] } });
@@ -107,6 +108,7 @@ async function referenceImage(
       context: context.tar(),
       tags: [tag],
       labels,
+      networkMode,
       timeoutMs: timeoutSeconds * 1000,
       stepsScope: sharedStepsScope(spec, timeoutSeconds),
       onImage: tracker?.used,
@@ -139,7 +141,7 @@ export const REFERENCE_KEY_LABEL = "org.lab-grader.reference-key";
  * build, so it is reused without asking the builder; a changed file or a rebuilt stand-in gives a new key and a
  * new build.
  */
-export async function referenceKey(engine: Engine, dir: string, builder: Builder = "classic"): Promise<string> {
+export async function referenceKey(engine: Engine, dir: string, builder: Builder = "classic", networkMode?: string): Promise<string> {
   const analysis = analyzeDockerfile(readFileSync(path.join(dir, "Dockerfile"), "utf8"));
   const bases = externalBaseImages(analysis);
   const ids = await Promise.all(
@@ -156,9 +158,10 @@ export async function referenceKey(engine: Engine, dir: string, builder: Builder
   );
   // The classic builder's keys are those of the runs before BuildKit: their images stay reusable
   const builderLine = builder === "classic" ? "" : `\nbuilder ${builder}`;
+  const networkLine = networkMode ? `\nnetwork ${networkMode}` : "";
   return createHash("sha256")
     .update(submissionKey(dir, []))
-    .update(ids.join("\n") + builderLine)
+    .update(ids.join("\n") + builderLine + networkLine)
     .digest("hex");
 }
 

@@ -53,6 +53,8 @@ export interface SandboxSpec {
   network: "auto" | "internal" | "published";
   buildMemoryMb: number;
   buildCpus: number;
+  /** The network of RUN steps: none (loopback only), or the engine's default. */
+  buildNetwork: "none" | "default";
   diskBudgetMb: number;
   diskFloorMb: number;
   allowAddUrl: boolean;
@@ -60,6 +62,11 @@ export interface SandboxSpec {
   /** Stop before grading where BuildKit's RUN steps cannot be held to the build limits (see choose-builder.ts). */
   requireBuildLimits: boolean;
   watchdogSeconds: number;
+}
+
+/** The engine's network mode for the RUN steps of the lab's builds (the build request's `networkmode`). */
+export function buildNetworkMode(sandbox: Pick<SandboxSpec, "buildNetwork">): "none" | undefined {
+  return sandbox.buildNetwork === "none" ? "none" : undefined;
 }
 
 export const DEFAULT_LAB_SPEC = "specs/lab42.yaml";

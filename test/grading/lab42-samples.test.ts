@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { XMLParser } from "fast-xml-parser";
@@ -9,29 +8,37 @@ import { runCli } from "../helpers/cli";
 import { CHECK_IDS } from "../helpers/lab42-checks";
 import { ensureChromium, renderedDom, screenshot } from "../helpers/chromium";
 import { ensureXmllint, xmllintErrors } from "../helpers/xmllint";
-import { expectedFor, expectedVerdicts, notGradedOn, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
+import { expectedVerdicts, notGradedOn, SAMPLE_CORPORA } from "../helpers/expected-verdicts";
+import { ensureFlaskVenvImage, provenanceLab } from "../helpers/provenance-lab";
 import { olderThan } from "../../grader/grading/choose-builder";
 
-const sampleIds = Object.keys(expectedFor("samples"));
+/** Every sample: submissions/ and the provenance samples (test/provenance/, which need the lab variant). */
+const sampleIds = Object.keys(expectedVerdicts());
 
 /**
- * One real grading run over every sample submission plus the reference solution graded as a student:
- * real builds, real containers, real probes.
+ * One real grading run over every sample submission plus the reference solution graded as a student, on Lab 42
+ * with the image the provenance samples copy from among its base images: real builds, real containers, real
+ * probes. The host engine grades the sample set once; every test here reads that run.
  */
 describe("lab-grader grade on the sample submissions", () => {
-  const work = mkdtempSync(path.join(tmpdir(), "lab-grader-samples-"));
-  const submissionsDir = path.join(work, "submissions");
-  const outDir = path.join(work, "reports");
+  let work: string;
+  let outDir: string;
   let grades: GradesDocument;
   let stdout = "";
   let stderr = "";
   let code: number | null;
 
   beforeAll(async () => {
-    cpSync(path.resolve("submissions"), submissionsDir, { recursive: true, verbatimSymlinks: true });
+    await ensureFlaskVenvImage((await connectEngine()).docker);
+    const variant = provenanceLab();
+    work = variant.work;
+    outDir = path.join(work, "reports");
+    const submissionsDir = path.join(work, "submissions");
+    cpSync(SAMPLE_CORPORA.samples, submissionsDir, { recursive: true, verbatimSymlinks: true });
+    cpSync(SAMPLE_CORPORA.provenance, submissionsDir, { recursive: true });
     cpSync(path.resolve("reference/solution"), path.join(submissionsDir, "reference-solution"), { recursive: true });
     // Run from the work folder, as an instructor runs it beside the class's folder
-    const result = await runCli(["grade", "submissions", "--out", outDir], process.env, work);
+    const result = await runCli(["grade", "submissions", "--lab", variant.labFile, "--out", outDir], process.env, work);
     stdout = result.stdout;
     stderr = result.stderr;
     code = result.code;
@@ -78,7 +85,7 @@ describe("lab-grader grade on the sample submissions", () => {
   it.each(sampleIds)("gives %s the expected verdicts on this engine", (id) => {
     const submission = grades.submissions.find((s) => s.id === id)!;
     const verdicts = Object.fromEntries(submission.checks.map((c) => [c.id, c.passed]));
-    expect({ id, verdicts }).toEqual({ id, verdicts: expectedFor("samples", grades.engine.version)[id] });
+    expect({ id, verdicts }).toEqual({ id, verdicts: expectedVerdicts(grades.engine.version)[id] });
   });
 
   it("gives the reference solution full marks", () => {
@@ -86,6 +93,13 @@ describe("lab-grader grade on the sample submissions", () => {
     expect(reference.checks.filter((c) => !c.passed)).toEqual([]);
     expect(reference.score).toBe(10);
     expect(grades.reference.referenceBytes).toBe(reference.imageBytes);
+  });
+
+  it("says where a venv copied from another image came from, and from which step", () => {
+    const venv = grades.submissions.find((s) => s.id === "quinn-venv-from-image")!.checks.find((c) => c.id === "venv-copied")!;
+    expect(venv.message).toMatch(
+      /copied from another image, not from a stage of this Dockerfile \(by `COPY --from=lab-grader-test\/flask-venv:1 \/opt\/venv \/opt\/venv`, line 8\)/,
+    );
   });
 
   it("counts a COPY --from of one file for that file, not for the directory it lands in", () => {
@@ -192,7 +206,7 @@ describe("lab-grader grade on the sample submissions", () => {
     // Counted from the expectations on this engine, plus the reference solution (full marks, built); what this
     // engine cannot build is not graded, and out of the figures
     const ungraded = Object.keys(notGradedOn(grades.engine.version)).length;
-    const expected = Object.entries(expectedFor("samples", grades.engine.version))
+    const expected = Object.entries(expectedVerdicts(grades.engine.version))
       .filter(([id]) => !(id in notGradedOn(grades.engine.version)))
       .map(([, v]) => v);
     const total = expected.length + 1 + ungraded;

@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, rmSync } from "node:fs";
 import path from "node:path";
 import { connectEngine } from "../../grader/engine/client";
 import { REFERENCE_KEY_LABEL, buildReference, referenceKey } from "../../grader/grading/reference";
-import { loadLabSpec } from "../../grader/lab/lab-spec";
+import { buildNetworkMode, loadLabSpec } from "../../grader/lab/lab-spec";
 import { labVariant } from "../helpers/lab-variant";
 
 describe("reference images", () => {
@@ -24,8 +24,12 @@ describe("reference images", () => {
     appendFileSync(path.join(singleStage, "Dockerfile"), marker);
     const spec = loadLabSpec(labFile);
     const keys: string[] = [];
+    // The lab's builds have no network: the reference is built, and keyed, the same way
+    const network = buildNetworkMode(spec.sandbox);
+    expect(network).toBe("none");
     try {
-      keys.push(await referenceKey(engine, solution), await referenceKey(engine, singleStage));
+      keys.push(await referenceKey(engine, solution, "classic", network), await referenceKey(engine, singleStage, "classic", network));
+      expect(await referenceKey(engine, solution, "classic")).not.toBe(keys[0]);
       const first = await buildReference(engine, spec, 300);
       expect(first.reusedImages).toBe(false);
 
@@ -35,14 +39,14 @@ describe("reference images", () => {
       expect(second.thresholdBytes).toBe(first.thresholdBytes);
 
       appendFileSync(path.join(solution, "app.py"), "# changed\n");
-      keys.push(await referenceKey(engine, solution));
+      keys.push(await referenceKey(engine, solution, "classic", network));
       expect(keys[2]).not.toBe(keys[0]);
       const third = await buildReference(engine, spec, 300);
       expect(third.reusedImages).toBe(false);
       expect(await engine.docker.listImages({ filters: { label: [`${REFERENCE_KEY_LABEL}=${keys[2]}`] } })).toHaveLength(1);
 
       // Built by another builder, a reference is another build: measured as that run's submissions are
-      keys.push(await referenceKey(engine, solution, "buildkit"), await referenceKey(engine, singleStage, "buildkit"));
+      keys.push(await referenceKey(engine, solution, "buildkit", network), await referenceKey(engine, singleStage, "buildkit", network));
       expect(keys[3]).not.toBe(keys[2]);
       const buildkit = await buildReference(engine, spec, 300, "buildkit");
       expect(buildkit.reusedImages).toBe(false);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:net";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -23,6 +24,10 @@ describe("hostile submissions", () => {
   const outDir = path.join(work, "reports");
   let result: CliResult;
   let grades: GradesDocument;
+  /** What build-reaches-host's step would be told, and who called, on the port it calls on the engine's host. */
+  const hostAnswer = `HOST-LISTENER-${randomBytes(8).toString("hex")}`;
+  const callers: string[] = [];
+  let listener: Server;
 
   const check = (id: string, checkId: string) => {
     const submission = grades.submissions.find((s) => s.id === id);
@@ -32,13 +37,21 @@ describe("hostile submissions", () => {
 
   beforeAll(async () => {
     writeFileSync(SECRET_FILE, `${secret}\n`);
+    listener = createServer((socket) => {
+      callers.push(String(socket.remoteAddress));
+      socket.end(`${hostAnswer}\n`);
+    });
+    await new Promise<void>((resolve, reject) => listener.once("error", reject).listen(47123, "0.0.0.0", resolve));
     const submissions = path.join(work, "submissions");
     cpSync(path.resolve("test/hostile/submissions"), submissions, { recursive: true, verbatimSymlinks: true });
     result = await runCli(["grade", submissions, "--out", outDir, "--build-timeout", "40", "--probe-timeout", "8"]);
     grades = JSON.parse(readFileSync(path.join(outDir, "results.json"), "utf8")) as GradesDocument;
   }, 900_000);
 
-  afterAll(() => rmSync(SECRET_FILE, { force: true }));
+  afterAll(() => {
+    rmSync(SECRET_FILE, { force: true });
+    listener?.close();
+  });
 
   it("completes the batch: every submission graded, with every check", () => {
     expect({ code: result.code, stderr: result.code === 0 ? "" : result.stderr.slice(-5000) }).toEqual({ code: 0, stderr: "" });
@@ -65,6 +78,18 @@ describe("hostile submissions", () => {
     });
     expect(check("symlink-dockerfile", "image-builds").message).toMatch(/Dockerfile is a symbolic link/);
     expect(check("symlink-dockerfile", "dockerfile-multistage").message).toMatch(/Dockerfile is a symbolic link/);
+  });
+
+  it("gives build steps no network: a step calling the engine's host reaches nothing, and is told the lab's builds have none", () => {
+    expect(callers).toEqual([]);
+    expect(check("build-reaches-host", "image-builds")).toMatchObject({
+      passed: false,
+      message: expect.stringMatching(
+        /RUN python \/probe\.py: .*That step tried to reach the network, and this lab's builds have none[\s\S]*interfaces: \['lo'\]/,
+      ),
+    });
+    for (const text of [readFileSync(path.join(outDir, "results.json"), "utf8"), result.stdout, result.stderr])
+      expect(text).not.toContain(hostAnswer);
   });
 
   it("writes well-formed JUnit despite XML-breaking bodies and logs", () => {
