@@ -32,7 +32,7 @@ export const imageBuilds: CheckKind = {
     "copy-source-missing": "lab",
     "step-failed": "lab",
   },
-  evaluate(facts) {
+  evaluate(facts, _params, context) {
     const build = facts.build;
     if (!build.attempted) {
       const why = `not built: ${build.notAttemptedReason}`;
@@ -60,7 +60,10 @@ export const imageBuilds: CheckKind = {
     const output = build.failedStepOutput
       ? `Last lines of that step's output:\n${lastLines(build.failedStepOutput)}`
       : `Last lines of the build output:\n${lastLines(build.log)}`;
-    const offline = build.offline && triedTheNetwork(`${build.error ?? ""}\n${build.failedStepOutput ?? lastLines(build.log)}`) ? OFFLINE_NOTE : "";
+    const offline =
+      context.spec.sandbox.buildNetwork === "none" && triedTheNetwork(`${build.error ?? ""}\n${build.failedStepOutput ?? lastLines(build.log)}`)
+        ? OFFLINE_NOTE
+        : "";
     return fail(
       copySourceMissing(build) ? "copy-source-missing" : "step-failed",
       `the build failed${at}: ${build.error ?? "unknown error"}${notes}${offline}\n${output}`,

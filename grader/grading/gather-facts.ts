@@ -225,15 +225,7 @@ export async function gatherSubmissionFacts(
   const facts: SubmissionFacts = {
     id: submission.id,
     dockerfile,
-    build: {
-      ...build,
-      attempted: true,
-      builder,
-      timeoutSeconds: options.buildTimeoutSeconds,
-      blockingFeatures: [],
-      notes,
-      ...(buildNetworkMode(spec.sandbox) === "none" ? { offline: true } : {}),
-    },
+    build: { ...build, attempted: true, builder, timeoutSeconds: options.buildTimeoutSeconds, blockingFeatures: [], notes },
     timingsMs,
   };
   try {

@@ -31,8 +31,6 @@ export interface BuildFacts {
   lastStep?: string;
   /** BuildKit: the failed step's own last output lines. */
   failedStepOutput?: string;
-  /** Its RUN steps had no network (the lab's `sandbox.buildNetwork: none`). */
-  offline?: boolean;
   log: string;
   timedOut: boolean;
   /** Set when the build was stopped for writing past the lab's disk budget. */
