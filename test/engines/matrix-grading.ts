@@ -22,6 +22,7 @@ import { labVariant } from "../helpers/lab-variant";
 import { expectPrivateCacheMounts, gradeCacheMountCorpus } from "../helpers/cache-mount-corpus";
 
 const BASE_IMAGES = ["python:3.9-slim-buster", "python:3.9-slim", "python:3.11-slim", "golang:1.24"];
+const BUILD_CALLS_OUT = "test/hostile/submissions/build-reaches-host";
 
 /**
  * Grades every sample (submissions/, test/provenance/ and the reference solution, in one run, with the lab
@@ -57,6 +58,8 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
       const submissions = path.join(work, "submissions");
       cpSync(SAMPLE_CORPORA.samples, submissions, { recursive: true, verbatimSymlinks: true });
       cpSync(SAMPLE_CORPORA.provenance, submissions, { recursive: true });
+      // A build step that calls out (test/hostile/): on every engine it must see loopback only
+      cpSync(path.resolve(BUILD_CALLS_OUT), path.join(submissions, "build-reaches-host"), { recursive: true });
       cpSync(path.resolve("reference/solution"), path.join(submissions, "reference-solution"), { recursive: true });
       danglingBefore = await dangling();
       cacheMark = await takeBuildCacheMark(docker);
@@ -105,6 +108,16 @@ export function describeGradingOn(mode: Exclude<EngineMode, "podman">, store: Re
 
     it("keeps each submission's cache mounts its own: a planter changes no other verdict", () => {
       expectPrivateCacheMounts(cacheMountGrades);
+    });
+
+    it("gives build steps no network, with either builder: a step that calls out sees loopback only and is told so", () => {
+      for (const run of [grades, ...(remoteGrades ? [remoteGrades] : [])]) {
+        const build = run.submissions.find((s) => s.id === "build-reaches-host")!.checks.find((c) => c.id === "image-builds")!;
+        expect(build).toMatchObject({
+          passed: false,
+          message: expect.stringMatching(/That step tried to reach the network, and this lab's builds have none[\s\S]*interfaces: \['lo'\]/),
+        });
+      }
     });
 
     it("builds with BuildKit by default", () => {
